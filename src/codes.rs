@@ -1,0 +1,288 @@
+//! Small text scanners shared by the decoders: enhanced status codes, SMTP
+//! reply codes, e-mail addresses and host names inside free text, and the
+//! clean-up of diagnostic text (unfolding, removing the continuation codes of
+//! multi-line replies). They find facts; they never judge them.
+
+/// Returns the first enhanced status code (`5.1.1`, `4.4.7`, `5.4.317`) that
+/// stands as a word of its own in `text`: class 2, 4 or 5, a subject of one
+/// to three digits and a detail of one to three digits.
+pub fn find_status(text: &str) -> Option<&str> {
+    find_all_status(text).next()
+}
+
+/// Every enhanced status code in `text`, in order.
+pub fn find_all_status(text: &str) -> impl Iterator<Item = &str> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let start = i;
+            i += 1;
+            if !matches!(b[start], b'2' | b'4' | b'5') {
+                continue;
+            }
+            if start > 0 && is_code_char(b[start - 1]) {
+                continue;
+            }
+            if let Some(end) = status_end(b, start) {
+                i = end;
+                return Some(&text[start..end]);
+            }
+        }
+        None
+    })
+}
+
+fn is_code_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'.'
+}
+
+/// Where a status code that starts at `start` ends, if one does.
+fn status_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut j = start + 1;
+    if b.get(j) != Some(&b'.') {
+        return None;
+    }
+    for part in 0..2 {
+        j += 1;
+        let digits = b[j.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > 3 {
+            return None;
+        }
+        j += digits;
+        if part == 0 {
+            if b.get(j) != Some(&b'.') {
+                return None;
+            }
+        }
+    }
+    // A following digit, letter or ".digit" means a version number or an IP.
+    match b.get(j) {
+        Some(c) if c.is_ascii_alphanumeric() => None,
+        Some(b'.') if b.get(j + 1).is_some_and(|c| c.is_ascii_digit()) => None,
+        _ => Some(j),
+    }
+}
+
+/// Returns the first SMTP reply code (`2xx`, `4xx`, `5xx`) at the start of
+/// `text` or after a separator such as `;`, `:`, `#` or a space, when it is
+/// followed by a space, `-`, end of text or a status code.
+pub fn find_reply(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        let ok_before = i == 0 || !is_code_char(b[i - 1]);
+        if ok_before
+            && matches!(b[i], b'4' | b'5' | b'2')
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && b[i + 1] <= b'5'
+        {
+            let after = b.get(i + 3).copied();
+            if matches!(after, None | Some(b' ' | b'-' | b'\t' | b'\r' | b'\n'))
+            {
+                return Some(&text[i..i + 3]);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Returns the reply code only when `text` starts with one (after white
+/// space), as in `550 5.1.1 user unknown` or `550-5.1.1 ...`.
+pub fn leading_reply(text: &str) -> Option<&str> {
+    let t = text.trim_start();
+    let b = t.as_bytes();
+    if b.len() >= 3
+        && matches!(b[0], b'2' | b'4' | b'5')
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
+        && matches!(b.get(3), None | Some(b' ' | b'-' | b'\t'))
+    {
+        Some(&t[..3])
+    } else {
+        None
+    }
+}
+
+/// Joins folded lines into one, collapsing runs of white space, and removes
+/// the `550-5.7.1` / `550 5.7.1` prefixes that multi-line replies leave in the
+/// middle of the text (the first one is kept).
+pub fn clean_diagnostic(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    strip_continuations(&out)
+}
+
+/// Removes repeated reply-code prefixes (`550-5.1.1`, `550 5.1.1`, `550-`)
+/// after the first one.
+fn strip_continuations(text: &str) -> String {
+    let first = leading_reply(text);
+    let Some(code) = first else { return text.to_string() };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Keep the leading "550 5.1.1 " / "550-5.1.1 " as "550 5.1.1 ".
+    let (head, tail) = split_prefix(rest, code);
+    out.push_str(&head);
+    rest = tail;
+    while let Some(pos) = find_prefix(rest, code) {
+        out.push_str(rest[..pos].trim_end());
+        out.push(' ');
+        let (_, tail) = split_prefix(&rest[pos..], code);
+        rest = tail;
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Splits `550-5.1.1 rest` into (`550 5.1.1 `, `rest`).
+fn split_prefix<'a>(text: &'a str, code: &str) -> (String, &'a str) {
+    let mut rest = &text[code.len()..];
+    let mut head = code.to_string();
+    rest = rest.strip_prefix(['-', ' ']).unwrap_or(rest);
+    if let Some(end) = status_end(rest.as_bytes(), 0)
+        .filter(|_| rest.as_bytes().first().is_some_and(u8::is_ascii_digit))
+    {
+        head.push(' ');
+        head.push_str(&rest[..end]);
+        rest = &rest[end..];
+    }
+    head.push(' ');
+    (head, rest.trim_start())
+}
+
+/// Finds ` 550-` or ` 550 d.d.d` (the same code) inside the text.
+fn find_prefix(text: &str, code: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(p) = text[from..].find(code) {
+        let at = from + p;
+        let before_ok = at > 0 && b[at - 1] == b' ';
+        let after = &text[at + code.len()..];
+        let after_ok = after.starts_with('-')
+            || after.starts_with(' ')
+                && status_end(after[1..].as_bytes(), 0).is_some()
+                && after[1..].starts_with(|c: char| c.is_ascii_digit());
+        if before_ok && after_ok {
+            return Some(at);
+        }
+        from = at + code.len();
+    }
+    None
+}
+
+/// Returns the first thing that looks like an e-mail address in `text`,
+/// without angle brackets or a trailing dot.
+pub fn find_address(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(b'@', &b[from..]) {
+        let at = from + p;
+        let start = b[..at]
+            .iter()
+            .rposition(|&c| !is_local_char(c))
+            .map_or(0, |i| i + 1);
+        let end = b[at + 1..]
+            .iter()
+            .position(|&c| !is_domain_char(c))
+            .map_or(b.len(), |i| at + 1 + i);
+        let mut end = end;
+        while end > at + 1 && matches!(b[end - 1], b'.' | b'-') {
+            end -= 1;
+        }
+        let domain = &text[at + 1..end];
+        if start < at && domain.contains('.') {
+            return Some(&text[start..end]);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+fn is_local_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c)
+}
+
+fn is_domain_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'.' || c == b'-'
+}
+
+/// True when `word` looks like a host name (`mx.example.com`), not an
+/// address or a number.
+pub fn is_hostname(word: &str) -> bool {
+    let w = word.trim_end_matches('.');
+    w.contains('.')
+        && !w.contains('@')
+        && w.bytes().all(is_domain_char)
+        && w.bytes().any(|c| c.is_ascii_alphabetic())
+        && !w.starts_with(['.', '-'])
+}
+
+/// Takes the host name at the start of `text` (up to `[`, space, `:` or `,`),
+/// if it is one.
+pub fn leading_host(text: &str) -> Option<&str> {
+    let t = text.trim_start().trim_start_matches(['<', '(']);
+    let end = t
+        .find(|c: char| matches!(c, '[' | ' ' | ':' | ',' | '(' | ']' | '>' | ';'))
+        .unwrap_or(t.len());
+    let h = t[..end].trim_end_matches('.');
+    is_hostname(h).then_some(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_status_codes_with_long_details() {
+        assert_eq!(find_status("550 5.4.317 Message expired"), Some("5.4.317"));
+        assert_eq!(find_status("#5.1.10 smtp"), Some("5.1.10"));
+        assert_eq!(find_status("exim 4.80 said 5.7.1 no"), Some("5.7.1"));
+        assert_eq!(find_status("ip 192.0.2.25 refused"), None);
+        assert_eq!(find_status("version 5.1.1.2"), None);
+        assert_eq!(find_status("(#5.1.1)"), Some("5.1.1"));
+    }
+
+    #[test]
+    fn finds_reply_codes() {
+        assert_eq!(find_reply("smtp; 550 5.1.1 unknown"), Some("550"));
+        assert_eq!(find_reply("said: 452-4.2.2 over"), Some("452"));
+        assert_eq!(find_reply("smtp;530 5.7.1 Client"), Some("530"));
+        assert_eq!(find_reply("port 25 then 5000 items"), None);
+        assert_eq!(leading_reply("  421-4.7.0 try"), Some("421"));
+        assert_eq!(leading_reply("5.1.1 user"), None);
+    }
+
+    #[test]
+    fn removes_continuation_codes_inside_sentences() {
+        let raw = "550-5.7.1 [192.0.2.1] Our system has detected that this\n \
+                   550-5.7.1 message is likely unsolicited mail. To reduce\n \
+                   550 5.7.1 the amount of spam. gsmtp";
+        assert_eq!(
+            clean_diagnostic(raw),
+            "550 5.7.1 [192.0.2.1] Our system has detected that this \
+             message is likely unsolicited mail. To reduce the amount of \
+             spam. gsmtp"
+        );
+        assert_eq!(clean_diagnostic("550 5.1.1\n   user\tunknown"), "550 5.1.1 user unknown");
+    }
+
+    #[test]
+    fn finds_addresses_and_hosts() {
+        assert_eq!(find_address("<Bob@Example.com>: host"), Some("Bob@Example.com"));
+        assert_eq!(find_address("to user@example.net."), Some("user@example.net"));
+        assert_eq!(find_address("no address @ here"), None);
+        assert_eq!(leading_host("mx1.example.net.:"), Some("mx1.example.net"));
+        assert_eq!(leading_host("mail.example.com[192.0.2.25]"), Some("mail.example.com"));
+        assert_eq!(leading_host("192.0.2.25"), None);
+    }
+}

@@ -1,0 +1,366 @@
+//! Turning one raw message into a [`Report`], or saying why it is not one.
+//! It chooses among the decoders: an RFC 3464 report (filled in from the
+//! human-readable text where the report is vague), an ARF complaint, a text
+//! bounce, an RFC 3834 auto-reply. Judging causes is left to `rules`.
+
+use crate::codes;
+use crate::dsn;
+use crate::mime::{self, Parsed};
+use crate::report::{Kind, RecipientStatus, Report};
+use crate::text;
+
+/// Why a message produced no report row, as `skipped.csv` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    /// Short reason: `empty`, `not a mail message`, `no report found`.
+    pub reason: &'static str,
+    /// A human detail (the subject, or what was missing).
+    pub detail: String,
+}
+
+/// The longest prefix of a message that is decoded; beyond it lies only
+/// returned content, which never decides a report.
+const MAX_DECODE: usize = 4 << 20;
+
+/// Decodes `raw`.
+pub fn decode(raw: &[u8]) -> Result<Report, Skip> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(Skip { reason: "empty", detail: String::new() });
+    }
+    let raw = &raw[..raw.len().min(MAX_DECODE)];
+    let fixed;
+    let raw = if has_lone_cr(raw) {
+        fixed = lone_cr_to_lf(raw);
+        &fixed[..]
+    } else {
+        raw
+    };
+    let Some(parsed) = mime::parse(raw).filter(looks_like_mail) else {
+        return Err(Skip {
+            reason: "not a mail message",
+            detail: "no header fields at the start".into(),
+        });
+    };
+    let mut report = if parsed.feedback_report.is_some() {
+        feedback(&parsed)
+    } else if parsed.delivery_status.is_some() {
+        delivery_status(&parsed)
+    } else {
+        Report::default()
+    };
+    if report.recipients.is_empty() {
+        report = text_bounce(&parsed)
+            .or_else(|| auto_reply(&parsed))
+            .ok_or_else(|| Skip {
+                reason: "no report found",
+                detail: parsed.subject.chars().take(200).collect(),
+            })?;
+    }
+    finish(&mut report, &parsed);
+    Ok(report)
+}
+
+fn has_lone_cr(raw: &[u8]) -> bool {
+    memchr::memchr(b'\r', raw).is_some_and(|p| raw.get(p + 1) != Some(&b'\n'))
+}
+
+fn lone_cr_to_lf(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, &c) in raw.iter().enumerate() {
+        if c == b'\r' && raw.get(i + 1) != Some(&b'\n') {
+            out.push(b'\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A message must start with something shaped like a header field.
+fn looks_like_mail(parsed: &Parsed) -> bool {
+    !parsed.from.is_empty()
+        || !parsed.subject.is_empty()
+        || !parsed.headers.is_empty()
+        || parsed.delivery_status.is_some()
+}
+
+/// Fills the per-message columns from the message and its returned original.
+fn finish(report: &mut Report, parsed: &Parsed) {
+    if report.date.is_empty() {
+        report.date = parsed.date.clone();
+    }
+    if let Some(o) = &parsed.returned {
+        report.message_id = o.message_id.clone();
+        report.subject = o.subject.clone();
+        if report.sender.is_empty() {
+            report.sender = o.from.to_ascii_lowercase();
+        }
+    }
+    if report.sender.is_empty() {
+        report.sender = parsed
+            .header("to")
+            .and_then(codes::find_address)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+    }
+}
+
+/// The human-readable text of the message, all text parts joined.
+fn human_text(parsed: &Parsed) -> String {
+    parsed.texts.join("\n")
+}
+
+/// An RFC 3464 report, with each recipient's vague fields filled in from the
+/// text beside it.
+fn delivery_status(parsed: &Parsed) -> Report {
+    let ds = dsn::parse(parsed.delivery_status.as_deref().unwrap_or_default());
+    let human = human_text(parsed);
+    let blocks = text::recipients(&human);
+    let mut report = Report {
+        format: "rfc3464",
+        reporting_server: ds.reporting_mta.to_ascii_lowercase(),
+        date: String::new(),
+        ..Report::default()
+    };
+    for r in &ds.recipients {
+        let address = if r.final_recipient.contains('@') || r.original_recipient.is_empty() {
+            &r.final_recipient
+        } else {
+            &r.original_recipient
+        };
+        let action = action_of(r);
+        let kind = if action == "delayed" { Kind::Delay } else { Kind::Bounce };
+        let mut rs = RecipientStatus::new(kind, address);
+        rs.action = action;
+        rs.remote_server = r.remote_mta.clone();
+        fill_from_dsn(&mut rs, r);
+        if let Some(b) = blocks.iter().find(|b| b.address == rs.recipient) {
+            fill_from_text(&mut rs, b);
+        } else if ds.recipients.len() == 1 && blocks.len() == 1 {
+            fill_from_text(&mut rs, &blocks[0]);
+        }
+        if report.date.is_empty() {
+            report.date = mime::parse_date(&r.last_attempt);
+        }
+        report.recipients.push(rs);
+    }
+    report
+}
+
+fn action_of(r: &dsn::DsnRecipient) -> String {
+    let a = r.action.split_whitespace().next().unwrap_or_default();
+    match a {
+        "failed" | "delayed" | "delivered" | "relayed" | "expanded" => a.to_string(),
+        _ if r.status.trim_start().starts_with('4') => "delayed".into(),
+        _ if r.status.trim_start().starts_with('2') => "delivered".into(),
+        _ => "failed".into(),
+    }
+}
+
+/// Status, reply and diagnostic from the report's own fields. A generic
+/// `x.0.0` status gives way to a specific code quoted in the diagnostic or
+/// in a vendor field.
+fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
+    let mut diagnostic = codes::clean_diagnostic(&r.diagnostic);
+    let supplementary = codes::clean_diagnostic(&r.supplementary);
+    let supplementary = supplementary
+        .find("smtp;")
+        .map_or(supplementary.as_str(), |p| &supplementary[p + 5..])
+        .trim()
+        .trim_end_matches('>')
+        .to_string();
+    let status = codes::find_status(&r.status).unwrap_or_default().to_string();
+    if is_generic(&status) || diagnostic.is_empty() {
+        if !supplementary.is_empty()
+            && (diagnostic.is_empty() || codes::find_reply(&diagnostic).is_none())
+        {
+            diagnostic = supplementary;
+        }
+    }
+    if diagnostic.is_empty() {
+        // A status comment is the only text some reports give.
+        if let Some((_, comment)) = r.status.split_once('(') {
+            diagnostic = comment.trim_end_matches(')').trim().to_string();
+        }
+    }
+    rs.status = status;
+    if let Some(s) = text::best_status(&diagnostic) {
+        if rs.status.is_empty() || is_generic(&rs.status) && !is_generic(s) {
+            rs.status = s.to_string();
+        }
+    }
+    rs.reply_code = codes::leading_reply(&diagnostic)
+        .or_else(|| codes::find_reply(&diagnostic).filter(|_| r.diagnostic_type == "smtp"))
+        .unwrap_or_default()
+        .to_string();
+    rs.diagnostic = diagnostic;
+}
+
+/// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
+fn is_generic(status: &str) -> bool {
+    status.is_empty() || status.ends_with(".0.0")
+}
+
+/// Fills what the report left empty from the text block for the recipient.
+fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
+    if rs.diagnostic.is_empty() || rs.reply_code.is_empty() && !b.reply.is_empty() {
+        if !b.diagnostic.is_empty() {
+            rs.diagnostic = b.diagnostic.clone();
+        }
+    }
+    if rs.reply_code.is_empty() {
+        rs.reply_code = b.reply.clone();
+    }
+    if is_generic(&rs.status) && !is_generic(&b.status) && !b.status.is_empty() {
+        rs.status = b.status.clone();
+    }
+    if rs.remote_server.is_empty() {
+        rs.remote_server = b.remote.clone();
+    }
+}
+
+/// A bounce that has no machine-readable part, decoded from its text.
+fn text_bounce(parsed: &Parsed) -> Option<Report> {
+    let human = human_text(parsed);
+    if !is_bounce_like(parsed, &human) {
+        return None;
+    }
+    let mut blocks = text::recipients(&human);
+    if let Some(failed) = parsed.header("x-failed-recipients") {
+        for a in failed.split(',') {
+            let a = a.trim().to_ascii_lowercase();
+            if a.contains('@') && !blocks.iter().any(|b| b.address == a) {
+                blocks.push(text::Block { address: a, ..Default::default() });
+            }
+        }
+    }
+    if blocks.is_empty() {
+        return None;
+    }
+    let delayed = text::says_delayed(&human, &parsed.subject);
+    let kind = if delayed { Kind::Delay } else { Kind::Bounce };
+    let mut report = Report {
+        format: text::detect_format(&human, &parsed.subject),
+        reporting_server: reporting_host(parsed),
+        ..Report::default()
+    };
+    for b in blocks {
+        let mut rs = RecipientStatus::new(kind, &b.address);
+        rs.status = b.status;
+        rs.reply_code = b.reply;
+        rs.remote_server = b.remote;
+        rs.diagnostic = b.diagnostic;
+        report.recipients.push(rs);
+    }
+    let (_, returned) = text::split_returned(&human);
+    if parsed_returned_missing(parsed) && !returned.is_empty() {
+        if let Some(o) = mime::parse_original(returned.trim_start().as_bytes()) {
+            report.message_id = o.message_id;
+            report.subject = o.subject;
+            report.sender = o.from.to_ascii_lowercase();
+        }
+    }
+    Some(report)
+}
+
+fn parsed_returned_missing(parsed: &Parsed) -> bool {
+    parsed.returned.is_none()
+}
+
+/// True when the message presents itself as a delivery failure notice.
+fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
+    const SUBJECTS: &[&str] = &[
+        "undeliver", "delivery", "failure", "returned mail", "failed",
+        "mail system error", "delayed", "nondeliverable", "non-deliverable",
+        "could not send", "rejected", "returned to sender", "unzustellbar",
+        "non remis", "no entregado", "warning",
+    ];
+    let subject = parsed.subject.to_ascii_lowercase();
+    let from = parsed.from.to_ascii_lowercase();
+    parsed.header("x-failed-recipients").is_some()
+        || from.starts_with("mailer-daemon")
+        || from.starts_with("postmaster")
+        || from.contains("mail-daemon")
+        || from.starts_with("microsoftexchange")
+        || SUBJECTS.iter().any(|s| subject.contains(s))
+        || text::detect_format(human, &parsed.subject) != "text"
+}
+
+/// The host that wrote a text bounce: the domain of its sender.
+fn reporting_host(parsed: &Parsed) -> String {
+    parsed.from.rsplit_once('@').map_or(String::new(), |(_, d)| d.to_ascii_lowercase())
+}
+
+/// An RFC 3834 automatic reply: the recipient is the one who replied.
+fn auto_reply(parsed: &Parsed) -> Option<Report> {
+    let subject = parsed.subject.to_ascii_lowercase();
+    let header = |n: &str| parsed.header(n).unwrap_or_default().to_ascii_lowercase();
+    const SUBJECTS: &[&str] = &[
+        "automatic reply", "auto:", "autoreply", "auto-reply", "auto reply",
+        "out of office", "out of the office", "abwesenheit", "réponse automatique",
+        "vacation", "away from", "respuesta automática", "risposta automatica",
+    ];
+    let is_reply = header("auto-submitted").starts_with("auto-replied")
+        || parsed.header("x-autoreply").is_some()
+        || parsed.header("x-autorespond").is_some()
+        || header("precedence").contains("auto_reply")
+        || header("x-apple-action").contains("vacation")
+        || SUBJECTS.iter().any(|s| subject.contains(s));
+    if !is_reply || parsed.from.is_empty() {
+        return None;
+    }
+    let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
+    let body = human_text(parsed);
+    rs.diagnostic = codes::clean_diagnostic(&body.chars().take(600).collect::<String>());
+    Some(Report {
+        format: "rfc3834",
+        reporting_server: reporting_host(parsed),
+        recipients: vec![rs],
+        ..Report::default()
+    })
+}
+
+/// An ARF feedback report (RFC 5965): the complaining recipient comes from
+/// `Original-Rcpt-To`, or the returned message's `To`.
+fn feedback(parsed: &Parsed) -> Report {
+    let raw = parsed.feedback_report.as_deref().unwrap_or_default();
+    let text = String::from_utf8_lossy(raw);
+    let text = text::normalize_newlines(&text);
+    let mut feedback_type = String::new();
+    let mut rcpts = Vec::new();
+    let mut arrival = String::new();
+    let mut source = String::new();
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once(':') else { continue };
+        let value = value.trim();
+        match name.trim().to_ascii_lowercase().as_str() {
+            "feedback-type" => feedback_type = value.to_ascii_lowercase(),
+            "original-rcpt-to" | "removal-recipient" => {
+                if let Some(a) = codes::find_address(value) {
+                    rcpts.push(a.to_ascii_lowercase());
+                }
+            }
+            "arrival-date" | "received-date" => arrival = mime::parse_date(value),
+            "reporting-mta" => source = value.rsplit(';').next().unwrap_or("").trim().into(),
+            _ => {}
+        }
+    }
+    if rcpts.is_empty() {
+        if let Some(o) = &parsed.returned {
+            rcpts.extend(o.to.iter().map(|a| a.to_ascii_lowercase()));
+        }
+    }
+    let mut report = Report {
+        format: "arf",
+        reporting_server: source.to_ascii_lowercase(),
+        date: arrival,
+        ..Report::default()
+    };
+    for a in rcpts {
+        let mut rs = RecipientStatus::new(Kind::Feedback, &a);
+        rs.feedback_type = feedback_type.clone();
+        rs.diagnostic = format!("feedback-type: {feedback_type}");
+        report.recipients.push(rs);
+    }
+    report
+}

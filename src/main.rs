@@ -1,0 +1,9 @@
+//! The `bounceaudit` command: parses the command line and hands the work to
+//! the library. Exit codes: 0 all input read, 1 finished but some paths
+//! could not be read, 2 usage or rule-file error, 130 interrupted.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::run());
+}

@@ -1,0 +1,160 @@
+//! Splitting an mbox into messages. A separator is a `From ` line at the
+//! start of the data or right after a line end (LF, CRLF or lone CR) that
+//! has the shape of one: an envelope sender and an asctime-like date. Lines
+//! that merely start with `From ` inside bodies (unquoted mboxo) are left in
+//! the message. Quoting (`>From `) is left as it is: it only ever occurs in
+//! bodies, where it does not change what a report says.
+
+use memchr::memmem;
+
+/// One message of an mbox: where it starts in the file and its bytes (the
+/// From_ line excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece<'a> {
+    /// Byte offset of the message's From_ line in the file.
+    pub offset: u64,
+    /// The message, from its first header to the next separator.
+    pub bytes: &'a [u8],
+}
+
+/// True when `data` begins with a From_ separator line.
+pub fn is_mbox(data: &[u8]) -> bool {
+    data.starts_with(b"From ") && is_separator(line_at(data, 0))
+}
+
+/// Splits `data` (an mbox) into messages. Text before the first separator,
+/// if any, becomes a message of its own so that nothing is lost.
+pub fn split(data: &[u8]) -> impl Iterator<Item = Piece<'_>> {
+    let mut starts = separators(data).peekable();
+    let mut pending: Option<usize> = None;
+    let mut lead = true;
+    std::iter::from_fn(move || loop {
+        if lead {
+            lead = false;
+            let first = starts.peek().copied().unwrap_or(data.len());
+            if first > 0 && !data[..first].iter().all(u8::is_ascii_whitespace) {
+                pending = None;
+                let piece = Piece { offset: 0, bytes: &data[..first] };
+                return Some(piece);
+            }
+        }
+        let start = match pending.take() {
+            Some(s) => s,
+            None => starts.next()?,
+        };
+        let end = starts.next();
+        pending = end;
+        let stop = end.unwrap_or(data.len());
+        let body_start = skip_line(data, start).min(stop);
+        return Some(Piece { offset: start as u64, bytes: &data[body_start..stop] });
+    })
+}
+
+/// Offsets of every separator line.
+fn separators(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memmem::find_iter(data, b"From ").filter(move |&at| {
+        (at == 0 || matches!(data[at - 1], b'\n' | b'\r'))
+            && is_separator(line_at(data, at))
+    })
+}
+
+/// The line that starts at `at`, without its line end.
+fn line_at(data: &[u8], at: usize) -> &[u8] {
+    let rest = &data[at..];
+    let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+    &rest[..end.min(1000)]
+}
+
+/// The offset just past the line that starts at `at`.
+fn skip_line(data: &[u8], at: usize) -> usize {
+    let rest = &data[at..];
+    match memchr::memchr2(b'\n', b'\r', rest) {
+        None => data.len(),
+        Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => {
+            at + i + 2
+        }
+        Some(i) => at + i + 1,
+    }
+}
+
+/// True for `From <sender> <date>` where the date has a time of day
+/// (`hh:mm`) and a four-digit year.
+fn is_separator(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"From ") else { return false };
+    let rest = trim_start(rest);
+    let Some(sp) = rest.iter().position(|&c| c == b' ') else { return false };
+    if sp == 0 {
+        return false;
+    }
+    let date = &rest[sp..];
+    has_time(date) && has_year(date)
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|c| **c == b' ').count();
+    &s[n..]
+}
+
+fn has_time(s: &[u8]) -> bool {
+    s.windows(5).any(|w| {
+        w[0].is_ascii_digit()
+            && w[1].is_ascii_digit()
+            && w[2] == b':'
+            && w[3].is_ascii_digit()
+            && w[4].is_ascii_digit()
+    }) || s.windows(4).any(|w| {
+        w[0] == b' ' && w[1].is_ascii_digit() && w[2] == b':' && w[3].is_ascii_digit()
+    })
+}
+
+fn has_year(s: &[u8]) -> bool {
+    s.split(|c| !c.is_ascii_digit())
+        .any(|w| w.len() == 4 && (w[0] == b'1' || w[0] == b'2'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &[u8] = b"From MAILER-DAEMON Thu Sep 18 17:54:04 2008\n\
+Subject: one\n\nbody\nFrom here on, we talk.\n\n\
+From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
+
+    #[test]
+    fn splits_on_separators_only() {
+        let pieces: Vec<_> = split(TWO).collect();
+        assert_eq!(pieces.len(), 2);
+        assert!(pieces[0].bytes.starts_with(b"Subject: one"));
+        assert!(pieces[0].bytes.ends_with(b"we talk.\n\n"));
+        assert_eq!(pieces[1].offset, TWO.len() as u64 - 62);
+        assert!(pieces[1].bytes.starts_with(b"Subject: two"));
+    }
+
+    #[test]
+    fn handles_crlf_and_lone_cr() {
+        let crlf = String::from_utf8(TWO.to_vec()).unwrap().replace('\n', "\r\n");
+        let pieces: Vec<_> = split(crlf.as_bytes()).collect();
+        assert_eq!(pieces.len(), 2);
+        assert!(pieces[1].bytes.starts_with(b"Subject: two\r\n"));
+        let cr = String::from_utf8(TWO.to_vec()).unwrap().replace('\n', "\r");
+        assert_eq!(split(cr.as_bytes()).count(), 2);
+    }
+
+    #[test]
+    fn keeps_leading_text_and_detects_mbox() {
+        assert!(is_mbox(TWO));
+        assert!(!is_mbox(b"From: someone@example.com\n"));
+        let data = b"junk before\nFrom a@example.com Mon Jan  5 00:00:00 2015\nX: y\n";
+        let pieces: Vec<_> = split(data).collect();
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0].offset, 0);
+        assert_eq!(pieces[1].offset, 12);
+    }
+
+    #[test]
+    fn thunderbird_and_bare_separators() {
+        assert!(is_separator(b"From - Tue Sep 18 10:00:00 2012"));
+        assert!(!is_separator(b"From the desk of the editor"));
+        assert!(!is_separator(b"From: a@example.com"));
+    }
+}

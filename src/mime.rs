@@ -1,0 +1,284 @@
+//! The one place that uses the MIME library (mail-parser): it turns a raw
+//! message into a [`Parsed`] view that holds only what the decoders need —
+//! a few top-level headers, the human-readable text before any returned
+//! message, the machine-readable report parts as raw bytes, and the headers
+//! of the returned original. Decoding what those parts say is left to `dsn`,
+//! `arf` and `text`.
+
+use std::borrow::Cow;
+
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+/// The parts of a message that can hold report data.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Top-level `Subject`.
+    pub subject: String,
+    /// Address of the top-level `From`.
+    pub from: String,
+    /// Top-level `Date` as ISO 8601 UTC, or empty.
+    pub date: String,
+    /// Selected top-level headers, names lower-cased, values unfolded.
+    pub headers: Vec<(String, String)>,
+    /// `report-type` of a top-level `multipart/report`, lower-cased.
+    pub report_type: String,
+    /// Human-readable text parts, in order (HTML converted to text).
+    pub texts: Vec<String>,
+    /// The raw `message/delivery-status` part, if any.
+    pub delivery_status: Option<Vec<u8>>,
+    /// The raw `message/feedback-report` part, if any.
+    pub feedback_report: Option<Vec<u8>>,
+    /// The returned original, if one is attached.
+    pub returned: Option<Original>,
+}
+
+/// Headers of the returned original message.
+#[derive(Debug, Default, Clone)]
+pub struct Original {
+    /// Address of `From`.
+    pub from: String,
+    /// Addresses of `To`, in order.
+    pub to: Vec<String>,
+    /// `Message-ID` without angle brackets.
+    pub message_id: String,
+    /// `Subject`.
+    pub subject: String,
+}
+
+impl Parsed {
+    /// The value of a kept top-level header (`name` lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Top-level headers the decoders look at.
+const KEPT: &[&str] = &[
+    "auto-submitted",
+    "x-failed-recipients",
+    "precedence",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "in-reply-to",
+    "content-type",
+    "x-apple-action",
+    "return-path",
+    "to",
+    "received",
+];
+
+/// Parses `raw`. Returns `None` when it does not look like a mail message
+/// at all (no header field could be read).
+pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    let message = MessageParser::default().parse(raw)?;
+    if message.headers().is_empty() {
+        return None;
+    }
+    let mut parsed = Parsed {
+        subject: message.subject().unwrap_or_default().to_string(),
+        from: first_address(message.from()),
+        date: message.date().map(iso_utc).unwrap_or_default(),
+        ..Parsed::default()
+    };
+    for name in KEPT {
+        if let Some(v) = message.header_raw(*name) {
+            parsed.headers.push((name.to_string(), unfold(v)));
+        }
+    }
+    if let Some(ct) = message.content_type() {
+        if ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        {
+            parsed.report_type =
+                ct.attribute("report-type").unwrap_or_default().to_ascii_lowercase();
+        }
+    }
+    collect(&message, 0, &mut parsed, 0);
+    Some(parsed)
+}
+
+/// Walks the parts of `message` below part `id`, filling `parsed`.
+fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
+    let Some(part) = message.part(id) else { return };
+    if depth > 64 {
+        return;
+    }
+    let (ctype, subtype) = content_type(part);
+    match &part.body {
+        PartType::Multipart(children) => {
+            for child in children {
+                collect(message, *child, parsed, depth + 1);
+            }
+        }
+        PartType::Message(original) => {
+            if parsed.returned.is_none() {
+                parsed.returned = Some(original_of(original));
+            }
+        }
+        PartType::Text(text) if ctype == "text" && subtype.contains("headers") => {
+            if parsed.returned.is_none() {
+                parsed.returned = parse_original(text.as_bytes());
+            }
+        }
+        PartType::Text(text) | PartType::Html(text)
+            if ctype == "message" || subtype.contains("delivery-status") =>
+        {
+            store_report(parsed, &subtype, text.as_bytes());
+        }
+        PartType::Text(text) => {
+            if ctype == "text" || ctype.is_empty() {
+                parsed.texts.push(text.to_string());
+            }
+        }
+        PartType::Html(html) => {
+            parsed.texts.push(html_to_text(html));
+        }
+        PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+            if ctype == "message" {
+                store_report(parsed, &subtype, bytes);
+            } else if ctype == "text" {
+                parsed.texts.push(String::from_utf8_lossy(bytes).into_owned());
+            }
+        }
+    }
+}
+
+fn store_report(parsed: &mut Parsed, subtype: &str, bytes: &[u8]) {
+    if subtype.contains("delivery-status") {
+        parsed.delivery_status.get_or_insert_with(Vec::new).extend_from_slice(bytes);
+    } else if subtype.contains("feedback-report") {
+        parsed.feedback_report.get_or_insert_with(|| bytes.to_vec());
+    } else if subtype.contains("headers") && parsed.returned.is_none() {
+        parsed.returned = parse_original(bytes);
+    }
+}
+
+fn content_type(part: &MessagePart<'_>) -> (String, String) {
+    match part.content_type() {
+        Some(ct) => (
+            ct.ctype().to_ascii_lowercase(),
+            ct.subtype().unwrap_or_default().to_ascii_lowercase(),
+        ),
+        None => (String::new(), String::new()),
+    }
+}
+
+/// Reads the headers of a returned original given as raw text (a
+/// `text/rfc822-headers` part, or headers quoted in a plain-text bounce).
+pub fn parse_original(raw: &[u8]) -> Option<Original> {
+    let message = MessageParser::default().parse_headers(raw)?;
+    if message.headers().is_empty() {
+        return None;
+    }
+    Some(original_of(&message))
+}
+
+fn original_of(message: &Message<'_>) -> Original {
+    Original {
+        from: first_address(message.from()),
+        to: message
+            .to()
+            .map(|a| a.iter().filter_map(|x| x.address()).map(str::to_string).collect())
+            .unwrap_or_default(),
+        message_id: message.message_id().unwrap_or_default().to_string(),
+        subject: message.subject().unwrap_or_default().to_string(),
+    }
+}
+
+fn first_address(address: Option<&mail_parser::Address<'_>>) -> String {
+    address
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Formats a parsed date as ISO 8601 in UTC (`2026-10-12T07:14:02Z`).
+pub fn iso_utc(date: &mail_parser::DateTime) -> String {
+    if !date.is_valid() {
+        return String::new();
+    }
+    let utc = mail_parser::DateTime::from_timestamp(date.to_timestamp());
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second
+    )
+}
+
+/// Parses an RFC 5322 date (as in `Arrival-Date`) into ISO 8601 UTC.
+pub fn parse_date(value: &str) -> String {
+    mail_parser::DateTime::parse_rfc822(value.trim())
+        .map(|d| iso_utc(&d))
+        .unwrap_or_default()
+}
+
+/// Joins folded header lines.
+fn unfold(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A rough HTML-to-text conversion: tags become line breaks or nothing,
+/// the common entities are decoded.
+fn html_to_text(html: &Cow<'_, str>) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    let mut tag = String::new();
+    for c in html.chars() {
+        match (in_tag, c) {
+            (false, '<') => {
+                in_tag = true;
+                tag.clear();
+            }
+            (true, '>') => {
+                in_tag = false;
+                let t = tag.trim_start_matches('/').to_ascii_lowercase();
+                if ["br", "p", "div", "tr", "li", "table", "h1", "h2", "h3"]
+                    .iter()
+                    .any(|b| t.starts_with(b))
+                {
+                    out.push('\n');
+                }
+            }
+            (true, c) => tag.push(c),
+            (false, c) => out.push(c),
+        }
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_report_parts_and_returned_headers() {
+        let raw = b"From: MAILER-DAEMON@example.net\r\nSubject: Undelivered\r\n\
+Date: Mon, 12 Oct 2026 09:14:02 +0200\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nsorry\r\n\
+--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n\
+Final-Recipient: rfc822; bob@example.com\r\nAction: failed\r\n\
+--b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: a@example.org\r\n\
+Subject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n--b--\r\n";
+        let p = parse(raw).unwrap();
+        assert_eq!(p.report_type, "delivery-status");
+        assert_eq!(p.date, "2026-10-12T07:14:02Z");
+        assert_eq!(p.texts, vec!["sorry".to_string()]);
+        let ds = String::from_utf8(p.delivery_status.unwrap()).unwrap();
+        assert!(ds.contains("Final-Recipient: rfc822; bob@example.com"));
+        let o = p.returned.unwrap();
+        assert_eq!((o.from.as_str(), o.subject.as_str()), ("a@example.org", "hi"));
+        assert_eq!(o.message_id, "m1@example.org");
+    }
+
+    #[test]
+    fn junk_is_not_a_message() {
+        assert!(parse(b"").is_none());
+    }
+}

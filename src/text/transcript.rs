@@ -1,0 +1,108 @@
+//! The transcript shape: a record of the SMTP dialogue (`... while talking
+//! to HOST:`, `>>> RCPT To:<addr>`, `<<< 550 ...`), as Sendmail and its
+//! relatives write it. It names the remote server and gives the exact reply
+//! to a recipient, or to the whole message when MAIL FROM or DATA failed.
+
+use super::blocks::{best_status, Block};
+use crate::codes;
+
+/// Fills in `blocks` from any transcript in `text`: the remote server where
+/// a block names none, and the reply where a block has no reply code. A
+/// recipient named only in the transcript gets a block of its own.
+pub fn apply(text: &str, blocks: &mut Vec<Block>) {
+    let mut remote = String::new();
+    let mut rcpt: Option<String> = None;
+    let mut whole: Option<String> = None;
+    let mut replies: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(p) = t.find("while talking to ") {
+            if let Some(h) = codes::leading_host(&t[p + 17..]) {
+                remote = h.to_ascii_lowercase();
+            }
+            continue;
+        }
+        if let Some(cmd) = t.strip_prefix(">>>") {
+            let cmd = cmd.trim();
+            rcpt = cmd
+                .to_ascii_uppercase()
+                .starts_with("RCPT")
+                .then(|| codes::find_address(cmd).map(str::to_ascii_lowercase))
+                .flatten();
+            continue;
+        }
+        if let Some(reply) = t.strip_prefix("<<<") {
+            let reply = reply.trim();
+            if codes::leading_reply(reply).is_none() {
+                continue;
+            }
+            match &rcpt {
+                Some(a) => replies.push((a.clone(), reply.to_string())),
+                None => {
+                    whole.get_or_insert_with(|| reply.to_string());
+                }
+            }
+            continue;
+        }
+        // Sendmail's own verdict: "553 5.0.0 addr... reason".
+        if codes::leading_reply(t).is_some() && t.contains("... ") {
+            if let Some(a) = codes::find_address(t) {
+                replies.push((a.to_ascii_lowercase(), t.to_string()));
+            }
+        }
+    }
+    for (address, _) in &replies {
+        if !blocks.iter().any(|b| &b.address == address) {
+            let mut b = Block::default();
+            b.address = address.clone();
+            blocks.push(b);
+        }
+    }
+    for b in blocks.iter_mut() {
+        if b.remote.is_empty() {
+            b.remote = remote.clone();
+        }
+        if !b.reply.is_empty() {
+            continue;
+        }
+        let reply = replies
+            .iter()
+            .find(|(a, _)| a == &b.address)
+            .map(|(_, r)| r)
+            .or(whole.as_ref());
+        if let Some(r) = reply {
+            let r = codes::clean_diagnostic(r);
+            b.reply = codes::leading_reply(&r).unwrap_or_default().to_string();
+            if b.status.is_empty() || b.status.ends_with(".0.0") {
+                if let Some(s) = best_status(&r) {
+                    b.status = s.to_string();
+                }
+            }
+            b.diagnostic = r;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transcript_gives_reply_and_remote() {
+        let t = "... while talking to mx1.example.net.:\n>>> RCPT To:<a@example.net>\n<<< 550 5.1.1 <a@example.net>... User unknown\n";
+        let mut blocks = Vec::new();
+        apply(t, &mut blocks);
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0].remote, "mx1.example.net");
+        assert_eq!(blocks[0].reply, "550");
+        assert_eq!(blocks[0].status, "5.1.1");
+    }
+
+    #[test]
+    fn mail_from_failure_applies_to_every_recipient() {
+        let t = "... while talking to mx1.example.net.:\n>>> MAIL From:<n@example.org>\n<<< 550 5.0.0 SPF check failed\n";
+        let mut blocks = vec![Block { address: "c@example.net".into(), ..Block::default() }];
+        apply(t, &mut blocks);
+        assert_eq!(blocks[0].diagnostic, "550 5.0.0 SPF check failed");
+    }
+}
