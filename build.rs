@@ -11,15 +11,20 @@ fn main() {
         .filter(|n| n.ends_with(".toml"))
         .collect();
     names.sort();
-    let mut out = String::from("pub const DEFAULT_RULES: &[(&str, &str)] = &[\n");
+    let mut out =
+        String::from("pub const DEFAULT_RULES: &[(&str, &str)] = &[\n");
     for n in &names {
         let path = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
             .join("rules")
             .join(n);
         println!("cargo:rerun-if-changed={}", path.display());
-        out.push_str(&format!("    ({n:?}, include_str!({:?})),\n", path.display().to_string()));
+        out.push_str(&format!(
+            "    ({n:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     out.push_str("];\n");
-    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("default_rules.rs");
+    let dest =
+        Path::new(&env::var("OUT_DIR").unwrap()).join("default_rules.rs");
     fs::write(dest, out).expect("write default_rules.rs");
 }

@@ -145,7 +145,9 @@ fn transient(status: &str, action: &str) -> String {
 pub fn code_class(status: &str) -> String {
     let mut parts = status.splitn(3, '.');
     match (parts.next(), parts.next()) {
-        (Some(c), Some(s)) if !c.is_empty() && !s.is_empty() => format!("{c}.{s}"),
+        (Some(c), Some(s)) if !c.is_empty() && !s.is_empty() => {
+            format!("{c}.{s}")
+        }
         _ => String::new(),
     }
 }

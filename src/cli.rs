@@ -10,7 +10,8 @@ use bounceaudit::rules::{RuleError, RuleSet};
 use bounceaudit::scan::{self, ScanError, ScanOptions};
 use clap::{Args, Parser, Subcommand};
 
-const EXIT_CODES: &str = "Exit codes: 0 every input read; 1 finished, but some \
+const EXIT_CODES: &str =
+    "Exit codes: 0 every input read; 1 finished, but some \
 paths could not be read; 2 usage or rule-file error (nothing scanned); \
 130 interrupted (no report written).";
 
@@ -93,7 +94,11 @@ pub fn run() -> i32 {
         Command::Scan(args) => scan_command(args),
         Command::Rules(RulesCommand::Check(args)) => match load_rules(&args) {
             Some(set) => {
-                println!("rules ok: {} causes, {} rules", set.causes.len(), set.rules.len());
+                println!(
+                    "rules ok: {} causes, {} rules",
+                    set.causes.len(),
+                    set.rules.len()
+                );
                 0
             }
             None => 2,
@@ -129,10 +134,15 @@ fn scan_command(args: ScanArgs) -> i32 {
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
     } else {
-        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        let bar = indicatif::ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::stderr(),
+        );
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {bytes} read, {bytes_per_sec} {msg}")
-                .expect("valid template"),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes} read, {bytes_per_sec} {msg}",
+            )
+            .expect("valid template"),
         );
         bar
     };
@@ -180,21 +190,33 @@ fn print_summary(t: &bounceaudit::output::Tally, out: &std::path::Path) {
         t.rows,
         out.join("bounces.csv").display()
     );
-    let kinds: Vec<String> = t.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let kinds: Vec<String> =
+        t.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
     if !kinds.is_empty() {
         println!("rows by kind: {}", kinds.join(", "));
     }
-    let skipped: Vec<String> = t.skipped.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let skipped: Vec<String> =
+        t.skipped.iter().map(|(k, n)| format!("{k} {n}")).collect();
     if !skipped.is_empty() {
         println!("skipped: {}", skipped.join(", "));
     }
     let causes = t.top_causes(8);
     let servers = t.top_servers(8);
     if !causes.is_empty() {
-        println!("\n{:<20} {:>8}    {:<40} {:>8}", "top causes", "rows", "top servers", "rows");
+        println!(
+            "\n{:<20} {:>8}    {:<40} {:>8}",
+            "top causes", "rows", "top servers", "rows"
+        );
         for i in 0..causes.len().max(servers.len()) {
-            let (c, cn) = causes.get(i).map_or(("", String::new()), |(c, n)| (c.as_str(), n.to_string()));
-            let (s, sn) = servers.get(i).map_or((String::new(), String::new()), |(s, n)| (escape(s), n.to_string()));
+            let (c, cn) =
+                causes.get(i).map_or(("", String::new()), |(c, n)| {
+                    (c.as_str(), n.to_string())
+                });
+            let (s, sn) = servers
+                .get(i)
+                .map_or((String::new(), String::new()), |(s, n)| {
+                    (escape(s), n.to_string())
+                });
             println!("{c:<20} {cn:>8}    {s:<40} {sn:>8}");
         }
     }
@@ -212,13 +234,22 @@ fn rules_test(args: &RuleArgs) -> i32 {
             if won != Some(i) {
                 failures += 1;
                 let by = won.map_or("no rule".to_string(), |w| {
-                    format!("rule `{}` ({})", set.rules[w].id, set.rules[w].place)
+                    format!(
+                        "rule `{}` ({})",
+                        set.rules[w].id, set.rules[w].place
+                    )
                 });
-                println!("{}: example of `{}` is won by {by}: {example:?}", rule.place, rule.id);
+                println!(
+                    "{}: example of `{}` is won by {by}: {example:?}",
+                    rule.place, rule.id
+                );
             }
         }
     }
-    println!("{total} examples, {} passed, {failures} failed", total - failures);
+    println!(
+        "{total} examples, {} passed, {failures} failed",
+        total - failures
+    );
     if failures == 0 {
         0
     } else {
@@ -237,7 +268,11 @@ fn rules_dump(out: &std::path::Path) -> i32 {
             return 2;
         }
     }
-    println!("wrote {} rule files to {}", bounceaudit::rules::DEFAULT_RULES.len(), out.display());
+    println!(
+        "wrote {} rule files to {}",
+        bounceaudit::rules::DEFAULT_RULES.len(),
+        out.display()
+    );
     0
 }
 
@@ -247,5 +282,13 @@ fn escape(s: &str) -> String {
     if !std::io::stderr().is_terminal() && !s.chars().any(char::is_control) {
         return s.to_string();
     }
-    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }

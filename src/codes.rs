@@ -232,7 +232,9 @@ pub fn is_hostname(word: &str) -> bool {
 pub fn leading_host(text: &str) -> Option<&str> {
     let t = text.trim_start().trim_start_matches(['<', '(']);
     let end = t
-        .find(|c: char| matches!(c, '[' | ' ' | ':' | ',' | '(' | ']' | '>' | ';'))
+        .find(|c: char| {
+            matches!(c, '[' | ' ' | ':' | ',' | '(' | ']' | '>' | ';')
+        })
         .unwrap_or(t.len());
     let h = t[..end].trim_end_matches('.');
     is_hostname(h).then_some(h)
@@ -273,16 +275,28 @@ mod tests {
              message is likely unsolicited mail. To reduce the amount of \
              spam. gsmtp"
         );
-        assert_eq!(clean_diagnostic("550 5.1.1\n   user\tunknown"), "550 5.1.1 user unknown");
+        assert_eq!(
+            clean_diagnostic("550 5.1.1\n   user\tunknown"),
+            "550 5.1.1 user unknown"
+        );
     }
 
     #[test]
     fn finds_addresses_and_hosts() {
-        assert_eq!(find_address("<Bob@Example.com>: host"), Some("Bob@Example.com"));
-        assert_eq!(find_address("to user@example.net."), Some("user@example.net"));
+        assert_eq!(
+            find_address("<Bob@Example.com>: host"),
+            Some("Bob@Example.com")
+        );
+        assert_eq!(
+            find_address("to user@example.net."),
+            Some("user@example.net")
+        );
         assert_eq!(find_address("no address @ here"), None);
         assert_eq!(leading_host("mx1.example.net.:"), Some("mx1.example.net"));
-        assert_eq!(leading_host("mail.example.com[192.0.2.25]"), Some("mail.example.com"));
+        assert_eq!(
+            leading_host("mail.example.com[192.0.2.25]"),
+            Some("mail.example.com")
+        );
         assert_eq!(leading_host("192.0.2.25"), None);
     }
 }

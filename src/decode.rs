@@ -123,7 +123,9 @@ fn delivery_status(parsed: &Parsed) -> Report {
         ..Report::default()
     };
     for r in &ds.recipients {
-        let address = if r.final_recipient.contains('@') || r.original_recipient.is_empty() {
+        let address = if r.final_recipient.contains('@')
+            || r.original_recipient.is_empty()
+        {
             &r.final_recipient
         } else {
             &r.original_recipient
@@ -150,7 +152,9 @@ fn delivery_status(parsed: &Parsed) -> Report {
 fn action_of(r: &dsn::DsnRecipient) -> String {
     let a = r.action.split_whitespace().next().unwrap_or_default();
     match a {
-        "failed" | "delayed" | "delivered" | "relayed" | "expanded" => a.to_string(),
+        "failed" | "delayed" | "delivered" | "relayed" | "expanded" => {
+            a.to_string()
+        }
         _ if r.status.trim_start().starts_with('4') => "delayed".into(),
         _ if r.status.trim_start().starts_with('2') => "delivered".into(),
         _ => "failed".into(),
@@ -172,7 +176,8 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
     let status = codes::find_status(&r.status).unwrap_or_default().to_string();
     if is_generic(&status) || diagnostic.is_empty() {
         if !supplementary.is_empty()
-            && (diagnostic.is_empty() || codes::find_reply(&diagnostic).is_none())
+            && (diagnostic.is_empty()
+                || codes::find_reply(&diagnostic).is_none())
         {
             diagnostic = supplementary;
         }
@@ -190,7 +195,10 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
         }
     }
     rs.reply_code = codes::leading_reply(&diagnostic)
-        .or_else(|| codes::find_reply(&diagnostic).filter(|_| r.diagnostic_type == "smtp"))
+        .or_else(|| {
+            codes::find_reply(&diagnostic)
+                .filter(|_| r.diagnostic_type == "smtp")
+        })
         .unwrap_or_default()
         .to_string();
     rs.diagnostic = diagnostic;
@@ -203,7 +211,9 @@ fn is_generic(status: &str) -> bool {
 
 /// Fills what the report left empty from the text block for the recipient.
 fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
-    if rs.diagnostic.is_empty() || rs.reply_code.is_empty() && !b.reply.is_empty() {
+    if rs.diagnostic.is_empty()
+        || rs.reply_code.is_empty() && !b.reply.is_empty()
+    {
         if !b.diagnostic.is_empty() {
             rs.diagnostic = b.diagnostic.clone();
         }
@@ -211,7 +221,8 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     if rs.reply_code.is_empty() {
         rs.reply_code = b.reply.clone();
     }
-    if is_generic(&rs.status) && !is_generic(&b.status) && !b.status.is_empty() {
+    if is_generic(&rs.status) && !is_generic(&b.status) && !b.status.is_empty()
+    {
         rs.status = b.status.clone();
     }
     if rs.remote_server.is_empty() {
@@ -254,7 +265,8 @@ fn text_bounce(parsed: &Parsed) -> Option<Report> {
     }
     let (_, returned) = text::split_returned(&human);
     if parsed_returned_missing(parsed) && !returned.is_empty() {
-        if let Some(o) = mime::parse_original(returned.trim_start().as_bytes()) {
+        if let Some(o) = mime::parse_original(returned.trim_start().as_bytes())
+        {
             report.message_id = o.message_id;
             report.subject = o.subject;
             report.sender = o.from.to_ascii_lowercase();
@@ -270,10 +282,22 @@ fn parsed_returned_missing(parsed: &Parsed) -> bool {
 /// True when the message presents itself as a delivery failure notice.
 fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
     const SUBJECTS: &[&str] = &[
-        "undeliver", "delivery", "failure", "returned mail", "failed",
-        "mail system error", "delayed", "nondeliverable", "non-deliverable",
-        "could not send", "rejected", "returned to sender", "unzustellbar",
-        "non remis", "no entregado", "warning",
+        "undeliver",
+        "delivery",
+        "failure",
+        "returned mail",
+        "failed",
+        "mail system error",
+        "delayed",
+        "nondeliverable",
+        "non-deliverable",
+        "could not send",
+        "rejected",
+        "returned to sender",
+        "unzustellbar",
+        "non remis",
+        "no entregado",
+        "warning",
     ];
     let subject = parsed.subject.to_ascii_lowercase();
     let from = parsed.from.to_ascii_lowercase();
@@ -288,17 +312,31 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
 
 /// The host that wrote a text bounce: the domain of its sender.
 fn reporting_host(parsed: &Parsed) -> String {
-    parsed.from.rsplit_once('@').map_or(String::new(), |(_, d)| d.to_ascii_lowercase())
+    parsed
+        .from
+        .rsplit_once('@')
+        .map_or(String::new(), |(_, d)| d.to_ascii_lowercase())
 }
 
 /// An RFC 3834 automatic reply: the recipient is the one who replied.
 fn auto_reply(parsed: &Parsed) -> Option<Report> {
     let subject = parsed.subject.to_ascii_lowercase();
-    let header = |n: &str| parsed.header(n).unwrap_or_default().to_ascii_lowercase();
+    let header =
+        |n: &str| parsed.header(n).unwrap_or_default().to_ascii_lowercase();
     const SUBJECTS: &[&str] = &[
-        "automatic reply", "auto:", "autoreply", "auto-reply", "auto reply",
-        "out of office", "out of the office", "abwesenheit", "réponse automatique",
-        "vacation", "away from", "respuesta automática", "risposta automatica",
+        "automatic reply",
+        "auto:",
+        "autoreply",
+        "auto-reply",
+        "auto reply",
+        "out of office",
+        "out of the office",
+        "abwesenheit",
+        "réponse automatique",
+        "vacation",
+        "away from",
+        "respuesta automática",
+        "risposta automatica",
     ];
     let is_reply = header("auto-submitted").starts_with("auto-replied")
         || parsed.header("x-autoreply").is_some()
@@ -311,7 +349,8 @@ fn auto_reply(parsed: &Parsed) -> Option<Report> {
     }
     let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
     let body = human_text(parsed);
-    rs.diagnostic = codes::clean_diagnostic(&body.chars().take(600).collect::<String>());
+    rs.diagnostic =
+        codes::clean_diagnostic(&body.chars().take(600).collect::<String>());
     Some(Report {
         format: "rfc3834",
         reporting_server: reporting_host(parsed),
@@ -340,8 +379,12 @@ fn feedback(parsed: &Parsed) -> Report {
                     rcpts.push(a.to_ascii_lowercase());
                 }
             }
-            "arrival-date" | "received-date" => arrival = mime::parse_date(value),
-            "reporting-mta" => source = value.rsplit(';').next().unwrap_or("").trim().into(),
+            "arrival-date" | "received-date" => {
+                arrival = mime::parse_date(value)
+            }
+            "reporting-mta" => {
+                source = value.rsplit(';').next().unwrap_or("").trim().into()
+            }
             _ => {}
         }
     }

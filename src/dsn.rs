@@ -221,7 +221,10 @@ Final-Recipient: rfc822;quinn@example.com\nAction: Delayed\nStatus: 4.0.0\n";
         let r = &d.recipients[0];
         assert_eq!(r.final_recipient, "omar@example.net");
         assert_eq!(r.diagnostic_type, "smtp");
-        assert_eq!(r.diagnostic, "550 'omar@example.net' is not a registered gateway user");
+        assert_eq!(
+            r.diagnostic,
+            "550 'omar@example.net' is not a registered gateway user"
+        );
         assert_eq!(r.remote_mta, "mx.example.net");
         assert_eq!(d.recipients[1].action, "delayed");
     }

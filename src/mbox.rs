@@ -46,7 +46,10 @@ pub fn split(data: &[u8]) -> impl Iterator<Item = Piece<'_>> {
         pending = end;
         let stop = end.unwrap_or(data.len());
         let body_start = skip_line(data, start).min(stop);
-        return Some(Piece { offset: start as u64, bytes: &data[body_start..stop] });
+        return Some(Piece {
+            offset: start as u64,
+            bytes: &data[body_start..stop],
+        });
     })
 }
 
@@ -103,7 +106,10 @@ fn has_time(s: &[u8]) -> bool {
             && w[3].is_ascii_digit()
             && w[4].is_ascii_digit()
     }) || s.windows(4).any(|w| {
-        w[0] == b' ' && w[1].is_ascii_digit() && w[2] == b':' && w[3].is_ascii_digit()
+        w[0] == b' '
+            && w[1].is_ascii_digit()
+            && w[2] == b':'
+            && w[3].is_ascii_digit()
     })
 }
 
@@ -132,7 +138,8 @@ From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
 
     #[test]
     fn handles_crlf_and_lone_cr() {
-        let crlf = String::from_utf8(TWO.to_vec()).unwrap().replace('\n', "\r\n");
+        let crlf =
+            String::from_utf8(TWO.to_vec()).unwrap().replace('\n', "\r\n");
         let pieces: Vec<_> = split(crlf.as_bytes()).collect();
         assert_eq!(pieces.len(), 2);
         assert!(pieces[1].bytes.starts_with(b"Subject: two\r\n"));
@@ -144,7 +151,8 @@ From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
     fn keeps_leading_text_and_detects_mbox() {
         assert!(is_mbox(TWO));
         assert!(!is_mbox(b"From: someone@example.com\n"));
-        let data = b"junk before\nFrom a@example.com Mon Jan  5 00:00:00 2015\nX: y\n";
+        let data =
+            b"junk before\nFrom a@example.com Mon Jan  5 00:00:00 2015\nX: y\n";
         let pieces: Vec<_> = split(data).collect();
         assert_eq!(pieces.len(), 2);
         assert_eq!(pieces[0].offset, 0);

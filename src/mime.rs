@@ -90,8 +90,10 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         if ct.ctype().eq_ignore_ascii_case("multipart")
             && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
         {
-            parsed.report_type =
-                ct.attribute("report-type").unwrap_or_default().to_ascii_lowercase();
+            parsed.report_type = ct
+                .attribute("report-type")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
         }
     }
     collect(&message, 0, &mut parsed, 0);
@@ -116,7 +118,9 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
                 parsed.returned = Some(original_of(original));
             }
         }
-        PartType::Text(text) if ctype == "text" && subtype.contains("headers") => {
+        PartType::Text(text)
+            if ctype == "text" && subtype.contains("headers") =>
+        {
             if parsed.returned.is_none() {
                 parsed.returned = parse_original(text.as_bytes());
             }
@@ -146,7 +150,10 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
 
 fn store_report(parsed: &mut Parsed, subtype: &str, bytes: &[u8]) {
     if subtype.contains("delivery-status") {
-        parsed.delivery_status.get_or_insert_with(Vec::new).extend_from_slice(bytes);
+        parsed
+            .delivery_status
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(bytes);
     } else if subtype.contains("feedback-report") {
         parsed.feedback_report.get_or_insert_with(|| bytes.to_vec());
     } else if subtype.contains("headers") && parsed.returned.is_none() {
@@ -179,7 +186,12 @@ fn original_of(message: &Message<'_>) -> Original {
         from: first_address(message.from()),
         to: message
             .to()
-            .map(|a| a.iter().filter_map(|x| x.address()).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.address())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         message_id: message.message_id().unwrap_or_default().to_string(),
         subject: message.subject().unwrap_or_default().to_string(),
@@ -273,7 +285,10 @@ Subject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n--b--\r\n";
         let ds = String::from_utf8(p.delivery_status.unwrap()).unwrap();
         assert!(ds.contains("Final-Recipient: rfc822; bob@example.com"));
         let o = p.returned.unwrap();
-        assert_eq!((o.from.as_str(), o.subject.as_str()), ("a@example.org", "hi"));
+        assert_eq!(
+            (o.from.as_str(), o.subject.as_str()),
+            ("a@example.org", "hi")
+        );
         assert_eq!(o.message_id, "m1@example.org");
     }
 

@@ -65,10 +65,15 @@ struct Item<'a> {
 const BATCH: usize = 2048;
 
 /// Runs the scan over `paths`.
-pub fn scan(paths: &[PathBuf], opts: &ScanOptions<'_>) -> Result<ScanResult, ScanError> {
-    let write_err = |e| ScanError::Write { dir: opts.out.display().to_string(), source: e };
+pub fn scan(
+    paths: &[PathBuf],
+    opts: &ScanOptions<'_>,
+) -> Result<ScanResult, ScanError> {
+    let write_err =
+        |e| ScanError::Write { dir: opts.out.display().to_string(), source: e };
     let (files, mut errors) = source::discover(paths);
-    let mut reports = Reports::create(&opts.out, opts.style).map_err(write_err)?;
+    let mut reports =
+        Reports::create(&opts.out, opts.style).map_err(write_err)?;
     for file in &files {
         if opts.interrupted.load(Ordering::Relaxed) {
             return Err(ScanError::Interrupted);
@@ -76,7 +81,10 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions<'_>) -> Result<ScanResult, Sca
         let contents = match source::read(file, opts.mmap) {
             Ok(c) => c,
             Err(e) => {
-                errors.push(SourceError::Open { path: file.display().to_string(), source: e });
+                errors.push(SourceError::Open {
+                    path: file.display().to_string(),
+                    source: e,
+                });
                 continue;
             }
         };
@@ -104,7 +112,10 @@ fn scan_one(
     }
     let mut batch = Vec::with_capacity(BATCH);
     for piece in mbox::split(data) {
-        batch.push(Item { origin: format!("{name}:{}", piece.offset), bytes: piece.bytes });
+        batch.push(Item {
+            origin: format!("{name}:{}", piece.offset),
+            bytes: piece.bytes,
+        });
         if batch.len() == BATCH {
             write_batch(&batch, opts, reports)?;
             batch.clear();
@@ -116,7 +127,11 @@ fn scan_one(
     write_batch(&batch, opts, reports)
 }
 
-fn write_batch(batch: &[Item<'_>], opts: &ScanOptions<'_>, reports: &mut Reports) -> std::io::Result<()> {
+fn write_batch(
+    batch: &[Item<'_>],
+    opts: &ScanOptions<'_>,
+    reports: &mut Reports,
+) -> std::io::Result<()> {
     let outcomes: Vec<Outcome> = batch
         .par_iter()
         .map(|item| process(item.bytes, &item.origin, opts.rules))
@@ -130,7 +145,9 @@ fn write_batch(batch: &[Item<'_>], opts: &ScanOptions<'_>, reports: &mut Reports
                     reports.bounce(row)?;
                 }
             }
-            Outcome::Skipped(skip) => reports.skip(&item.origin, skip.reason, &skip.detail)?,
+            Outcome::Skipped(skip) => {
+                reports.skip(&item.origin, skip.reason, &skip.detail)?
+            }
         }
     }
     Ok(())
@@ -145,7 +162,9 @@ fn process(bytes: &[u8], origin: &str, rules: &RuleSet) -> Outcome {
         Ok(Err(skip)) => Outcome::Skipped(skip),
         Err(_) => Outcome::Skipped(Skip {
             reason: "undecodable",
-            detail: "the decoder failed on this message (a bug: please report it)".into(),
+            detail:
+                "the decoder failed on this message (a bug: please report it)"
+                    .into(),
         }),
     }
 }

@@ -75,9 +75,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<SourceError>) {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(_) => {}
             Err(e) => errors.push(SourceError::Walk {
-                path: e
-                    .path()
-                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string()),
+                path: e.path().map_or_else(
+                    || dir.display().to_string(),
+                    |p| p.display().to_string(),
+                ),
                 message: e.to_string(),
             }),
         }
@@ -146,16 +147,14 @@ fn decompress(data: Vec<u8>) -> io::Result<Contents> {
     let mut out = Vec::new();
     match compression(&data) {
         None => return Ok(Contents::Owned(data)),
-        Some(Compression::Gzip) => {
-            flate2::read::MultiGzDecoder::new(&data[..]).read_to_end(&mut out)?
-        }
+        Some(Compression::Gzip) => flate2::read::MultiGzDecoder::new(&data[..])
+            .read_to_end(&mut out)?,
         Some(Compression::Xz) => {
             liblzma::read::XzDecoder::new_multi_decoder(&data[..])
                 .read_to_end(&mut out)?
         }
-        Some(Compression::Zstd) => {
-            zstd::stream::read::Decoder::new(&data[..])?.read_to_end(&mut out)?
-        }
+        Some(Compression::Zstd) => zstd::stream::read::Decoder::new(&data[..])?
+            .read_to_end(&mut out)?,
     };
     Ok(Contents::Owned(out))
 }
@@ -168,7 +167,8 @@ mod tests {
     #[test]
     fn decompresses_by_magic_bytes() {
         let text = b"From: a@example.com\n\nhello\n".to_vec();
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+        let mut gz =
+            flate2::write::GzEncoder::new(Vec::new(), Default::default());
         gz.write_all(&text).unwrap();
         let gz = gz.finish().unwrap();
         assert_eq!(&*decompress(gz).unwrap(), &text[..]);

@@ -23,7 +23,12 @@ pub struct CsvFile {
 
 impl CsvFile {
     /// Starts `name` in `dir` with the given header row.
-    pub fn create(dir: &Path, name: &str, header: &[&str], style: CsvStyle) -> io::Result<CsvFile> {
+    pub fn create(
+        dir: &Path,
+        name: &str,
+        header: &[&str],
+        style: CsvStyle,
+    ) -> io::Result<CsvFile> {
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
@@ -37,13 +42,17 @@ impl CsvFile {
         } else {
             csv::Terminator::Any(b'\n')
         };
-        let mut writer = csv::WriterBuilder::new().terminator(terminator).from_writer(buf);
+        let mut writer =
+            csv::WriterBuilder::new().terminator(terminator).from_writer(buf);
         writer.write_record(header)?;
         Ok(CsvFile { writer, name: name.to_string() })
     }
 
     /// Writes one row of text cells, each defused.
-    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+    pub fn row<'a>(
+        &mut self,
+        cells: impl IntoIterator<Item = &'a str>,
+    ) -> io::Result<()> {
         for cell in cells {
             self.writer.write_field(defuse(cell).as_bytes())?;
         }
@@ -65,11 +74,15 @@ impl CsvFile {
 /// CR, gets a leading `'` so that it is shown as text. Control characters
 /// other than tab become spaces (reports are one line per cell).
 pub fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
-    let clean: std::borrow::Cow<'_, str> = if cell.chars().any(|c| c.is_control() && c != '\t') {
-        cell.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect::<String>().into()
-    } else {
-        cell.into()
-    };
+    let clean: std::borrow::Cow<'_, str> =
+        if cell.chars().any(|c| c.is_control() && c != '\t') {
+            cell.chars()
+                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+                .collect::<String>()
+                .into()
+        } else {
+            cell.into()
+        };
     let trimmed = clean.trim_start_matches(' ');
     let risky = clean.starts_with(['\t', '\r'])
         || trimmed.starts_with(['=', '+', '-', '@'])

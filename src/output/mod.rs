@@ -9,8 +9,8 @@ mod summary;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use csvfile::{defuse, CsvStyle};
 use csvfile::CsvFile;
+pub use csvfile::{defuse, CsvStyle};
 pub use summary::Tally;
 
 use crate::classify::{Row, COLUMNS};
@@ -33,7 +33,12 @@ impl Reports {
             dir: dir.to_path_buf(),
             style,
             bounces: CsvFile::create(dir, "bounces.csv", &COLUMNS, style)?,
-            skipped: CsvFile::create(dir, "skipped.csv", &["origin", "reason", "detail"], style)?,
+            skipped: CsvFile::create(
+                dir,
+                "skipped.csv",
+                &["origin", "reason", "detail"],
+                style,
+            )?,
             tally: Tally::default(),
         })
     }
@@ -46,7 +51,12 @@ impl Reports {
     }
 
     /// Writes one row of `skipped.csv`.
-    pub fn skip(&mut self, origin: &str, reason: &str, detail: &str) -> io::Result<()> {
+    pub fn skip(
+        &mut self,
+        origin: &str,
+        reason: &str,
+        detail: &str,
+    ) -> io::Result<()> {
         self.tally.skipped(reason);
         self.skipped.row([origin, reason, detail])
     }
@@ -54,11 +64,21 @@ impl Reports {
     /// Writes the summaries and renames every file into place.
     pub fn finish(self) -> io::Result<Tally> {
         let Reports { dir, style, bounces, skipped, tally } = self;
-        let mut by_server = CsvFile::create(&dir, "summary-by-server.csv", &summary::SERVER_COLUMNS, style)?;
+        let mut by_server = CsvFile::create(
+            &dir,
+            "summary-by-server.csv",
+            &summary::SERVER_COLUMNS,
+            style,
+        )?;
         for r in tally.server_rows() {
             by_server.row(r.iter().map(String::as_str))?;
         }
-        let mut by_cause = CsvFile::create(&dir, "summary-by-cause.csv", &summary::CAUSE_COLUMNS, style)?;
+        let mut by_cause = CsvFile::create(
+            &dir,
+            "summary-by-cause.csv",
+            &summary::CAUSE_COLUMNS,
+            style,
+        )?;
         for r in tally.cause_rows() {
             by_cause.row(r.iter().map(String::as_str))?;
         }

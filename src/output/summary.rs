@@ -18,7 +18,8 @@ pub const SERVER_COLUMNS: [&str; 8] = [
 ];
 
 /// Columns of `summary-by-cause.csv`.
-pub const CAUSE_COLUMNS: [&str; 6] = ["cause", "hard", "bounces", "recipients", "share", "advice"];
+pub const CAUSE_COLUMNS: [&str; 6] =
+    ["cause", "hard", "bounces", "recipients", "share", "advice"];
 
 #[derive(Debug, Default)]
 struct Group {
@@ -88,7 +89,10 @@ impl Tally {
         } else {
             row.remote_server.clone()
         };
-        self.servers.entry((server, row.code_class.clone())).or_default().add(row);
+        self.servers
+            .entry((server, row.code_class.clone()))
+            .or_default()
+            .add(row);
         self.causes.entry(row.cause.clone()).or_default().add(row);
     }
 
@@ -128,7 +132,11 @@ impl Tally {
         v.sort_by(|a, b| b.1.rows.cmp(&a.1.rows).then(a.0.cmp(b.0)));
         v.into_iter()
             .map(|(cause, g)| {
-                let share = if self.rows == 0 { 0.0 } else { g.rows as f64 * 100.0 / self.rows as f64 };
+                let share = if self.rows == 0 {
+                    0.0
+                } else {
+                    g.rows as f64 * 100.0 / self.rows as f64
+                };
                 vec![
                     cause.clone(),
                     g.hard.to_string(),
@@ -143,7 +151,8 @@ impl Tally {
 
     /// The top `n` causes with their row counts.
     pub fn top_causes(&self, n: usize) -> Vec<(String, u64)> {
-        let mut v: Vec<_> = self.causes.iter().map(|(c, g)| (c.clone(), g.rows)).collect();
+        let mut v: Vec<_> =
+            self.causes.iter().map(|(c, g)| (c.clone(), g.rows)).collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(n);
         v
@@ -155,7 +164,8 @@ impl Tally {
         for ((s, _), g) in &self.servers {
             *by.entry(s).or_default() += g.rows;
         }
-        let mut v: Vec<_> = by.into_iter().map(|(s, c)| (s.to_string(), c)).collect();
+        let mut v: Vec<_> =
+            by.into_iter().map(|(s, c)| (s.to_string(), c)).collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(n);
         v

@@ -38,13 +38,22 @@ impl Source {
     fn error(&self, offset: usize, message: impl Into<String>) -> RuleError {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        RuleError { file: self.name.clone(), line, column, message: message.into() }
+        let column =
+            before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        RuleError {
+            file: self.name.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }
 
 /// See [`RuleSet::load`].
-pub fn load(user: &[PathBuf], defaults: bool) -> Result<RuleSet, Vec<RuleError>> {
+pub fn load(
+    user: &[PathBuf],
+    defaults: bool,
+) -> Result<RuleSet, Vec<RuleError>> {
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     for path in user {
@@ -77,7 +86,11 @@ pub fn load(user: &[PathBuf], defaults: bool) -> Result<RuleSet, Vec<RuleError>>
     }
 }
 
-fn read_user(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<RuleError>) {
+fn read_user(
+    path: &Path,
+    sources: &mut Vec<Source>,
+    errors: &mut Vec<RuleError>,
+) {
     let here = |m: String| RuleError {
         file: path.display().to_string(),
         line: 0,
@@ -112,7 +125,10 @@ fn read_user(path: &Path, sources: &mut Vec<Source>, errors: &mut Vec<RuleError>
 /// Builds the set from parsed files: causes first (a user's declaration of a
 /// cause replaces the default one), then rules (a user rule with the id of a
 /// default rule replaces it).
-fn build(files: &[(&Source, RuleFile)], errors: &mut Vec<RuleError>) -> RuleSet {
+fn build(
+    files: &[(&Source, RuleFile)],
+    errors: &mut Vec<RuleError>,
+) -> RuleSet {
     let mut causes: Vec<Cause> = Vec::new();
     for (_, f) in files {
         for (name, def) in &f.cause {
@@ -151,12 +167,16 @@ fn build(files: &[(&Source, RuleFile)], errors: &mut Vec<RuleError>) -> RuleSet 
                 if prev.user == src.user {
                     errors.push(src.error(
                         d.id.span().start,
-                        format!("duplicate rule id `{id}` (first at {})", prev.place),
+                        format!(
+                            "duplicate rule id `{id}` (first at {})",
+                            prev.place
+                        ),
                     ));
                 }
                 continue;
             }
-            let Some(cause) = causes.iter().position(|c| c.name == *d.cause.get_ref())
+            let Some(cause) =
+                causes.iter().position(|c| c.name == *d.cause.get_ref())
             else {
                 errors.push(src.error(
                     d.cause.span().start,
@@ -175,16 +195,24 @@ fn build(files: &[(&Source, RuleFile)], errors: &mut Vec<RuleError>) -> RuleSet 
                 }
             }
             let line = src.error(at, "").line;
-            rules.push(rule_of(d, cause, src.user, format!("{}:{line}", src.name)));
+            rules.push(rule_of(
+                d,
+                cause,
+                src.user,
+                format!("{}:{line}", src.name),
+            ));
         }
     }
     let regex = compile_all(&patterns, errors);
-    let fallback = causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
+    let fallback =
+        causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
     RuleSet { causes, rules, regex, pattern_rule, fallback }
 }
 
 fn rule_of(d: &RuleDef, cause: usize, user: bool, place: String) -> Rule {
-    let v = |x: &[Spanned<String>]| x.iter().map(|s| s.get_ref().trim().to_string()).collect();
+    let v = |x: &[Spanned<String>]| {
+        x.iter().map(|s| s.get_ref().trim().to_string()).collect()
+    };
     Rule {
         id: d.id.get_ref().clone(),
         cause,
@@ -193,7 +221,10 @@ fn rule_of(d: &RuleDef, cause: usize, user: bool, place: String) -> Rule {
         status: v(&d.status),
         reply: v(&d.reply),
         remote: v(&d.remote),
-        action: v(&d.action).into_iter().map(|a: String| a.to_ascii_lowercase()).collect(),
+        action: v(&d.action)
+            .into_iter()
+            .map(|a: String| a.to_ascii_lowercase())
+            .collect(),
         kind: v(&d.kind),
         sender_domain: v(&d.sender_domain),
         recipient_domain: v(&d.recipient_domain),
@@ -218,20 +249,41 @@ fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
     }
     for s in &d.reply {
         let g = s.get_ref();
-        if g.is_empty() || g.len() > 3 || !g.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?') {
-            errors.push(src.error(s.span().start, format!("reply `{g}` can never match a three-digit reply code")));
+        if g.is_empty()
+            || g.len() > 3
+            || !g.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?')
+        {
+            errors.push(src.error(
+                s.span().start,
+                format!("reply `{g}` can never match a three-digit reply code"),
+            ));
         }
     }
-    const ACTIONS: &[&str] = &["failed", "delayed", "delivered", "relayed", "expanded"];
+    const ACTIONS: &[&str] =
+        &["failed", "delayed", "delivered", "relayed", "expanded"];
     for s in &d.action {
         if !ACTIONS.contains(&s.get_ref().to_ascii_lowercase().as_str()) {
-            errors.push(src.error(s.span().start, format!("unknown action `{}` (one of {})", s.get_ref(), ACTIONS.join(", "))));
+            errors.push(src.error(
+                s.span().start,
+                format!(
+                    "unknown action `{}` (one of {})",
+                    s.get_ref(),
+                    ACTIONS.join(", ")
+                ),
+            ));
         }
     }
     const KINDS: &[&str] = &["bounce", "delay", "feedback", "auto-reply"];
     for s in &d.kind {
         if !KINDS.contains(&s.get_ref().as_str()) {
-            errors.push(src.error(s.span().start, format!("unknown kind `{}` (one of {})", s.get_ref(), KINDS.join(", "))));
+            errors.push(src.error(
+                s.span().start,
+                format!(
+                    "unknown kind `{}` (one of {})",
+                    s.get_ref(),
+                    KINDS.join(", ")
+                ),
+            ));
         }
     }
 }
@@ -244,16 +296,19 @@ fn status_glob_ok(g: &str) -> bool {
         .first()
         .is_some_and(|p| *p == "*" || matches!(*p, "2" | "4" | "5" | "?"));
     let all_ok = parts.iter().all(|p| {
-        !p.is_empty() && p.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?')
+        !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?')
     });
-    let shape = parts.len() == 3 || parts.last().is_some_and(|p| p.ends_with('*'));
+    let shape =
+        parts.len() == 3 || parts.last().is_some_and(|p| p.ends_with('*'));
     first_ok && all_ok && shape && parts.len() <= 3
 }
 
 fn builder() -> meta::Builder {
     let mut b = meta::Regex::builder();
-    b.syntax(syntax::Config::new().case_insensitive(true))
-        .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All));
+    b.syntax(syntax::Config::new().case_insensitive(true)).configure(
+        meta::Config::new().match_kind(regex_automata::MatchKind::All),
+    );
     b
 }
 
@@ -261,11 +316,17 @@ fn compile_one(pattern: &str) -> Result<(), String> {
     builder().build(pattern).map(|_| ()).map_err(|e| {
         let text = e.to_string();
         let detail = e.syntax_error().map_or(text, |s| s.to_string());
-        format!("invalid pattern `{pattern}`: {}", detail.lines().last().unwrap_or(""))
+        format!(
+            "invalid pattern `{pattern}`: {}",
+            detail.lines().last().unwrap_or("")
+        )
     })
 }
 
-fn compile_all(patterns: &[String], errors: &mut Vec<RuleError>) -> Option<meta::Regex> {
+fn compile_all(
+    patterns: &[String],
+    errors: &mut Vec<RuleError>,
+) -> Option<meta::Regex> {
     if patterns.is_empty() || !errors.is_empty() {
         return None;
     }
@@ -276,7 +337,9 @@ fn compile_all(patterns: &[String], errors: &mut Vec<RuleError>) -> Option<meta:
                 file: "(all rules)".into(),
                 line: 0,
                 column: 0,
-                message: format!("the patterns could not be compiled together: {e}"),
+                message: format!(
+                    "the patterns could not be compiled together: {e}"
+                ),
             });
             None
         }

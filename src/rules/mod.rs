@@ -140,7 +140,10 @@ impl RuleSet {
         if let Some(re) = &self.regex {
             if !facts.diagnostic.is_empty() {
                 let mut set = PatternSet::new(re.pattern_len());
-                re.which_overlapping_matches(&facts.diagnostic.into(), &mut set);
+                re.which_overlapping_matches(
+                    &facts.diagnostic.into(),
+                    &mut set,
+                );
                 for p in set.iter() {
                     by_text[self.pattern_rule[p.as_usize()]] = true;
                 }
@@ -169,12 +172,15 @@ impl RuleSet {
         let transient = facts.action == "delayed"
             || facts.status.starts_with('4')
             || facts.status.is_empty() && facts.reply.starts_with('4');
-        let hard = best.and_then(|r| r.hard).unwrap_or(cause.hard) && !transient;
+        let hard =
+            best.and_then(|r| r.hard).unwrap_or(cause.hard) && !transient;
         Verdict {
             cause,
             rule: best,
             hard,
-            advice: best.and_then(|r| r.advice.as_deref()).unwrap_or(&cause.advice),
+            advice: best
+                .and_then(|r| r.advice.as_deref())
+                .unwrap_or(&cause.advice),
             implies: best
                 .and_then(|r| r.implies.as_deref())
                 .or(cause.status.as_deref()),

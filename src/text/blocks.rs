@@ -71,7 +71,9 @@ pub fn find(report: &str) -> Vec<Block> {
 /// address, keeping the most specific reason (the one with a code).
 fn merge(out: &mut Vec<Block>, b: Block) {
     if let Some(old) = out.iter_mut().find(|o| o.address == b.address) {
-        let better = |x: &Block| (!x.reply.is_empty()) as u8 + (!x.status.is_empty()) as u8;
+        let better = |x: &Block| {
+            (!x.reply.is_empty()) as u8 + (!x.status.is_empty()) as u8
+        };
         if better(&b) > better(old) || old.diagnostic.is_empty() {
             let remote = std::mem::take(&mut old.remote);
             *old = b;
@@ -108,7 +110,10 @@ fn address_line(line: &str) -> Option<(String, &str)> {
     let quoted = t.starts_with('<');
     let t2 = t.trim_start_matches(['<', '"', '\'']);
     let end = t2
-        .find(|c: char| c.is_whitespace() || matches!(c, '>' | ':' | ',' | '"' | '\'' | '(' | ';'))
+        .find(|c: char| {
+            c.is_whitespace()
+                || matches!(c, '>' | ':' | ',' | '"' | '\'' | '(' | ';')
+        })
         .unwrap_or(t2.len());
     let word = &t2[..end];
     let addr = codes::find_address(word)?;
@@ -203,7 +208,9 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
     }
     // Exchange: "mail.contoso.com #<...#5.7.1 smtp;530 ...> #SMTP#"
     if let Some(host) = codes::leading_host(text) {
-        let rest = text.trim_start()[host.len()..].trim_start_matches('.').trim_start();
+        let rest = text.trim_start()[host.len()..]
+            .trim_start_matches('.')
+            .trim_start();
         if rest.starts_with('#') {
             let reply = exchange_reply(rest);
             return (Some(host), Some(reply));
@@ -223,7 +230,10 @@ fn exchange_reply(rest: &str) -> &str {
         Some(p) => &inner[p + 5..],
         None => inner,
     };
-    let end = inner.rfind("> #").or_else(|| inner.rfind(" ##")).unwrap_or(inner.len());
+    let end = inner
+        .rfind("> #")
+        .or_else(|| inner.rfind(" ##"))
+        .unwrap_or(inner.len());
     inner[..end].trim()
 }
 
@@ -246,8 +256,13 @@ mod tests {
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].address, "bob@example.com");
         assert_eq!(b[0].remote, "mail.example.com");
-        assert_eq!((b[0].status.as_str(), b[0].reply.as_str()), ("5.1.1", "550"));
-        assert!(b[0].diagnostic.starts_with("550 5.1.1 <bob@example.com>: Recipient"));
+        assert_eq!(
+            (b[0].status.as_str(), b[0].reply.as_str()),
+            ("5.1.1", "550")
+        );
+        assert!(b[0]
+            .diagnostic
+            .starts_with("550 5.1.1 <bob@example.com>: Recipient"));
     }
 
     #[test]
@@ -272,7 +287,11 @@ mod tests {
 
     #[test]
     fn prose_with_an_address_is_not_a_block() {
-        assert!(find("This email inbox nora@example.net is no longer in use.\n").is_empty());
-        assert!(find("Please contact postmaster@example.net for help.\n").is_empty());
+        assert!(find(
+            "This email inbox nora@example.net is no longer in use.\n"
+        )
+        .is_empty());
+        assert!(find("Please contact postmaster@example.net for help.\n")
+            .is_empty());
     }
 }

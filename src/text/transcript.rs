@@ -101,7 +101,8 @@ mod tests {
     #[test]
     fn mail_from_failure_applies_to_every_recipient() {
         let t = "... while talking to mx1.example.net.:\n>>> MAIL From:<n@example.org>\n<<< 550 5.0.0 SPF check failed\n";
-        let mut blocks = vec![Block { address: "c@example.net".into(), ..Block::default() }];
+        let mut blocks =
+            vec![Block { address: "c@example.net".into(), ..Block::default() }];
         apply(t, &mut blocks);
         assert_eq!(blocks[0].diagnostic, "550 5.0.0 SPF check failed");
     }
