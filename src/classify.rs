@@ -133,10 +133,12 @@ pub fn classify(report: &Report, origin: &str, rules: &RuleSet) -> Vec<Row> {
         .collect()
 }
 
-/// An implied permanent code becomes transient (`4.x.x`) for a delay.
+/// An implied code takes the class of the action: `4.x.x` for a delay,
+/// `5.x.x` for a failure.
 fn transient(status: &str, action: &str) -> String {
-    match (action, status.strip_prefix('5')) {
-        ("delayed", Some(rest)) => format!("4{rest}"),
+    match (action, status.split_at_checked(1)) {
+        ("delayed", Some(("5", rest))) => format!("4{rest}"),
+        ("failed", Some(("4", rest))) => format!("5{rest}"),
         _ => status.to_string(),
     }
 }
