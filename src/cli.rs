@@ -1,6 +1,5 @@
 //! Command-line arguments and the terminal side of each subcommand.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -28,6 +27,7 @@ struct Cli {
 enum Command {
     /// Scan mbox files, maildirs, message files (or - for stdin) and write
     /// the CSV reports.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Check, test or write out rule files.
     #[command(subcommand)]
@@ -102,6 +102,12 @@ enum RulesCommand {
 
 /// Runs the command line and returns the exit code.
 pub fn run() -> i32 {
+    // A decoder bug is caught per message (it becomes an `undecodable`
+    // skip); its panic text may quote the message, so it is escaped too.
+    std::panic::set_hook(Box::new(|info| {
+        let text: String = info.to_string().chars().take(400).collect();
+        eprintln!("bounceaudit: internal error: {}", escape(&text));
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -271,15 +277,21 @@ fn rules_dump(out: &std::path::Path) -> i32 {
     0
 }
 
-/// Escapes control characters so that text from messages cannot drive the
-/// terminal.
+/// Escapes control characters (and the invisible marks that reorder text,
+/// U+200E/F, U+202A-E, U+2066-9) so that text from messages can neither
+/// drive the terminal nor disguise itself.
 fn escape(s: &str) -> String {
-    if !std::io::stderr().is_terminal() && !s.chars().any(char::is_control) {
+    let risky = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}')
+            || matches!(c, '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(risky) {
         return s.to_string();
     }
     s.chars()
         .flat_map(|c| {
-            if c.is_control() {
+            if risky(c) {
                 c.escape_default().collect::<Vec<_>>()
             } else {
                 vec![c]
