@@ -18,6 +18,8 @@ pub struct Block {
     pub reply: String,
     /// The server that refused the message, if the text names it.
     pub remote: String,
+    /// Byte offset of the line that names the address in the report.
+    pub at: usize,
 }
 
 /// Labels that may stand before the address on an address line.
@@ -35,6 +37,12 @@ const LABELS: &[&str] = &[
 /// Finds every address block in the report text.
 pub fn find(report: &str) -> Vec<Block> {
     let lines: Vec<&str> = report.lines().collect();
+    let mut offsets = Vec::with_capacity(lines.len());
+    let mut pos = 0;
+    for l in report.split_inclusive('\n') {
+        offsets.push(pos);
+        pos += l.len();
+    }
     let mut out: Vec<Block> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -42,6 +50,7 @@ pub fn find(report: &str) -> Vec<Block> {
             i += 1;
             continue;
         };
+        let at = offsets.get(i).copied().unwrap_or(0);
         let indent = indent_of(lines[i]);
         let mut text = String::from(rest);
         i += 1;
@@ -62,7 +71,9 @@ pub fn find(report: &str) -> Vec<Block> {
             text.push_str(l);
             i += 1;
         }
-        merge(&mut out, block_of(&address, &text));
+        let mut b = block_of(&address, &text);
+        b.at = at;
+        merge(&mut out, b);
     }
     out
 }
@@ -76,7 +87,9 @@ fn merge(out: &mut Vec<Block>, b: Block) {
         };
         if better(&b) > better(old) || old.diagnostic.is_empty() {
             let remote = std::mem::take(&mut old.remote);
+            let at = old.at;
             *old = b;
+            old.at = at;
             if old.remote.is_empty() {
                 old.remote = remote;
             }
@@ -145,7 +158,7 @@ fn looks_like_reason(rest: &str) -> bool {
 }
 
 /// Reads the facts out of one block's text.
-fn block_of(address: &str, text: &str) -> Block {
+pub fn block_of(address: &str, text: &str) -> Block {
     let joined = codes::clean_diagnostic(text);
     let (remote, said) = remote_and_reply(&joined);
     let diagnostic = strip_reason_label(said.unwrap_or(&joined)).to_string();
@@ -156,6 +169,7 @@ fn block_of(address: &str, text: &str) -> Block {
         reply: codes::find_reply(&diagnostic).unwrap_or_default().to_string(),
         diagnostic,
         remote: remote.unwrap_or_default().to_ascii_lowercase(),
+        at: 0,
     }
 }
 
