@@ -59,16 +59,18 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
         Report::default()
     };
     if report.recipients.is_empty() {
-        report = match text_bounce(&parsed, &human) {
-            Some(r) => r,
-            None => match forwarded(raw, &parsed, depth) {
-                Some(r) => return Ok(r),
-                None => auto_reply(&parsed, &human).ok_or_else(|| Skip {
+        if let Some(r) = text_bounce(&parsed, &human, false) {
+            report = r;
+        } else if let Some(r) = forwarded(raw, &parsed, depth) {
+            return Ok(r);
+        } else {
+            report = text_bounce(&parsed, &human, true)
+                .or_else(|| auto_reply(&parsed, &human))
+                .ok_or_else(|| Skip {
                     reason: "no report found",
                     detail: parsed.subject.chars().take(200).collect(),
-                })?,
-            },
-        };
+                })?;
+        }
     }
     finish(&mut report, &parsed);
     Ok(report)
@@ -256,8 +258,14 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     }
 }
 
-/// A bounce that has no machine-readable part, decoded from its text.
-fn text_bounce(parsed: &Parsed, human: &str) -> Option<Report> {
+/// A bounce that has no machine-readable part, decoded from its text. With
+/// `fallback`, a bounce whose text names no recipient falls back on the
+/// recipients of the returned original.
+fn text_bounce(
+    parsed: &Parsed,
+    human: &str,
+    fallback: bool,
+) -> Option<Report> {
     if !is_bounce_like(parsed, human) {
         return None;
     }
@@ -282,7 +290,12 @@ fn text_bounce(parsed: &Parsed, human: &str) -> Option<Report> {
         .chain(to)
         .filter(|a| !a.is_empty())
         .collect();
-    let hints = text::Hints { failed: &failed, exclude: &exclude };
+    let fallback: Vec<String> = original
+        .filter(|_| fallback)
+        .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let hints =
+        text::Hints { failed: &failed, exclude: &exclude, fallback: &fallback };
     let blocks = text::recipients(human, &hints);
     if blocks.is_empty() {
         return None;

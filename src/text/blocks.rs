@@ -108,11 +108,34 @@ fn indent_of(line: &str) -> usize {
 /// When `line` starts with an address (after an optional label and `<`),
 /// returns it lower-cased with the rest of the line.
 fn address_line(line: &str) -> Option<(String, &str)> {
+    leading_address(line).or_else(|| labelled_address(line))
+}
+
+/// `Unknown user: a@example.com`: a short reason, a colon, the address.
+fn labelled_address(line: &str) -> Option<(String, &str)> {
+    let (phrase, tail) = line.trim().rsplit_once(": ")?;
+    let word = tail.trim().trim_matches(['<', '>']).trim_end_matches('.');
+    let phrase = phrase.trim();
+    if !phrase.contains(' ')
+        || !phrase.starts_with(|c: char| c.is_alphabetic())
+        || phrase.len() > 40
+        || phrase.contains(['@', ':', '<'])
+        || phrase.to_ascii_lowercase().contains("sender")
+        || phrase.to_ascii_lowercase().starts_with("from")
+        || indent_of(line) > 8
+        || codes::find_address(word).map(str::len) != Some(word.len())
+    {
+        return None;
+    }
+    Some((word.to_ascii_lowercase(), phrase))
+}
+
+fn leading_address(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
     if indent_of(line) > 8 {
         return None;
     }
-    let mut t = t.trim_start_matches(['*', '-', '•', ' ']);
+    let mut t = t.trim_start_matches(['*', '-', '•', ' ', '>']);
     let lower = t.to_ascii_lowercase();
     for label in LABELS {
         if lower.starts_with(label) {
@@ -135,11 +158,12 @@ fn address_line(line: &str) -> Option<(String, &str)> {
     }
     let mut rest = &t2[end..];
     rest = rest.trim_start_matches(['>', ' ', '\'', '"']);
+    let colon = rest.starts_with(':');
     rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
     rest = rest.strip_prefix("...").unwrap_or(rest).trim_start();
     // A bare word with text after it that is not a reason (prose mentioning
     // an address) is not an address line unless the address was bracketed.
-    if !quoted && !rest.is_empty() && !looks_like_reason(rest) {
+    if !quoted && !colon && !rest.is_empty() && !looks_like_reason(rest) {
         return None;
     }
     Some((addr.to_ascii_lowercase(), rest))
@@ -147,7 +171,9 @@ fn address_line(line: &str) -> Option<(String, &str)> {
 
 fn looks_like_reason(rest: &str) -> bool {
     let r = rest.trim_start_matches(['(', '[', '-', ' ']);
-    r.starts_with(|c: char| c.is_ascii_digit())
+    rest.starts_with(['[', '('])
+        || rest.starts_with('<') && rest.contains('@')
+        || r.starts_with(|c: char| c.is_ascii_digit())
         || codes::find_status(r).is_some()
         || r.to_ascii_lowercase().starts_with("host ")
         || r.starts_with("Remote")
@@ -297,6 +323,25 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].diagnostic, "Unrouteable address");
         assert_eq!(b[1].reply, "550");
+    }
+
+    #[test]
+    fn reasons_after_a_colon_or_in_brackets_and_labelled_lines() {
+        let t = "fay@example.com: Envelope expired\n\n\
+                 gus@example.com [User unknown]\n\nUnknown user: hal@example.com\n";
+        let b = find(t);
+        let got: Vec<(&str, &str)> = b
+            .iter()
+            .map(|b| (b.address.as_str(), b.diagnostic.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("fay@example.com", "Envelope expired"),
+                ("gus@example.com", "[User unknown]"),
+                ("hal@example.com", "Unknown user"),
+            ]
+        );
     }
 
     #[test]

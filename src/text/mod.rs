@@ -63,6 +63,9 @@ pub struct Hints<'a> {
     /// Addresses that are not failed recipients (the original sender, the
     /// bounce's own recipient).
     pub exclude: &'a [&'a str],
+    /// Addresses to fall back on when the text names none (the returned
+    /// original's `To`).
+    pub fallback: &'a [String],
 }
 
 /// Facts found in the text about each failed recipient, in order of first
@@ -72,7 +75,35 @@ pub struct Hints<'a> {
 /// the nearest paragraph that carries a code.
 pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
     let text = normalize_newlines(text);
-    let (report, _) = split_returned(&text);
+    let text = unquote(&text);
+    let (report, copy) = split_returned(&text);
+    let mut found = shapes(&text, report, hints);
+    if found.is_empty() && !copy.is_empty() {
+        // A bounce pasted into a message: the "copy" is a bounce whose
+        // body holds the report.
+        let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
+        found = shapes(body, split_returned(body).0, hints);
+    }
+    if found.is_empty() {
+        for a in hints.fallback {
+            found.push(Block { address: a.clone(), ..Block::default() });
+        }
+        transcript::apply(&text, &mut found);
+        give_reasons(&mut found, report);
+    }
+    let global_remote = blocks::rejecting_organization(report);
+    for b in &mut found {
+        if b.remote.is_empty() {
+            if let Some(r) = &global_remote {
+                b.remote = r.clone();
+            }
+        }
+    }
+    found
+}
+
+/// The shapes of [`recipients`], on the report part `report` of `text`.
+fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
     let mut found = blocks::find(report);
     let excluded = |a: &str| hints.exclude.iter().any(|e| e == &a);
     found.retain(|b| !(b.diagnostic.is_empty() && excluded(&b.address)));
@@ -89,9 +120,19 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
             found.push(Block { address, at, ..Block::default() });
         }
     }
-    transcript::apply(&text, &mut found);
+    transcript::apply(text, &mut found);
+    give_reasons(&mut found, report);
+    found
+}
+
+/// Gives each recipient still without a reason the nearest paragraph of
+/// `report` that carries a code.
+fn give_reasons(found: &mut [Block], report: &str) {
+    if found.iter().all(|b| !b.diagnostic.is_empty()) {
+        return;
+    }
     let paragraphs = reasons::paragraphs(report);
-    for b in &mut found {
+    for b in found.iter_mut() {
         if !b.diagnostic.is_empty() {
             continue;
         }
@@ -105,15 +146,25 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
             }
         }
     }
-    let global_remote = blocks::rejecting_organization(report);
-    for b in &mut found {
-        if b.remote.is_empty() {
-            if let Some(r) = &global_remote {
-                b.remote = r.clone();
-            }
-        }
+}
+
+/// A bounce forwarded inline is quoted (`> ` before each line): when most
+/// lines are, one level of quoting is removed.
+fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
+    let (mut quoted, mut lines) = (0, 0);
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        lines += 1;
+        quoted += (l.starts_with('>') && !l.starts_with(">>>")) as usize;
     }
-    found
+    if quoted < 5 || quoted * 5 < lines * 3 {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for l in text.split_inclusive('\n') {
+        let l = l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
+        out.push_str(l);
+    }
+    out.into()
 }
 
 /// True when the text says the failure is only a delay (the server is still
@@ -194,6 +245,17 @@ mod tests {
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
         assert_eq!((r[0].status.as_str(), r[0].reply.as_str()), ("5.1.1", "550"));
+    }
+
+    #[test]
+    fn an_inline_forwarded_bounce_is_unquoted() {
+        let t = "Fyi.\n\n> The following addresses had errors\n>\n\
+                 > <ida@example.com>\n>     (reason: 550 5.1.1 User \
+                 unknown)\n>\n> Return-Path: <x@example.org>\n\
+                 > Received: from a\n> Message-ID: <m@example.org>\n";
+        let r = recipients(t, &Hints::default());
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].address.as_str(), r[0].reply.as_str()), ("ida@example.com", "550"));
     }
 
     #[test]
