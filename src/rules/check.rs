@@ -55,3 +55,38 @@ pub fn examples(set: &RuleSet) -> Vec<ExampleFailure> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn an_example_won_by_another_rule_is_reported_at_the_example() {
+        let text = "[cause.a]\nsummary = \"a\"\nhard = true\nadvice = \"a\"\n\
+                    [[rule]]\nid = \"quota\"\ncause = \"a\"\n\
+                    diagnostic = [\"quota\"]\npriority = 5\n\
+                    [[rule]]\nid = \"full\"\ncause = \"a\"\n\
+                    diagnostic = [\"full\"]\n\
+                    examples = [\"mailbox full\", \"full: over quota\"]\n";
+        let set = RuleSet::from_texts(&[], &[("t.toml", text)]).unwrap();
+        let failures = set.test_examples();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        let f = &failures[0];
+        assert_eq!(set.rules[f.rule].id, "full");
+        assert_eq!(f.won_by.map(|w| &*set.rules[w].id), Some("quota"));
+        assert_eq!((f.error.line, f.error.column), (14, 29));
+        assert!(f.error.message.contains("won by rule `quota` (t.toml:5)"));
+    }
+
+    #[test]
+    fn codes_quoted_in_an_example_are_used() {
+        let text = "[cause.a]\nsummary = \"a\"\nhard = true\nadvice = \"a\"\n\
+                    [[rule]]\nid = \"s\"\ncause = \"a\"\nstatus = [\"5.2.2\"]\n\
+                    examples = [\"552 5.2.2 full\", \"550 5.1.1 unknown\"]\n";
+        let set = RuleSet::from_texts(&[], &[("t.toml", text)]).unwrap();
+        let failures = set.test_examples();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].example.text, "550 5.1.1 unknown");
+        assert_eq!(failures[0].won_by, None);
+    }
+}

@@ -74,8 +74,33 @@ pub fn load(
             });
         }
     }
+    from_sources(&sources, errors)
+}
+
+/// See [`RuleSet::from_texts`].
+pub fn from_texts(
+    user: &[(&str, &str)],
+    defaults: &[(&str, &str)],
+) -> Result<RuleSet, Vec<RuleError>> {
+    let source = |(name, text): &(&str, &str), user| Source {
+        name: name.to_string(),
+        text: text.to_string(),
+        user,
+    };
+    let sources: Vec<Source> = user
+        .iter()
+        .map(|f| source(f, true))
+        .chain(defaults.iter().map(|f| source(f, false)))
+        .collect();
+    from_sources(&sources, Vec::new())
+}
+
+fn from_sources(
+    sources: &[Source],
+    mut errors: Vec<RuleError>,
+) -> Result<RuleSet, Vec<RuleError>> {
     let mut files = Vec::new();
-    for s in &sources {
+    for s in sources {
         for (at, message) in keys::unknown(&s.text) {
             errors.push(s.error(at, message));
         }
@@ -450,6 +475,122 @@ fn compile_all(
                 ),
             });
             None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{reply_glob_ok, status_glob_ok};
+    use crate::rules::{RuleError, RuleSet};
+
+    const CAUSE: &str =
+        "[cause.gone]\nsummary = \"s\"\nhard = true\nadvice = \"a\"\n";
+
+    fn errors(user: &str) -> Vec<RuleError> {
+        let defaults =
+            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        match RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
+        {
+            Ok(_) => Vec::new(),
+            Err(e) => e,
+        }
+    }
+
+    fn at(e: &RuleError) -> (usize, usize) {
+        (e.line, e.column)
+    }
+
+    #[test]
+    fn a_bad_pattern_is_reported_at_its_line_and_column() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gone\"\n\
+             diagnostic = [\"fine\",\n  \"(unclosed\"]\n",
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!((e[0].file.as_str(), at(&e[0])), ("u.toml", (5, 3)));
+        assert!(e[0].message.contains("invalid pattern `(unclosed`"));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gone\"\nstatuss = [\"5.1.1\"]\n\
+             [[rule]]\nid = \"y\"\ncause = \"gone\"\n  diagnostics = [\"a\"]\n",
+        );
+        let got: Vec<_> = e.iter().map(at).collect();
+        assert_eq!(got, [(4, 1), (8, 3)], "{e:?}");
+        assert!(e[0].message.contains("unknown key `statuss`"));
+    }
+
+    #[test]
+    fn unknown_causes_and_duplicate_ids() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gonne\"\n\
+             [[rule]]\nid = \"y\"\ncause = \"gone\"\n\
+             [[rule]]\nid = \"y\"\ncause = \"gone\"\n",
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(at(&e[0]), (3, 9));
+        assert!(e[0].message.contains("unknown cause `gonne`"));
+        assert_eq!(at(&e[1]), (8, 6));
+        assert!(e[1]
+            .message
+            .contains("duplicate rule id `y` (first at u.toml:4)"));
+    }
+
+    #[test]
+    fn a_user_rule_or_cause_replaces_the_default_of_that_name() {
+        let user = "[cause.gone]\nsummary = \"mine\"\nhard = false\n\
+                    advice = \"b\"\n[[rule]]\nid = \"d\"\ncause = \"gone\"\n\
+                    reply = [\"550\"]\n";
+        let defaults =
+            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        let set =
+            RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
+                .unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert!(set.rules[0].user);
+        assert_eq!(set.cause("gone").unwrap().summary, "mine");
+    }
+
+    #[test]
+    fn a_cause_declared_twice_at_the_same_level_is_an_error() {
+        let e = errors(&format!("{CAUSE}"));
+        assert!(e.is_empty(), "a user may redeclare a default cause: {e:?}");
+        let e =
+            RuleSet::from_texts(&[], &[("a.toml", CAUSE), ("b.toml", CAUSE)])
+                .err()
+                .unwrap();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].message.contains("declared twice (first at a.toml:1)"));
+    }
+
+    #[test]
+    fn values_that_cannot_match_are_reported() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gone\"\n\
+             status = [\"5.1\", \"6.1.1\", \"5.1.1\"]\nreply = [\"5\", \"55*\"]\n\
+             action = [\"bounced\"]\n",
+        );
+        let got: Vec<_> = e.iter().map(at).collect();
+        assert_eq!(got, [(4, 11), (4, 18), (5, 10), (6, 11)], "{e:?}");
+    }
+
+    #[test]
+    fn status_and_reply_globs_that_can_match() {
+        for g in ["5.1.1", "5.7.*", "4.*", "*", "5.?.?", "5.4.317", "2.*.*"] {
+            assert!(status_glob_ok(g), "{g}");
+        }
+        for g in ["5.1", "6.1.1", "5.1.1.1", "55.1.1", "5.1000.1", "x.1.1", ""]
+        {
+            assert!(!status_glob_ok(g), "{g}");
+        }
+        for g in ["550", "55*", "5??", "*", "4*"] {
+            assert!(reply_glob_ok(g), "{g}");
+        }
+        for g in ["5", "5500", "650", "5x0", ""] {
+            assert!(!reply_glob_ok(g), "{g}");
         }
     }
 }

@@ -165,6 +165,16 @@ impl RuleSet {
         load::load(user, defaults)
     }
 
+    /// Builds a rule set from texts given as `(name, text)`: `user` files
+    /// first (they win), then `defaults`. For tests and tools that hold
+    /// rules in memory; problems are returned as [`RuleSet::load`] does.
+    pub fn from_texts(
+        user: &[(&str, &str)],
+        defaults: &[(&str, &str)],
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        load::from_texts(user, defaults)
+    }
+
     /// Like [`RuleSet::load`], then runs every rule's examples: an example
     /// won by another rule is one more problem. This is `rules check`.
     pub fn check(
@@ -289,5 +299,123 @@ impl Rule {
             sender_domain: first(&self.sender_domain),
             recipient_domain: first(&self.recipient_domain),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Facts, RuleSet};
+    use crate::report::Kind;
+
+    const CAUSES: &str = r#"
+[cause.gone]
+summary = "gone"
+hard = true
+advice = "stop"
+status = "5.1.1"
+"#;
+
+    /// The id of the rule that wins `facts` when `rule` (one `[[rule]]`
+    /// body, cause `gone`) is the only rule.
+    fn wins(rule: &str, facts: &Facts<'_>) -> bool {
+        let text =
+            format!("{CAUSES}[[rule]]\nid = \"r\"\ncause = \"gone\"\n{rule}");
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        set.classify(facts).rule.is_some()
+    }
+
+    fn bounce() -> Facts<'static> {
+        Facts {
+            kind: Some(Kind::Bounce),
+            action: "failed",
+            status: "5.7.1",
+            reply: "554",
+            diagnostic: "554 5.7.1 Message REJECTED as spam",
+            remote: "mx2.mail.example.com",
+            sender_domain: "news.example.org",
+            recipient_domain: "example.net",
+        }
+    }
+
+    #[test]
+    fn status_globs() {
+        assert!(wins("status = [\"5.7.*\"]", &bounce()));
+        assert!(wins("status = [\"5.1.1\", \"5.7.1\"]", &bounce()));
+        assert!(!wins("status = [\"5.1.*\"]", &bounce()));
+        assert!(!wins(
+            "status = [\"5.7.1\"]",
+            &Facts { status: "", ..bounce() }
+        ));
+    }
+
+    #[test]
+    fn reply_globs() {
+        assert!(wins("reply = [\"55*\"]", &bounce()));
+        assert!(wins("reply = [\"5?4\"]", &bounce()));
+        assert!(!wins("reply = [\"550\"]", &bounce()));
+    }
+
+    #[test]
+    fn diagnostic_regexes_ignore_case() {
+        assert!(wins("diagnostic = [\"rejected as spam\"]", &bounce()));
+        assert!(wins("diagnostic = [\"^554 5\\\\.7\\\\.1\"]", &bounce()));
+        assert!(wins("diagnostic = [\"nope\", \"sp(a|u)m\"]", &bounce()));
+        assert!(!wins("diagnostic = [\"quota\"]", &bounce()));
+        let empty = Facts { diagnostic: "", ..bounce() };
+        assert!(!wins("diagnostic = [\".*\"]", &empty));
+    }
+
+    #[test]
+    fn remote_host_globs() {
+        assert!(wins("remote = [\"*.example.com\"]", &bounce()));
+        assert!(wins("remote = [\"MX2.Mail.Example.COM\"]", &bounce()));
+        assert!(!wins("remote = [\"*.example.org\"]", &bounce()));
+    }
+
+    #[test]
+    fn action_kind_and_domains() {
+        assert!(wins("action = [\"failed\"]", &bounce()));
+        assert!(!wins("action = [\"delayed\"]", &bounce()));
+        assert!(wins("action = [\"Failed\"]", &bounce()));
+        assert!(wins("kind = [\"bounce\"]", &bounce()));
+        assert!(!wins("kind = [\"auto-reply\"]", &bounce()));
+        assert!(wins("sender_domain = [\"*.example.org\"]", &bounce()));
+        assert!(!wins("sender_domain = [\"example.net\"]", &bounce()));
+        assert!(wins("recipient_domain = [\"example.net\"]", &bounce()));
+        assert!(!wins("recipient_domain = [\"*.example.net\"]", &bounce()));
+    }
+
+    #[test]
+    fn conditions_are_anded() {
+        let both = "status = [\"5.7.1\"]\nremote = [\"*.example.com\"]";
+        assert!(wins(both, &bounce()));
+        assert!(!wins(both, &Facts { remote: "mx.example.org", ..bounce() }));
+        let text_and_code = "status = [\"5.1.*\"]\ndiagnostic = [\"spam\"]";
+        assert!(!wins(text_and_code, &bounce()));
+    }
+
+    #[test]
+    fn hard_advice_and_implied_status_overrides() {
+        let text = format!(
+            "{CAUSES}[[rule]]\nid = \"plain\"\ncause = \"gone\"\nreply = [\"550\"]\n\
+             [[rule]]\nid = \"soft\"\ncause = \"gone\"\nreply = [\"554\"]\n\
+             hard = false\nadvice = \"call the help desk\"\nimplies = \"5.7.1\"\n"
+        );
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        let v = set.classify(&Facts { reply: "550", ..bounce() });
+        assert_eq!(
+            (v.hard, v.advice, v.implies),
+            (true, "stop", Some("5.1.1"))
+        );
+        let v = set.classify(&bounce());
+        assert_eq!(v.rule.unwrap().id, "soft");
+        assert_eq!(
+            (v.hard, v.advice, v.implies),
+            (false, "call the help desk", Some("5.7.1"))
+        );
+        // A delay is never a hard bounce, whatever the cause says.
+        let delayed = Facts { action: "delayed", reply: "550", ..bounce() };
+        assert!(!set.classify(&delayed).hard);
     }
 }

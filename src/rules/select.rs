@@ -178,3 +178,160 @@ impl RuleSet {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::report::Kind;
+    use crate::rules::{Facts, RuleSet};
+
+    const CAUSES: &str = r#"
+[cause.a]
+summary = "a"
+hard = true
+advice = "do a"
+[cause.b]
+summary = "b"
+hard = false
+advice = "do b"
+"#;
+
+    fn set(user: &str, defaults: &str) -> RuleSet {
+        let defaults = format!("{CAUSES}{defaults}");
+        let user = [("user.toml", user)];
+        let user: &[(&str, &str)] =
+            if user[0].1.is_empty() { &[] } else { &user };
+        RuleSet::from_texts(user, &[("rules/d.toml", &defaults)])
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn facts(diagnostic: &str) -> Facts<'_> {
+        Facts {
+            kind: Some(Kind::Bounce),
+            action: "failed",
+            status: "5.1.1",
+            reply: "550",
+            diagnostic,
+            ..Facts::default()
+        }
+    }
+
+    fn winner<'s>(set: &'s RuleSet, diagnostic: &str) -> &'s str {
+        let w = set.winner(&facts(diagnostic)).map(|i| &set.rules[i]);
+        let first = set.matches(&facts(diagnostic)).first().map(|m| m.rule);
+        assert_eq!(w.map(|r| r.id.as_str()), first.map(|i| &*set.rules[i].id));
+        w.map_or("", |r| &r.id)
+    }
+
+    #[test]
+    fn a_user_rule_beats_a_default_rule() {
+        // The default rule matches on text with a high priority; the user's
+        // matches on codes alone, and still wins.
+        let s = set(
+            "[[rule]]\nid = \"mine\"\ncause = \"b\"\nstatus = [\"5.1.1\"]\n",
+            "[[rule]]\nid = \"theirs\"\ncause = \"a\"\n\
+             diagnostic = [\"unknown\"]\npriority = 99\n",
+        );
+        assert_eq!(winner(&s, "user unknown"), "mine");
+    }
+
+    #[test]
+    fn a_text_match_beats_a_code_match_of_higher_priority() {
+        let s = set(
+            "",
+            "[[rule]]\nid = \"code\"\ncause = \"a\"\nstatus = [\"5.1.1\"]\n\
+             priority = 50\n\
+             [[rule]]\nid = \"text\"\ncause = \"b\"\n\
+             diagnostic = [\"over quota\"]\n",
+        );
+        assert_eq!(winner(&s, "550 5.1.1 over quota"), "text");
+        assert_eq!(winner(&s, "550 5.1.1 no such user"), "code");
+    }
+
+    #[test]
+    fn priority_beats_file_order() {
+        let s = set(
+            "",
+            "[[rule]]\nid = \"first\"\ncause = \"a\"\ndiagnostic = [\"x\"]\n\
+             [[rule]]\nid = \"second\"\ncause = \"b\"\ndiagnostic = [\"x\"]\n\
+             priority = 1\n",
+        );
+        assert_eq!(winner(&s, "x"), "second");
+    }
+
+    #[test]
+    fn file_order_breaks_ties_the_same_way_every_time() {
+        let rules = |a: &str, b: &str| {
+            format!(
+                "[[rule]]\nid = \"{a}\"\ncause = \"a\"\ndiagnostic = [\"same\"]\n\
+                 [[rule]]\nid = \"{b}\"\ncause = \"b\"\ndiagnostic = [\"same\"]\n"
+            )
+        };
+        let s = set("", &rules("one", "two"));
+        for _ in 0..50 {
+            assert_eq!(winner(&s, "the same text"), "one");
+        }
+        let s = set("", &rules("two", "one"));
+        assert_eq!(winner(&s, "the same text"), "two");
+    }
+
+    #[test]
+    fn user_files_keep_their_order_among_themselves() {
+        let one = "[[rule]]\nid = \"u1\"\ncause = \"a\"\nreply = [\"5*\"]\n";
+        let two = "[[rule]]\nid = \"u2\"\ncause = \"b\"\nreply = [\"5*\"]\n";
+        let defaults = format!("{CAUSES}");
+        let s = RuleSet::from_texts(
+            &[("one.toml", one), ("two.toml", two)],
+            &[("d.toml", &defaults)],
+        )
+        .unwrap();
+        assert_eq!(winner(&s, ""), "u1");
+    }
+
+    #[test]
+    fn every_matching_rule_is_listed_best_first() {
+        let s = set(
+            "[[rule]]\nid = \"u\"\ncause = \"a\"\nreply = [\"550\"]\n",
+            "[[rule]]\nid = \"c\"\ncause = \"a\"\nstatus = [\"5.*\"]\n\
+             [[rule]]\nid = \"t\"\ncause = \"b\"\n\
+             diagnostic = [\"nope\", \"user\", \"unknown\"]\n\
+             [[rule]]\nid = \"miss\"\ncause = \"b\"\nstatus = [\"4.*\"]\n",
+        );
+        let m = s.matches(&facts("user unknown"));
+        let ids: Vec<&str> = m.iter().map(|m| &*s.rules[m.rule].id).collect();
+        assert_eq!(ids, ["u", "t", "c"]);
+        assert_eq!(m[1].patterns, [1, 2]);
+        assert!(m[1].by_text && !m[2].by_text);
+        assert_eq!(
+            m[0].standing.beats(&m[1].standing),
+            "a user rule beats a default rule"
+        );
+    }
+
+    #[test]
+    fn nothing_matched_gives_the_fallback_cause() {
+        let s = set(
+            "",
+            "[[rule]]\nid = \"t\"\ncause = \"a\"\nstatus = [\"4.*\"]\n",
+        );
+        let v = s.classify(&facts("whatever"));
+        assert!(v.rule.is_none());
+        assert_eq!(v.cause.name, "undefined");
+    }
+
+    #[test]
+    fn two_rule_sets_on_one_thread_do_not_share_matching_state() {
+        let s1 = set(
+            "",
+            "[[rule]]\nid = \"p\"\ncause = \"a\"\ndiagnostic = [\"pear\"]\n",
+        );
+        let s2 = set(
+            "",
+            "[[rule]]\nid = \"x\"\ncause = \"a\"\ndiagnostic = [\"x\", \"y\"]\n\
+             [[rule]]\nid = \"q\"\ncause = \"b\"\ndiagnostic = [\"pear\"]\n",
+        );
+        for _ in 0..3 {
+            assert_eq!(winner(&s1, "pear"), "p");
+            assert_eq!(winner(&s2, "pear"), "q");
+        }
+    }
+}
