@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use regex_automata::meta;
+use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::syntax;
 use thiserror::Error;
 use toml::Spanned;
@@ -306,8 +307,15 @@ fn status_glob_ok(g: &str) -> bool {
 
 fn builder() -> meta::Builder {
     let mut b = meta::Regex::builder();
+    // Only which patterns matched is asked, never where: no capture states
+    // (the PikeVM cache of 300 patterns with captures is over 100 MB per
+    // thread), and a lazy DFA cache large enough that the overlapping
+    // search of all patterns does not give up and fall back to the PikeVM.
     b.syntax(syntax::Config::new().case_insensitive(true)).configure(
-        meta::Config::new().match_kind(regex_automata::MatchKind::All),
+        meta::Config::new()
+            .match_kind(regex_automata::MatchKind::All)
+            .which_captures(WhichCaptures::None)
+            .hybrid_cache_capacity(16 << 20),
     );
     b
 }
