@@ -45,34 +45,30 @@ const RETURNED_MARKERS: &[&str] = &[
 /// may be empty). The Sendmail transcript marker is not a split point for
 /// the original: it is kept with the report.
 pub fn split_returned(text: &str) -> (&str, &str) {
-    let mut best = text.len();
-    for marker in RETURNED_MARKERS {
-        if marker.starts_with("----- Transcript") {
-            continue;
-        }
-        if let Some(p) = find_line_with(text, marker) {
-            best = best.min(p);
-        }
-    }
+    let best = find_line_with(text).unwrap_or(text.len());
     let rest = &text[best..];
     let after = rest.find('\n').map_or("", |n| &rest[n + 1..]);
     (&text[..best], after)
 }
 
-/// Byte offset of the first line that contains `needle` (ignoring case of
-/// ASCII letters), if any.
-fn find_line_with(text: &str, needle: &str) -> Option<usize> {
-    let lower_needle = needle.to_ascii_lowercase();
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        if line.len() >= needle.len()
-            && line.to_ascii_lowercase().contains(&lower_needle)
-        {
-            return Some(pos);
-        }
-        pos += line.len();
-    }
-    None
+/// Byte offset of the first line that contains one of the returned-message
+/// markers (ignoring case of ASCII letters), if any: one pass of one
+/// automaton over the text.
+fn find_line_with(text: &str) -> Option<usize> {
+    static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(
+                    RETURNED_MARKERS
+                        .iter()
+                        .filter(|m| !m.starts_with("----- Transcript")),
+                )
+                .expect("the returned-message markers")
+        });
+    let at = MARKERS.find(text)?.start();
+    Some(text[..at].rfind('\n').map_or(0, |n| n + 1))
 }
 
 /// The text layout a bounce uses, for the `format` column.
