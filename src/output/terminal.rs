@@ -31,14 +31,11 @@ fn totals(
 ) -> std::fmt::Result {
     writeln!(
         s,
-        "{} messages read = {} decoded + {} skipped",
+        "{} messages read = {} decoded + {} skipped; \
+         {} rows for {} recipients in {}",
         t.messages,
         t.decoded,
-        t.skipped_total()
-    )?;
-    writeln!(
-        s,
-        "{} rows for {} recipients in {}",
+        t.skipped_total(),
         t.rows,
         t.recipient_count(),
         out.join("bounces.csv").display()
@@ -181,8 +178,9 @@ mod tests {
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("", "blocked", ""));
         let text = summary(&t, Path::new("out"), &Period::default());
-        assert!(text.starts_with("3 messages read = 3 decoded + 0 skipped\n"));
-        assert!(text.contains("3 rows for 2 recipients"), "{text}");
+        assert!(text.starts_with(
+            "3 messages read = 3 decoded + 0 skipped; 3 rows for 2 recipients"
+        ));
         assert!(!text.contains('\x1b'), "{text}");
         let server = text.lines().find(|l| l.starts_with("mx\\u{1b}")).unwrap();
         assert!(server.ends_with(" 2          1  userunknown"), "{server}");
