@@ -215,7 +215,8 @@ fn scan_command(args: ScanArgs) -> i32 {
             bounceaudit::output::terminal::summary(
                 &result.tally,
                 &args.out,
-                &period
+                &period,
+                &escape
             )
         );
     }

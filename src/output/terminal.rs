@@ -1,7 +1,8 @@
 //! The summary printed on the terminal after a scan: totals that reconcile
 //! (messages read = decoded + skipped; rows left out by the period counted
 //! and shown), then the top servers and causes as two small tables. Text
-//! from messages is escaped so that it cannot drive the terminal.
+//! from messages goes through the caller's `escape`, so that the program
+//! has one rule for what may reach its terminal.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -14,12 +15,21 @@ const TOP: usize = 8;
 /// Widest server name shown, in characters.
 const NAME_WIDTH: usize = 40;
 
-/// The whole summary, ending with a newline.
-pub fn summary(t: &Tally, out: &Path, period: &Period) -> String {
+/// Makes text from messages safe to print.
+pub type Escape<'a> = &'a dyn Fn(&str) -> String;
+
+/// The whole summary, ending with a newline; `escape` is applied to every
+/// piece of text that came from a message.
+pub fn summary(
+    t: &Tally,
+    out: &Path,
+    period: &Period,
+    escape: Escape<'_>,
+) -> String {
     let mut s = String::new();
     let _ = totals(&mut s, t, out, period);
-    let _ = top_servers(&mut s, t);
-    let _ = top_causes(&mut s, t);
+    let _ = top_servers(&mut s, t, escape);
+    let _ = top_causes(&mut s, t, escape);
     s
 }
 
@@ -72,7 +82,11 @@ fn totals(
     Ok(())
 }
 
-fn top_servers(s: &mut String, t: &Tally) -> std::fmt::Result {
+fn top_servers(
+    s: &mut String,
+    t: &Tally,
+    escape: Escape<'_>,
+) -> std::fmt::Result {
     let lines = t.server_lines();
     if lines.is_empty() {
         return Ok(());
@@ -100,7 +114,11 @@ fn top_servers(s: &mut String, t: &Tally) -> std::fmt::Result {
     Ok(())
 }
 
-fn top_causes(s: &mut String, t: &Tally) -> std::fmt::Result {
+fn top_causes(
+    s: &mut String,
+    t: &Tally,
+    escape: Escape<'_>,
+) -> std::fmt::Result {
     let lines = t.cause_lines();
     if lines.is_empty() {
         return Ok(());
@@ -125,20 +143,6 @@ fn top_causes(s: &mut String, t: &Tally) -> std::fmt::Result {
         writeln!(s, "… {} more in summary-by-cause.csv", lines.len() - TOP)?;
     }
     Ok(())
-}
-
-/// Control characters shown as escapes.
-fn escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let e: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            e
-        })
-        .collect()
 }
 
 /// At most `width` characters, the last one `…` when cut.
@@ -177,7 +181,8 @@ mod tests {
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("", "blocked", ""));
-        let text = summary(&t, Path::new("out"), &Period::default());
+        let escape = |s: &str| s.escape_default().to_string();
+        let text = summary(&t, Path::new("out"), &Period::default(), &escape);
         assert!(text.starts_with(
             "3 messages read = 3 decoded + 0 skipped; 3 rows for 2 recipients"
         ));
