@@ -135,7 +135,16 @@ fn scan_command(args: ScanArgs) -> i32 {
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = interrupted.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        let out = args.out.clone();
+        let _ = ctrlc::set_handler(move || {
+            // The first Ctrl-C stops the scan at the next batch; a second
+            // one ends a scan that is stuck (waiting on a terminal's stdin).
+            if flag.swap(true, Ordering::SeqCst) {
+                bounceaudit::output::remove_temporaries(&out);
+                eprintln!("bounceaudit: interrupted; no report written");
+                std::process::exit(130);
+            }
+        });
     }
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()

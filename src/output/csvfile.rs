@@ -69,6 +69,23 @@ impl CsvFile {
     }
 }
 
+/// Removes the temporary report files that runs left in `dir` (named
+/// `.NAME.csv.XXXXXX.tmp` by [`CsvFile::create`]), for a run that must stop
+/// at once. Errors are ignored: this is the last thing before exiting.
+pub fn remove_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.')
+            && name.contains(".csv.")
+            && name.ends_with(".tmp")
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Makes a cell safe to open in a spreadsheet: a cell whose first
 /// non-blank character is `=`, `+`, `-`, `@`, or that starts with a tab or
 /// CR, gets a leading `'` so that it is shown as text. Control characters

@@ -10,7 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use csvfile::CsvFile;
-pub use csvfile::{defuse, CsvStyle};
+pub use csvfile::{defuse, remove_temporaries, CsvStyle};
 pub use summary::Tally;
 
 use crate::classify::{Row, COLUMNS};
