@@ -159,6 +159,6 @@ mod tests {
                  There was an error delivering your mail to \
                  <cy@example.net>.\nContact postmaster@example.net.\n";
         let m = mentioned(t, &["me@example.org"]);
-        assert_eq!(m, vec![("cy@example.net".to_string(), 43)]);
+        assert_eq!(m, vec![("cy@example.net".to_string(), 44)]);
     }
 }
