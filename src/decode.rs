@@ -393,8 +393,10 @@ fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
         return None;
     }
     let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
+    // Cut after unfolding, so that line ends do not change the text kept.
+    let head: String = body.chars().take(2400).collect();
     rs.diagnostic =
-        codes::clean_diagnostic(&body.chars().take(600).collect::<String>());
+        codes::clean_diagnostic(&head).chars().take(600).collect::<String>();
     Some(Report {
         format: "rfc3834",
         reporting_server: reporting_host(parsed),
