@@ -222,7 +222,15 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
             rs.status = s.to_string();
         }
     }
-    rs.reply_code = codes::leading_reply(&diagnostic)
+    let last = codes::last_reply(&diagnostic);
+    // The remote server's own code, given with its reply, is more exact
+    // than the reporting server's summary of it.
+    if let Some(s) = last.and_then(|(_, s)| s).filter(|s| !is_generic(s)) {
+        rs.status = s.to_string();
+    }
+    rs.reply_code = last
+        .map(|(r, _)| r)
+        .or_else(|| codes::leading_reply(&diagnostic))
         .or_else(|| {
             codes::find_reply(&diagnostic)
                 .filter(|_| r.diagnostic_type == "smtp")

@@ -189,10 +189,16 @@ pub fn block_of(address: &str, text: &str) -> Block {
     let (remote, said) = remote_and_reply(&joined);
     let diagnostic = strip_reason_label(said.unwrap_or(&joined)).to_string();
     let diagnostic = codes::clean_diagnostic(&diagnostic);
+    let last = codes::last_reply(&diagnostic);
+    let status = last
+        .and_then(|(_, s)| s)
+        .filter(|s| !s.ends_with(".0.0"))
+        .or_else(|| best_status(&joined));
+    let reply = last.map(|(r, _)| r).or_else(|| codes::find_reply(&diagnostic));
     Block {
         address: address.to_string(),
-        status: best_status(&joined).unwrap_or_default().to_string(),
-        reply: codes::find_reply(&diagnostic).unwrap_or_default().to_string(),
+        status: status.unwrap_or_default().to_string(),
+        reply: reply.unwrap_or_default().to_string(),
         diagnostic,
         remote: remote.unwrap_or_default().to_ascii_lowercase(),
         at: 0,
