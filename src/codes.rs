@@ -105,7 +105,7 @@ pub fn leading_reply(text: &str) -> Option<&str> {
         && b[1].is_ascii_digit()
         && b[2].is_ascii_digit()
         && matches!(b.get(3), None | Some(b' ' | b'-' | b'\t' | b':'))
-        && !b.get(4).is_some_and(u8::is_ascii_digit)
+        && !(b.get(3) == Some(&b':') && b.get(4).is_some_and(u8::is_ascii_digit))
     {
         Some(&t[..3])
     } else {
@@ -324,6 +324,7 @@ mod tests {
         assert_eq!(find_reply("ERROR_CODE :550, ERROR_CODE :5.2.1"), Some("550"));
         assert_eq!(leading_reply("550: 5.2.2 full"), Some("550"));
         assert_eq!(leading_reply("10:30 at"), None);
+        assert_eq!(leading_reply("550 5.0.0 <a@b.example>"), Some("550"));
     }
 
     #[test]

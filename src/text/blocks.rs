@@ -161,6 +161,10 @@ fn leading_address(line: &str) -> Option<(String, &str)> {
     let colon = rest.starts_with(':');
     rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
     rest = rest.strip_prefix("...").unwrap_or(rest).trim_start();
+    // `name@example.com <name@example.com>`: the address again says nothing.
+    if rest.trim_matches(['<', '>', ' ']).eq_ignore_ascii_case(addr) {
+        rest = "";
+    }
     // A bare word with text after it that is not a reason (prose mentioning
     // an address) is not an address line unless the address was bracketed.
     if !quoted && !colon && !rest.is_empty() && !looks_like_reason(rest) {

@@ -69,7 +69,11 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             .or(whole.as_ref());
         if let Some(r) = reply {
             let r = codes::clean_diagnostic(r);
-            b.reply = codes::leading_reply(&r).unwrap_or_default().to_string();
+            b.reply = codes::last_reply(&r)
+                .map(|(reply, _)| reply)
+                .or_else(|| codes::leading_reply(&r))
+                .unwrap_or_default()
+                .to_string();
             if b.status.is_empty() || b.status.ends_with(".0.0") {
                 if let Some(s) = best_status(&r) {
                     b.status = s.to_string();
