@@ -350,15 +350,35 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         "non remis",
         "no entregado",
         "warning",
+        "error sending",
+        "mail error",
+        "bounce",
+        "not delivered",
+    ];
+    /// Phrases with which a failure notice's own text says what it is.
+    const BODIES: &[&str] = &[
+        "could not be delivered",
+        "couldn't be delivered",
+        "was not delivered",
+        "wasn't delivered",
+        "undeliverable",
+        "delivery has failed",
+        "delivery failed",
+        "failed permanently",
+        "permanent error",
+        "trouble delivering",
+        "unable to deliver",
+        "error delivering",
     ];
     let subject = parsed.subject.to_ascii_lowercase();
     let from = parsed.from.to_ascii_lowercase();
+    let head = &human[..human.floor_char_boundary(4096)];
+    let head = head.to_ascii_lowercase();
     parsed.header("x-failed-recipients").is_some()
-        || from.starts_with("mailer-daemon")
-        || from.starts_with("postmaster")
-        || from.contains("mail-daemon")
+        || is_role_address(&from)
         || from.starts_with("microsoftexchange")
         || SUBJECTS.iter().any(|s| subject.contains(s))
+        || BODIES.iter().any(|b| head.contains(b))
         || text::detect_format(human, &parsed.subject) != "text"
 }
 
@@ -416,10 +436,12 @@ fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
 /// Mail system senders, which never write auto-replies.
 fn is_role_address(address: &str) -> bool {
     let local = address.split('@').next().unwrap_or_default();
-    local.starts_with("mailer-daemon")
+    let local: String =
+        local.chars().filter(|c| !matches!(c, '-' | '_' | '.')).collect();
+    local.starts_with("mailerdaemon")
         || local.starts_with("postmaster")
-        || local.contains("mail-daemon")
-        || local == "mail.delivery.system"
+        || local.contains("maildaemon")
+        || local == "maildeliverysystem"
 }
 
 /// An ARF feedback report (RFC 5965): the complaining recipient comes from
