@@ -85,7 +85,8 @@ pub fn find_reply(text: &str) -> Option<&str> {
             let after_ok = matches!(
                 after,
                 None | Some(b' ' | b'-' | b'\t' | b'\r' | b'\n' | b',')
-            ) || after == Some(b':') && !b.get(i + 4).is_some_and(u8::is_ascii_digit);
+            ) || after == Some(b':')
+                && !b.get(i + 4).is_some_and(u8::is_ascii_digit);
             if after_ok {
                 return Some(&text[i..i + 3]);
             }
@@ -105,7 +106,8 @@ pub fn leading_reply(text: &str) -> Option<&str> {
         && b[1].is_ascii_digit()
         && b[2].is_ascii_digit()
         && matches!(b.get(3), None | Some(b' ' | b'-' | b'\t' | b':'))
-        && !(b.get(3) == Some(&b':') && b.get(4).is_some_and(u8::is_ascii_digit))
+        && !(b.get(3) == Some(&b':')
+            && b.get(4).is_some_and(u8::is_ascii_digit))
     {
         Some(&t[..3])
     } else {
@@ -321,7 +323,10 @@ mod tests {
             Some(("550", Some("5.7.1")))
         );
         assert_eq!(last_reply("554 Blocked - see the page"), None);
-        assert_eq!(find_reply("ERROR_CODE :550, ERROR_CODE :5.2.1"), Some("550"));
+        assert_eq!(
+            find_reply("ERROR_CODE :550, ERROR_CODE :5.2.1"),
+            Some("550")
+        );
         assert_eq!(leading_reply("550: 5.2.2 full"), Some("550"));
         assert_eq!(leading_reply("10:30 at"), None);
         assert_eq!(leading_reply("550 5.0.0 <a@b.example>"), Some("550"));

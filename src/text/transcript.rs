@@ -53,7 +53,8 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         }
     }
     // A failure after the recipients were accepted (at DATA) is theirs.
-    let accepted = rcpts.iter().filter(|_| replies.is_empty() && whole.is_some());
+    let accepted =
+        rcpts.iter().filter(|_| replies.is_empty() && whole.is_some());
     let named = replies.iter().map(|(a, _)| a).chain(accepted);
     for address in named {
         if !blocks.iter().any(|b| &b.address == address) {
@@ -156,7 +157,10 @@ mod tests {
         let mut blocks = Vec::new();
         apply(t, &mut blocks);
         assert_eq!(blocks.len(), 1);
-        assert_eq!((blocks[0].reply.as_str(), blocks[0].status.as_str()), ("550", "5.1.1"));
+        assert_eq!(
+            (blocks[0].reply.as_str(), blocks[0].status.as_str()),
+            ("550", "5.1.1")
+        );
     }
 
     #[test]
@@ -168,7 +172,10 @@ mod tests {
         apply(t, &mut blocks);
         assert_eq!(blocks.len(), 1);
         assert_eq!(blocks[0].address, "f@example.net");
-        assert_eq!((blocks[0].reply.as_str(), blocks[0].status.as_str()), ("451", "4.3.0"));
+        assert_eq!(
+            (blocks[0].reply.as_str(), blocks[0].status.as_str()),
+            ("451", "4.3.0")
+        );
     }
 
     #[test]
