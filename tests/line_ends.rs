@@ -79,7 +79,8 @@ fn rows(dir: &Path) -> BTreeMap<(String, usize), Vec<String>> {
             .map_or(String::new(), |f| f.to_string_lossy().into_owned());
         let n = counts.entry(file.clone()).or_default();
         *n += 1;
-        found.insert((file, *n), rec.iter().skip(1).map(String::from).collect());
+        found
+            .insert((file, *n), rec.iter().skip(1).map(String::from).collect());
     }
     found
 }
