@@ -78,6 +78,30 @@ pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
         .map(|r| r.text)
 }
 
+/// The longest uncoded reason kept, in characters.
+const MAX_NEAR: usize = 600;
+
+/// Where no paragraph carries a code, the reason is the prose itself: the
+/// text after the line at byte `at` up to the next recipient's line (one of
+/// `starts`), or when that is empty, the report's text, unfolded and cut at
+/// a few hundred characters.
+pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
+    let line_end = report[at.min(report.len())..]
+        .find('\n')
+        .map_or(report.len(), |n| at + n + 1);
+    let next = starts
+        .iter()
+        .copied()
+        .filter(|s| *s > at)
+        .min()
+        .unwrap_or(report.len())
+        .max(line_end);
+    let after = if at > 0 { &report[line_end..next] } else { "" };
+    let text = if after.trim().is_empty() { report } else { after };
+    let head = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
+    codes::clean_diagnostic(head).chars().take(MAX_NEAR).collect()
+}
+
 /// Words that, on a line naming an address, say it is a failed recipient.
 const DELIVERY_WORDS: &[&str] = &[
     "deliver",
@@ -156,6 +180,18 @@ mod tests {
         let r = paragraphs(t);
         let at = t.find("bea@").unwrap();
         assert_eq!(reason_for(&r, at), Some("550 5.1.1 User unknown\n"));
+    }
+
+    #[test]
+    fn uncoded_reasons_are_the_text_after_the_address() {
+        let t = "was not delivered to:\n\n  jo@example.com\n\nbecause:\n\n\
+                 \x20 User jo not listed in the directory\n";
+        let at = t.find("  jo@").unwrap();
+        assert_eq!(
+            text_near(t, at, &[at]),
+            "because: User jo not listed in the directory"
+        );
+        assert_eq!(text_near("Group may not exist.\n", 0, &[0]), "Group may not exist.");
     }
 
     #[test]
