@@ -96,10 +96,22 @@ pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
         .min()
         .unwrap_or(report.len())
         .max(line_end);
-    let after = if at > 0 { &report[line_end..next] } else { "" };
-    let text = if after.trim().is_empty() { report } else { after };
-    let head = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
-    codes::clean_diagnostic(head).chars().take(MAX_NEAR).collect()
+    let after =
+        if at > 0 { prose(&report[line_end..next]) } else { String::new() };
+    let text = if after.trim().is_empty() { prose(report) } else { after };
+    codes::clean_diagnostic(&text).chars().take(MAX_NEAR).collect()
+}
+
+/// The lines of `text` that are not a summary of the original message,
+/// up to a few thousand bytes.
+fn prose(text: &str) -> String {
+    let text = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().filter(|l| !super::blocks::is_summary_line(l)) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Words that, on a line naming an address, say it is a failed recipient.
@@ -191,7 +203,10 @@ mod tests {
             text_near(t, at, &[at]),
             "because: User jo not listed in the directory"
         );
-        assert_eq!(text_near("Group may not exist.\n", 0, &[0]), "Group may not exist.");
+        assert_eq!(
+            text_near("Group may not exist.\n", 0, &[0]),
+            "Group may not exist."
+        );
     }
 
     #[test]
