@@ -6,11 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use regex_automata::meta;
-use regex_automata::util::syntax;
+use regex_syntax::hir::Hir;
 use thiserror::Error;
 use toml::Spanned;
 
+use super::automaton::{self, Automaton};
 use super::model::{RuleDef, RuleFile};
 use super::{keys, Cause, Example, Place, Rule, RuleSet, DEFAULT_RULES};
 
@@ -165,7 +165,7 @@ fn build(
 ) -> RuleSet {
     let causes = build_causes(files, errors);
     let mut rules: Vec<Rule> = Vec::new();
-    let mut patterns: Vec<String> = Vec::new();
+    let mut patterns: Vec<Hir> = Vec::new();
     let mut pattern_rule = Vec::new();
     for (src, f) in files {
         for def in &f.rule {
@@ -195,9 +195,9 @@ fn build(
             };
             let first = patterns.len();
             for p in &d.diagnostic {
-                match compile_one(p.get_ref()) {
-                    Ok(()) => {
-                        patterns.push(p.get_ref().clone());
+                match automaton::parse(p.get_ref()) {
+                    Ok(hir) => {
+                        patterns.push(hir);
                         pattern_rule.push(rules.len());
                     }
                     Err(m) => errors.push(src.error(p.span().start, m)),
@@ -215,7 +215,7 @@ fn build(
     let mut set = RuleSet {
         causes,
         rules,
-        regex,
+        automaton: regex,
         pattern_rule,
         code_rules: Vec::new(),
         fallback,
@@ -437,34 +437,15 @@ pub(super) fn reply_glob_ok(g: &str) -> bool {
     chars_ok && first_ok && len_ok
 }
 
-fn builder() -> meta::Builder {
-    let mut b = meta::Regex::builder();
-    b.syntax(syntax::Config::new().case_insensitive(true)).configure(
-        meta::Config::new().match_kind(regex_automata::MatchKind::All),
-    );
-    b
-}
-
-fn compile_one(pattern: &str) -> Result<(), String> {
-    builder().build(pattern).map(|_| ()).map_err(|e| {
-        let text = e.to_string();
-        let detail = e.syntax_error().map_or(text, |s| s.to_string());
-        format!(
-            "invalid pattern `{pattern}`: {}",
-            detail.lines().last().unwrap_or("")
-        )
-    })
-}
-
 fn compile_all(
-    patterns: &[String],
+    patterns: &[Hir],
     errors: &mut Vec<RuleError>,
-) -> Option<meta::Regex> {
+) -> Option<Automaton> {
     if patterns.is_empty() || !errors.is_empty() {
         return None;
     }
-    match builder().build_many(patterns) {
-        Ok(re) => Some(re),
+    match Automaton::build(patterns) {
+        Ok(a) => Some(a),
         Err(e) => {
             errors.push(RuleError {
                 file: "(all rules)".into(),
