@@ -24,13 +24,26 @@ const MAX_DECODE: usize = 4 << 20;
 
 /// Decodes `raw`.
 pub fn decode(raw: &[u8]) -> Result<Report, Skip> {
+    decode_at(raw, 0)
+}
+
+/// How deep forwarded bounces are followed.
+const MAX_FORWARDS: usize = 2;
+
+fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(Skip { reason: "empty", detail: String::new() });
     }
     let raw = &raw[..raw.len().min(MAX_DECODE)];
     let fixed;
-    let raw = if has_lone_cr(raw) {
-        fixed = lone_cr_to_lf(raw);
+    let raw = if has_lone_cr(raw) || !raw.ends_with(b"\n") {
+        // mail-parser reads no header from a last line without its end (a
+        // message cut short, or one ending in a header), so one is added.
+        let mut lf = lone_cr_to_lf(raw);
+        if !lf.ends_with(b"\n") {
+            lf.push(b'\n');
+        }
+        fixed = lf;
         &fixed[..]
     } else {
         raw
@@ -41,23 +54,45 @@ pub fn decode(raw: &[u8]) -> Result<Report, Skip> {
             detail: "no header fields at the start".into(),
         });
     };
+    let human = human_text(&parsed);
     let mut report = if parsed.feedback_report.is_some() {
         feedback(&parsed)
-    } else if parsed.delivery_status.is_some() {
-        delivery_status(&parsed)
+    } else if let Some(ds) = &parsed.delivery_status {
+        delivery_status(ds, &human)
+    } else if let Some(ds) = text::embedded_status(&human) {
+        delivery_status(ds.as_bytes(), &human)
     } else {
         Report::default()
     };
     if report.recipients.is_empty() {
-        report = text_bounce(&parsed)
-            .or_else(|| auto_reply(&parsed))
-            .ok_or_else(|| Skip {
-                reason: "no report found",
-                detail: parsed.subject.chars().take(200).collect(),
-            })?;
+        if let Some(r) = text_bounce(&parsed, &human, false) {
+            report = r;
+        } else if let Some(r) = forwarded(raw, &parsed, depth) {
+            return Ok(r);
+        } else {
+            report = text_bounce(&parsed, &human, true)
+                .or_else(|| auto_reply(&parsed, &human))
+                .ok_or_else(|| Skip {
+                    reason: "no report found",
+                    detail: parsed.subject.chars().take(200).collect(),
+                })?;
+        }
     }
     finish(&mut report, &parsed);
     Ok(report)
+}
+
+/// A bounce forwarded as an attachment (`Fwd: Returned mail`): the attached
+/// message is decoded in its place.
+fn forwarded(raw: &[u8], parsed: &Parsed, depth: usize) -> Option<Report> {
+    if depth >= MAX_FORWARDS {
+        return None;
+    }
+    let (start, end) = parsed.attached?;
+    let inner = raw.get(start..end.min(raw.len()))?;
+    decode_at(inner, depth + 1).ok().filter(|r| {
+        r.recipients.iter().all(|x| matches!(x.kind, Kind::Bounce | Kind::Delay))
+    })
 }
 
 fn has_lone_cr(raw: &[u8]) -> bool {
@@ -112,10 +147,9 @@ fn human_text(parsed: &Parsed) -> String {
 
 /// An RFC 3464 report, with each recipient's vague fields filled in from the
 /// text beside it.
-fn delivery_status(parsed: &Parsed) -> Report {
-    let ds = dsn::parse(parsed.delivery_status.as_deref().unwrap_or_default());
-    let human = human_text(parsed);
-    let blocks = text::recipients(&human);
+fn delivery_status(raw: &[u8], human: &str) -> Report {
+    let ds = dsn::parse(raw);
+    let blocks = text::recipients(human, &text::Hints::default());
     let mut report = Report {
         format: "rfc3464",
         reporting_server: ds.reporting_mta.to_ascii_lowercase(),
@@ -230,28 +264,52 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     }
 }
 
-/// A bounce that has no machine-readable part, decoded from its text.
-fn text_bounce(parsed: &Parsed) -> Option<Report> {
-    let human = human_text(parsed);
-    if !is_bounce_like(parsed, &human) {
+/// A bounce that has no machine-readable part, decoded from its text. With
+/// `fallback`, a bounce whose text names no recipient falls back on the
+/// recipients of the returned original.
+fn text_bounce(
+    parsed: &Parsed,
+    human: &str,
+    fallback: bool,
+) -> Option<Report> {
+    if !is_bounce_like(parsed, human) {
         return None;
     }
-    let mut blocks = text::recipients(&human);
-    if let Some(failed) = parsed.header("x-failed-recipients") {
-        for a in failed.split(',') {
-            let a = a.trim().to_ascii_lowercase();
-            if a.contains('@') && !blocks.iter().any(|b| b.address == a) {
-                blocks.push(text::Block { address: a, ..Default::default() });
-            }
-        }
-    }
+    let (_, returned) = text::split_returned(human);
+    let quoted = if parsed.returned.is_none() && !returned.is_empty() {
+        mime::parse_original(returned.trim_start().as_bytes())
+    } else {
+        None
+    };
+    let original = parsed.returned.as_ref().or(quoted.as_ref());
+    let failed: Vec<String> = parsed
+        .header("x-failed-recipients")
+        .unwrap_or_default()
+        .split(',')
+        .map(|a| a.trim().to_ascii_lowercase())
+        .filter(|a| a.contains('@'))
+        .collect();
+    let to = parsed.header("to").and_then(codes::find_address);
+    let exclude: Vec<&str> = original
+        .map(|o| o.from.as_str())
+        .into_iter()
+        .chain(to)
+        .filter(|a| !a.is_empty())
+        .collect();
+    let fallback: Vec<String> = original
+        .filter(|_| fallback)
+        .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let hints =
+        text::Hints { failed: &failed, exclude: &exclude, fallback: &fallback };
+    let blocks = text::recipients(human, &hints);
     if blocks.is_empty() {
         return None;
     }
-    let delayed = text::says_delayed(&human, &parsed.subject);
+    let delayed = text::says_delayed(human, &parsed.subject);
     let kind = if delayed { Kind::Delay } else { Kind::Bounce };
     let mut report = Report {
-        format: text::detect_format(&human, &parsed.subject),
+        format: text::detect_format(human, &parsed.subject),
         reporting_server: reporting_host(parsed),
         ..Report::default()
     };
@@ -263,20 +321,12 @@ fn text_bounce(parsed: &Parsed) -> Option<Report> {
         rs.diagnostic = b.diagnostic;
         report.recipients.push(rs);
     }
-    let (_, returned) = text::split_returned(&human);
-    if parsed_returned_missing(parsed) && !returned.is_empty() {
-        if let Some(o) = mime::parse_original(returned.trim_start().as_bytes())
-        {
-            report.message_id = o.message_id;
-            report.subject = o.subject;
-            report.sender = o.from.to_ascii_lowercase();
-        }
+    if let Some(o) = quoted {
+        report.message_id = o.message_id;
+        report.subject = o.subject;
+        report.sender = o.from.to_ascii_lowercase();
     }
     Some(report)
-}
-
-fn parsed_returned_missing(parsed: &Parsed) -> bool {
-    parsed.returned.is_none()
 }
 
 /// True when the message presents itself as a delivery failure notice.
@@ -319,7 +369,7 @@ fn reporting_host(parsed: &Parsed) -> String {
 }
 
 /// An RFC 3834 automatic reply: the recipient is the one who replied.
-fn auto_reply(parsed: &Parsed) -> Option<Report> {
+fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
     let subject = parsed.subject.to_ascii_lowercase();
     let header =
         |n: &str| parsed.header(n).unwrap_or_default().to_ascii_lowercase();
@@ -344,11 +394,11 @@ fn auto_reply(parsed: &Parsed) -> Option<Report> {
         || header("precedence").contains("auto_reply")
         || header("x-apple-action").contains("vacation")
         || SUBJECTS.iter().any(|s| subject.contains(s));
-    if !is_reply || parsed.from.is_empty() {
+    let from = parsed.from.to_ascii_lowercase();
+    if !is_reply || from.is_empty() || is_role_address(&from) {
         return None;
     }
     let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
-    let body = human_text(parsed);
     rs.diagnostic =
         codes::clean_diagnostic(&body.chars().take(600).collect::<String>());
     Some(Report {
@@ -357,6 +407,15 @@ fn auto_reply(parsed: &Parsed) -> Option<Report> {
         recipients: vec![rs],
         ..Report::default()
     })
+}
+
+/// Mail system senders, which never write auto-replies.
+fn is_role_address(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or_default();
+    local.starts_with("mailer-daemon")
+        || local.starts_with("postmaster")
+        || local.contains("mail-daemon")
+        || local == "mail.delivery.system"
 }
 
 /// An ARF feedback report (RFC 5965): the complaining recipient comes from

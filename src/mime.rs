@@ -32,6 +32,9 @@ pub struct Parsed {
     pub feedback_report: Option<Vec<u8>>,
     /// The returned original, if one is attached.
     pub returned: Option<Original>,
+    /// Byte range in the raw message of the first attached
+    /// `message/rfc822` part, so that a forwarded bounce can be decoded.
+    pub attached: Option<(usize, usize)>,
 }
 
 /// Headers of the returned original message.
@@ -117,6 +120,16 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         }
     }
     collect(&message, 0, &mut parsed, 0);
+    if parsed.texts.is_empty()
+        && parsed.delivery_status.is_none()
+        && parsed.feedback_report.is_none()
+    {
+        // A multipart whose boundary never appears: its body is the text.
+        if let Some(root) = message.part(0) {
+            let body = raw.get(root.offset_body as usize..).unwrap_or_default();
+            parsed.texts.push(String::from_utf8_lossy(body).into_owned());
+        }
+    }
     Some(parsed)
 }
 
@@ -136,6 +149,10 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
         PartType::Message(original) => {
             if parsed.returned.is_none() {
                 parsed.returned = Some(original_of(original));
+            }
+            if parsed.attached.is_none() {
+                let range = (part.offset_body as usize, part.offset_end as usize);
+                parsed.attached = Some(range);
             }
         }
         PartType::Text(text)

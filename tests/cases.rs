@@ -17,21 +17,29 @@ fn scan_rows(dir: &Path) -> HashMap<(String, usize), HashMap<String, String>> {
         .arg(dir)
         .assert()
         .success();
-    let mut rdr = csv::Reader::from_path(out.path().join("bounces.csv")).unwrap();
+    let mut rdr =
+        csv::Reader::from_path(out.path().join("bounces.csv")).unwrap();
     let headers = rdr.headers().unwrap().clone();
     let mut rows = HashMap::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
-        let cells: HashMap<String, String> =
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect();
+        let cells: HashMap<String, String> = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.to_string(), v.to_string()))
+            .collect();
         // A file that starts with a From_ line is an mbox: `name:offset`.
         let origin = &cells["origin"];
         let origin = match origin.rsplit_once(':') {
             Some((p, off)) if off.bytes().all(|b| b.is_ascii_digit()) => p,
             _ => origin,
         };
-        let file = Path::new(origin).file_name().unwrap().to_string_lossy().into_owned();
+        let file = Path::new(origin)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let n = index.entry(file.clone()).or_default();
         *n += 1;
         rows.insert((file, *n), cells);
@@ -46,8 +54,11 @@ fn crlf_copy(dir: &Path) -> tempfile::TempDir {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "eml") {
             let text = std::fs::read(&path).unwrap();
-            let text = String::from_utf8_lossy(&text).replace("\r\n", "\n").replace('\n', "\r\n");
-            std::fs::write(tmp.path().join(path.file_name().unwrap()), text).unwrap();
+            let text = String::from_utf8_lossy(&text)
+                .replace("\r\n", "\n")
+                .replace('\n', "\r\n");
+            std::fs::write(tmp.path().join(path.file_name().unwrap()), text)
+                .unwrap();
         }
     }
     tmp
@@ -62,7 +73,8 @@ fn check(dir: &Path, scanned: &Path) -> Vec<String> {
     let mut expected_count: HashMap<String, usize> = HashMap::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
-        let want: HashMap<&str, &str> = headers.iter().zip(rec.iter()).collect();
+        let want: HashMap<&str, &str> =
+            headers.iter().zip(rec.iter()).collect();
         let file = want["file"].to_string();
         let index: usize = want["index"].parse().unwrap();
         *expected_count.entry(file.clone()).or_default() += 1;
@@ -87,7 +99,10 @@ fn check(dir: &Path, scanned: &Path) -> Vec<String> {
                 continue;
             }
             if got[ours] != *w {
-                problems.push(format!("{file} #{index} {ours}: want {w:?}, got {:?}", got[ours]));
+                problems.push(format!(
+                    "{file} #{index} {ours}: want {w:?}, got {:?}",
+                    got[ours]
+                ));
             }
         }
     }

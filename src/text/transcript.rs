@@ -22,25 +22,22 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             }
             continue;
         }
-        if let Some(cmd) = t.strip_prefix(">>>") {
-            let cmd = cmd.trim();
-            rcpt = cmd
-                .to_ascii_uppercase()
-                .starts_with("RCPT")
-                .then(|| codes::find_address(cmd).map(str::to_ascii_lowercase))
-                .flatten();
-            continue;
-        }
-        if let Some(reply) = t.strip_prefix("<<<") {
-            let reply = reply.trim();
-            if codes::leading_reply(reply).is_none() {
-                continue;
-            }
-            match &rcpt {
-                Some(a) => replies.push((a.clone(), reply.to_string())),
-                None => {
-                    whole.get_or_insert_with(|| reply.to_string());
+        if let Some(step) = dialogue_step(t) {
+            match step {
+                Step::Command(cmd) => {
+                    rcpt = cmd
+                        .to_ascii_uppercase()
+                        .starts_with("RCPT")
+                        .then(|| codes::find_address(cmd))
+                        .flatten()
+                        .map(str::to_ascii_lowercase);
                 }
+                Step::Reply(reply) => match &rcpt {
+                    Some(a) => replies.push((a.clone(), reply.to_string())),
+                    None => {
+                        whole.get_or_insert_with(|| reply.to_string());
+                    }
+                },
             }
             continue;
         }
@@ -83,6 +80,48 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     }
 }
 
+/// One line of a recorded SMTP dialogue.
+enum Step<'a> {
+    /// A command the sending server gave (`RCPT To:<a@example.com>`).
+    Command(&'a str),
+    /// A reply the remote server gave (`550 5.1.1 ...`).
+    Reply(&'a str),
+}
+
+/// Reads a dialogue line in the notations servers use: `>>> RCPT To:<a>` /
+/// `<<< 550 ...` (Sendmail), `Sent <<< RCPT TO:<a>` / `Received >>> 550 ...`,
+/// `out: ...` / `in: ...`. The arrows are not trusted for direction: a
+/// line that starts with a command verb is a command, one that starts with
+/// a reply code is a reply.
+fn dialogue_step(line: &str) -> Option<Step<'_>> {
+    let mut t = line;
+    let mut marked = false;
+    for word in ["sent", "received", "out:", "in:"] {
+        let head = t.as_bytes().get(..word.len());
+        if head.is_some_and(|h| h.eq_ignore_ascii_case(word.as_bytes())) {
+            t = t[word.len()..].trim_start();
+            break;
+        }
+    }
+    for arrow in [">>>", "<<<"] {
+        if let Some(rest) = t.strip_prefix(arrow) {
+            t = rest.trim();
+            marked = true;
+            break;
+        }
+    }
+    if !marked {
+        return None;
+    }
+    let upper = t.get(..4).unwrap_or_default().to_ascii_uppercase();
+    if ["RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", "RSET"]
+        .contains(&upper.as_str())
+    {
+        return Some(Step::Command(t));
+    }
+    codes::leading_reply(t).map(|_| Step::Reply(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +135,16 @@ mod tests {
         assert_eq!(blocks[0].remote, "mx1.example.net");
         assert_eq!(blocks[0].reply, "550");
         assert_eq!(blocks[0].status, "5.1.1");
+    }
+
+    #[test]
+    fn sent_and_received_notation() {
+        let t = "Sent <<< RCPT TO:<d@example.net>\n\
+                 Received >>> 550 5.1.1 <d@example.net>... user unknown\n";
+        let mut blocks = Vec::new();
+        apply(t, &mut blocks);
+        assert_eq!(blocks.len(), 1);
+        assert_eq!((blocks[0].reply.as_str(), blocks[0].status.as_str()), ("550", "5.1.1"));
     }
 
     #[test]
