@@ -68,6 +68,21 @@ pub fn temp_in(dir: &Path, name: &str) -> io::Result<NamedTempFile> {
         .tempfile_in(dir)
 }
 
+/// Removes the temporary report files that runs left in `dir` (named by
+/// [`temp_in`]: `.NAME.XXXXXX.tmp`), for a run that must stop at once.
+/// Errors are ignored: this is the last thing before exiting.
+pub fn remove_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = [".csv.", ".jsonl."].iter().any(|x| name.contains(x));
+        if name.starts_with('.') && ours && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Makes a cell safe to open in a spreadsheet: a cell whose first
 /// non-blank character is `=`, `+`, `-` or `@`, or that starts with a tab
 /// or CR, gets a leading `'` so that it is shown as text (a negative number

@@ -145,6 +145,29 @@ fn top_causes(
     Ok(())
 }
 
+/// Escapes control characters (and the invisible marks that reorder text,
+/// U+200E/F, U+202A-E, U+2066-9) so that text from messages can neither
+/// drive the terminal nor disguise itself. Used for everything printed.
+pub fn escape(s: &str) -> String {
+    let risky = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}')
+            || matches!(c, '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(risky) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if risky(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// At most `width` characters, the last one `…` when cut.
 fn cut(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
