@@ -141,7 +141,7 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
         || phrase.len() > 40
         || phrase.contains(['@', ':', '<'])
         || phrase.to_ascii_lowercase().contains("sender")
-        || phrase.to_ascii_lowercase().starts_with("from")
+        || phrase.to_ascii_lowercase().contains("from")
         || indent_of(line) > 8
         || codes::find_address(word).map(str::len) != Some(word.len())
     {
@@ -277,6 +277,17 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
     }
     if let Some(p) = lower.find("said:") {
         return (None, Some(text[p + 5..].trim()));
+    }
+    // "mx.example.com [192.0.2.1] did not like our RCPT TO: 550 ..."
+    if let Some(host) = codes::leading_host(text) {
+        let rest = text.trim_start()[host.len()..].trim_start();
+        if rest.starts_with('[') {
+            let reply = rest.find(": ").map(|p| rest[p + 2..].trim());
+            return (
+                Some(host),
+                reply.filter(|r| codes::leading_reply(r).is_some()),
+            );
+        }
     }
     // Exchange: "mail.contoso.com #<...#5.7.1 smtp;530 ...> #SMTP#"
     if let Some(host) = codes::leading_host(text) {
