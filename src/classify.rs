@@ -1,7 +1,7 @@
 //! Joins a decoded [`Report`] with the rules' [`Verdict`] for each recipient
 //! into the [`Row`]s of `bounces.csv`.
 
-use crate::report::Report;
+use crate::report::{RecipientStatus, Report};
 use crate::rules::{Facts, RuleSet};
 
 /// One row of `bounces.csv`, in column order.
@@ -84,28 +84,42 @@ impl Row {
     }
 }
 
+/// The facts the rules look at for recipient `r` of `report`.
+pub fn facts<'a>(report: &'a Report, r: &'a RecipientStatus) -> Facts<'a> {
+    Facts {
+        kind: Some(r.kind),
+        action: &r.action,
+        status: &r.status,
+        reply: &r.reply_code,
+        diagnostic: &r.diagnostic,
+        remote: &r.remote_server,
+        sender_domain: report.sender.rsplit_once('@').map_or("", |(_, d)| d),
+        recipient_domain: r.recipient_domain(),
+    }
+}
+
+/// The status column for a recipient whose report gave `status` (maybe
+/// empty), with the code the verdict implies; true when it is implied.
+pub fn status_column(
+    status: &str,
+    implies: Option<&str>,
+    action: &str,
+) -> (String, bool) {
+    match (status.is_empty(), implies) {
+        (true, Some(s)) => (transient(s, action), true),
+        _ => (status.to_string(), false),
+    }
+}
+
 /// Classifies every recipient of `report`; `origin` names the message.
 pub fn classify(report: &Report, origin: &str, rules: &RuleSet) -> Vec<Row> {
-    let sender_domain = report.sender.rsplit_once('@').map_or("", |(_, d)| d);
     report
         .recipients
         .iter()
         .map(|r| {
-            let facts = Facts {
-                kind: Some(r.kind),
-                action: &r.action,
-                status: &r.status,
-                reply: &r.reply_code,
-                diagnostic: &r.diagnostic,
-                remote: &r.remote_server,
-                sender_domain,
-                recipient_domain: r.recipient_domain(),
-            };
-            let v = rules.classify(&facts);
-            let (status, implied) = match (r.status.is_empty(), v.implies) {
-                (true, Some(s)) => (transient(s, &r.action), true),
-                _ => (r.status.clone(), false),
-            };
+            let v = rules.classify(&facts(report, r));
+            let (status, implied) =
+                status_column(&r.status, v.implies, &r.action);
             Row {
                 origin: origin.to_string(),
                 date: report.date.clone(),

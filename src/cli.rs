@@ -1,12 +1,13 @@
 //! Command-line arguments and the terminal side of each subcommand.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use bounceaudit::output::CsvStyle;
-use bounceaudit::rules::{RuleError, RuleSet};
+use bounceaudit::output::{Bound, Period, ReportOptions};
+use bounceaudit::rules::RuleSet;
+
+use crate::cli_rules;
 use bounceaudit::scan::{self, ScanError, ScanOptions};
 use clap::{Args, Parser, Subcommand};
 
@@ -28,10 +29,25 @@ struct Cli {
 enum Command {
     /// Scan mbox files, maildirs, message files (or - for stdin) and write
     /// the CSV reports.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Check, test or write out rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Show how one message is decoded and which rule wins for each
+    /// recipient, and why.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// A message file, or `path:offset` for a message in an mbox (as the
+    /// origin column of bounces.csv gives it). An mbox file without an
+    /// offset explains each of its messages.
+    #[arg(value_name = "MESSAGE")]
+    message: String,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 #[derive(Args)]
@@ -58,12 +74,32 @@ struct ScanArgs {
     /// Write a UTF-8 BOM and CRLF line ends, for Excel.
     #[arg(long)]
     excel: bool,
+    /// `jsonl` also writes the rows as bounces.jsonl (raw text).
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Report only rows dated on or after DATE (UTC: YYYY, YYYY-MM,
+    /// YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ). Undated rows are left out.
+    #[arg(long, value_name = "DATE", value_parser = Bound::parse)]
+    since: Option<Bound>,
+    /// Report only rows dated up to DATE, the whole unit included
+    /// (`--until 2026-09` takes all of September). Undated rows are left out.
+    #[arg(long, value_name = "DATE", value_parser = Bound::parse)]
+    until: Option<Bound>,
     /// Read files instead of memory-mapping them.
     #[arg(long)]
     no_mmap: bool,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// The detail formats written besides the CSV reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// CSV only.
+    Csv,
+    /// CSV and bounces.jsonl.
+    Jsonl,
 }
 
 #[derive(Subcommand)]
@@ -82,6 +118,12 @@ enum RulesCommand {
 
 /// Runs the command line and returns the exit code.
 pub fn run() -> i32 {
+    // A decoder bug is caught per message (it becomes an `undecodable`
+    // skip); its panic text may quote the message, so it is escaped too.
+    std::panic::set_hook(Box::new(|info| {
+        let text: String = info.to_string().chars().take(400).collect();
+        eprintln!("bounceaudit: internal error: {}", escape(&text));
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -92,44 +134,45 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Scan(args) => scan_command(args),
-        Command::Rules(RulesCommand::Check(args)) => match load_rules(&args) {
-            Some(set) => {
-                println!(
-                    "rules ok: {} causes, {} rules",
-                    set.causes.len(),
-                    set.rules.len()
-                );
-                0
-            }
-            None => 2,
-        },
-        Command::Rules(RulesCommand::Test(args)) => rules_test(&args),
-        Command::Rules(RulesCommand::Dump { out }) => rules_dump(&out),
+        Command::Rules(RulesCommand::Check(a)) => {
+            cli_rules::check(&a.rules, a.no_default_rules)
+        }
+        Command::Rules(RulesCommand::Test(a)) => {
+            cli_rules::test(&a.rules, a.no_default_rules)
+        }
+        Command::Rules(RulesCommand::Dump { out }) => cli_rules::dump(&out),
+        Command::Explain(a) => cli_rules::explain(
+            &a.message,
+            &a.rules.rules,
+            a.rules.no_default_rules,
+        ),
     }
 }
 
 fn load_rules(args: &RuleArgs) -> Option<RuleSet> {
-    match RuleSet::load(&args.rules, !args.no_default_rules) {
-        Ok(set) => Some(set),
-        Err(errors) => {
-            report_rule_errors(&errors);
-            None
-        }
-    }
-}
-
-fn report_rule_errors(errors: &[RuleError]) {
-    for e in errors {
-        eprintln!("{}", escape(&e.to_string()));
-    }
+    cli_rules::load(&args.rules, args.no_default_rules)
 }
 
 fn scan_command(args: ScanArgs) -> i32 {
+    let period = Period { since: args.since, until: args.until };
+    if let Err(e) = period.check() {
+        eprintln!("bounceaudit: {e}");
+        return 2;
+    }
     let Some(rules) = load_rules(&args.rules) else { return 2 };
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = interrupted.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        let out = args.out.clone();
+        let _ = ctrlc::set_handler(move || {
+            // The first Ctrl-C stops the scan at the next batch; a second
+            // one ends a scan that is stuck (waiting on a terminal's stdin).
+            if flag.swap(true, Ordering::SeqCst) {
+                bounceaudit::output::remove_temporaries(&out);
+                eprintln!("bounceaudit: interrupted; no report written");
+                std::process::exit(130);
+            }
+        });
     }
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -150,7 +193,11 @@ fn scan_command(args: ScanArgs) -> i32 {
     let opts = ScanOptions {
         rules: &rules,
         out: args.out.clone(),
-        style: CsvStyle { excel: args.excel },
+        style: ReportOptions {
+            excel: args.excel,
+            jsonl: args.format == Format::Jsonl,
+            period,
+        },
         mmap: !args.no_mmap,
         interrupted: &interrupted,
         progress: &progress,
@@ -172,7 +219,15 @@ fn scan_command(args: ScanArgs) -> i32 {
         eprintln!("bounceaudit: {}", escape(&e.to_string()));
     }
     if !args.quiet {
-        print_summary(&result.tally, &args.out);
+        print!(
+            "{}",
+            bounceaudit::output::terminal::summary(
+                &result.tally,
+                &args.out,
+                &period,
+                &escape
+            )
+        );
     }
     if result.errors.is_empty() {
         0
@@ -181,114 +236,7 @@ fn scan_command(args: ScanArgs) -> i32 {
     }
 }
 
-fn print_summary(t: &bounceaudit::output::Tally, out: &std::path::Path) {
-    println!(
-        "{} messages read = {} decoded + {} skipped; {} rows in {}",
-        t.messages,
-        t.decoded,
-        t.skipped_total(),
-        t.rows,
-        out.join("bounces.csv").display()
-    );
-    let kinds: Vec<String> =
-        t.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    if !kinds.is_empty() {
-        println!("rows by kind: {}", kinds.join(", "));
-    }
-    let skipped: Vec<String> =
-        t.skipped.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    if !skipped.is_empty() {
-        println!("skipped: {}", skipped.join(", "));
-    }
-    let causes = t.top_causes(8);
-    let servers = t.top_servers(8);
-    if !causes.is_empty() {
-        println!(
-            "\n{:<20} {:>8}    {:<40} {:>8}",
-            "top causes", "rows", "top servers", "rows"
-        );
-        for i in 0..causes.len().max(servers.len()) {
-            let (c, cn) =
-                causes.get(i).map_or(("", String::new()), |(c, n)| {
-                    (c.as_str(), n.to_string())
-                });
-            let (s, sn) = servers
-                .get(i)
-                .map_or((String::new(), String::new()), |(s, n)| {
-                    (escape(s), n.to_string())
-                });
-            println!("{c:<20} {cn:>8}    {s:<40} {sn:>8}");
-        }
-    }
-}
-
-fn rules_test(args: &RuleArgs) -> i32 {
-    let Some(set) = load_rules(args) else { return 2 };
-    let mut failures = 0;
-    let mut total = 0;
-    for (i, rule) in set.rules.iter().enumerate() {
-        for example in &rule.examples {
-            total += 1;
-            let facts = rule.sample_facts(example);
-            let won = set.matches(&facts).first().map(|m| m.rule);
-            if won != Some(i) {
-                failures += 1;
-                let by = won.map_or("no rule".to_string(), |w| {
-                    format!(
-                        "rule `{}` ({})",
-                        set.rules[w].id, set.rules[w].place
-                    )
-                });
-                println!(
-                    "{}: example of `{}` is won by {by}: {example:?}",
-                    rule.place, rule.id
-                );
-            }
-        }
-    }
-    println!(
-        "{total} examples, {} passed, {failures} failed",
-        total - failures
-    );
-    if failures == 0 {
-        0
-    } else {
-        2
-    }
-}
-
-fn rules_dump(out: &std::path::Path) -> i32 {
-    if let Err(e) = std::fs::create_dir_all(out) {
-        eprintln!("bounceaudit: {}: {e}", out.display());
-        return 2;
-    }
-    for (name, text) in bounceaudit::rules::DEFAULT_RULES {
-        if let Err(e) = std::fs::write(out.join(name), text) {
-            eprintln!("bounceaudit: {}: {e}", out.join(name).display());
-            return 2;
-        }
-    }
-    println!(
-        "wrote {} rule files to {}",
-        bounceaudit::rules::DEFAULT_RULES.len(),
-        out.display()
-    );
-    0
-}
-
-/// Escapes control characters so that text from messages cannot drive the
-/// terminal.
-fn escape(s: &str) -> String {
-    if !std::io::stderr().is_terminal() && !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+/// Escapes text for the terminal: see `bounceaudit::output::terminal::escape`.
+pub fn escape(s: &str) -> String {
+    bounceaudit::output::terminal::escape(s)
 }

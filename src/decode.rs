@@ -36,8 +36,14 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
     }
     let raw = &raw[..raw.len().min(MAX_DECODE)];
     let fixed;
-    let raw = if has_lone_cr(raw) {
-        fixed = lone_cr_to_lf(raw);
+    let raw = if has_lone_cr(raw) || !raw.ends_with(b"\n") {
+        // mail-parser reads no header from a last line without its end (a
+        // message cut short, or one ending in a header), so one is added.
+        let mut lf = lone_cr_to_lf(raw);
+        if !lf.ends_with(b"\n") {
+            lf.push(b'\n');
+        }
+        fixed = lf;
         &fixed[..]
     } else {
         raw

@@ -3,6 +3,7 @@
 //! could not be read, 2 usage or rule-file error, 130 interrupted.
 
 mod cli;
+mod cli_rules;
 
 fn main() {
     std::process::exit(cli::run());

@@ -7,7 +7,9 @@
 
 use std::borrow::Cow;
 
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{
+    HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
 
 /// The parts of a message that can hold report data.
 #[derive(Debug, Default)]
@@ -71,10 +73,28 @@ const KEPT: &[&str] = &[
     "received",
 ];
 
+/// The MIME parser, made once: the headers the decoders read are parsed,
+/// `Received` (costly to tokenize, read raw when needed) is skipped and any
+/// other header is kept raw.
+fn parser() -> &'static MessageParser {
+    static PARSER: std::sync::LazyLock<MessageParser> =
+        std::sync::LazyLock::new(|| {
+            MessageParser::new()
+                .with_mime_headers()
+                .with_date_headers()
+                .with_address_headers()
+                .with_message_ids()
+                .header_text(HeaderName::Subject)
+                .ignore_header(HeaderName::Received)
+                .default_header_raw()
+        });
+    &PARSER
+}
+
 /// Parses `raw`. Returns `None` when it does not look like a mail message
 /// at all (no header field could be read).
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
-    let message = MessageParser::default().parse(raw)?;
+    let message = parser().parse(raw)?;
     if message.headers().is_empty() {
         return None;
     }
@@ -206,7 +226,7 @@ fn content_type(part: &MessagePart<'_>) -> (String, String) {
 /// Reads the headers of a returned original given as raw text (a
 /// `text/rfc822-headers` part, or headers quoted in a plain-text bounce).
 pub fn parse_original(raw: &[u8]) -> Option<Original> {
-    let message = MessageParser::default().parse_headers(raw)?;
+    let message = parser().parse_headers(raw)?;
     if message.headers().is_empty() {
         return None;
     }

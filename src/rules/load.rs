@@ -4,14 +4,15 @@
 //! one automaton.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use regex_automata::meta;
-use regex_automata::util::syntax;
+use regex_syntax::hir::Hir;
 use thiserror::Error;
 use toml::Spanned;
 
+use super::automaton::{self, Automaton};
 use super::model::{RuleDef, RuleFile};
-use super::{Cause, Rule, RuleSet, DEFAULT_RULES};
+use super::{keys, Cause, Example, Place, Rule, RuleSet, DEFAULT_RULES};
 
 /// A problem in a rule file, at a place.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -35,17 +36,22 @@ struct Source {
 }
 
 impl Source {
-    fn error(&self, offset: usize, message: impl Into<String>) -> RuleError {
-        let before = &self.text[..offset.min(self.text.len())];
+    /// The line and column of byte `offset`.
+    fn place(&self, offset: usize) -> Place {
+        let mut end = offset.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &self.text[..end];
         let line = before.matches('\n').count() + 1;
         let column =
             before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        RuleError {
-            file: self.name.clone(),
-            line,
-            column,
-            message: message.into(),
-        }
+        Place { file: self.name.clone(), line, column }
+    }
+
+    fn error(&self, offset: usize, message: impl Into<String>) -> RuleError {
+        let Place { file, line, column } = self.place(offset);
+        RuleError { file, line, column, message: message.into() }
     }
 }
 
@@ -68,8 +74,36 @@ pub fn load(
             });
         }
     }
+    from_sources(&sources, errors)
+}
+
+/// See [`RuleSet::from_texts`].
+pub fn from_texts(
+    user: &[(&str, &str)],
+    defaults: &[(&str, &str)],
+) -> Result<RuleSet, Vec<RuleError>> {
+    let source = |(name, text): &(&str, &str), user| Source {
+        name: name.to_string(),
+        text: text.to_string(),
+        user,
+    };
+    let sources: Vec<Source> = user
+        .iter()
+        .map(|f| source(f, true))
+        .chain(defaults.iter().map(|f| source(f, false)))
+        .collect();
+    from_sources(&sources, Vec::new())
+}
+
+fn from_sources(
+    sources: &[Source],
+    mut errors: Vec<RuleError>,
+) -> Result<RuleSet, Vec<RuleError>> {
     let mut files = Vec::new();
-    for s in &sources {
+    for s in sources {
+        for (at, message) in keys::unknown(&s.text) {
+            errors.push(s.error(at, message));
+        }
         match toml::from_str::<RuleFile>(&s.text) {
             Ok(f) => files.push((s, f)),
             Err(e) => {
@@ -129,40 +163,15 @@ fn build(
     files: &[(&Source, RuleFile)],
     errors: &mut Vec<RuleError>,
 ) -> RuleSet {
-    let mut causes: Vec<Cause> = Vec::new();
-    for (_, f) in files {
-        for (name, def) in &f.cause {
-            if causes.iter().any(|c| &c.name == name) {
-                continue; // an earlier (user) declaration wins
-            }
-            let d = def.get_ref();
-            causes.push(Cause {
-                name: name.clone(),
-                summary: d.summary.clone(),
-                hard: d.hard,
-                advice: d.advice.clone(),
-                status: d.status.clone(),
-            });
-        }
-    }
-    if !causes.iter().any(|c| c.name == "undefined") {
-        causes.push(Cause {
-            name: "undefined".into(),
-            summary: "No rule matched the facts of this report.".into(),
-            hard: false,
-            advice: "Read the diagnostic text; add a rule if it recurs.".into(),
-            status: None,
-        });
-    }
-
+    let causes = build_causes(files, errors);
     let mut rules: Vec<Rule> = Vec::new();
-    let mut patterns: Vec<String> = Vec::new();
+    let mut patterns: Vec<Hir> = Vec::new();
     let mut pattern_rule = Vec::new();
     for (src, f) in files {
         for def in &f.rule {
-            let at = def.span().start;
             let d = def.get_ref();
             let id = d.id.get_ref();
+            check_values(src, d, errors);
             if let Some(prev) = rules.iter().find(|r| &r.id == id) {
                 if prev.user == src.user {
                     errors.push(src.error(
@@ -173,7 +182,7 @@ fn build(
                         ),
                     ));
                 }
-                continue;
+                continue; // a user rule replaces the default of that id
             }
             let Some(cause) =
                 causes.iter().position(|c| c.name == *d.cause.get_ref())
@@ -184,40 +193,118 @@ fn build(
                 ));
                 continue;
             };
-            check_values(src, d, errors);
+            let first = patterns.len();
             for p in &d.diagnostic {
-                match compile_one(p.get_ref()) {
-                    Ok(()) => {
-                        patterns.push(p.get_ref().clone());
+                match automaton::parse(p.get_ref()) {
+                    Ok(hir) => {
+                        patterns.push(hir);
                         pattern_rule.push(rules.len());
                     }
                     Err(m) => errors.push(src.error(p.span().start, m)),
                 }
             }
-            let line = src.error(at, "").line;
-            rules.push(rule_of(
-                d,
-                cause,
-                src.user,
-                format!("{}:{line}", src.name),
-            ));
+            let place = src.place(def.span().start);
+            let mut rule = rule_of(d, cause, src, place);
+            rule.patterns = first..patterns.len();
+            rules.push(rule);
         }
     }
     let regex = compile_all(&patterns, errors);
     let fallback =
         causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
-    RuleSet { causes, rules, regex, pattern_rule, fallback }
+    let mut set = RuleSet {
+        causes,
+        rules,
+        automaton: regex,
+        pattern_rule,
+        code_rules: Vec::new(),
+        fallback,
+        serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+    };
+    let mut code_rules: Vec<usize> = (0..set.rules.len())
+        .filter(|&i| set.rules[i].diagnostic.is_empty())
+        .collect();
+    code_rules.sort_by_key(|&i| set.standing(i, false));
+    set.code_rules = code_rules;
+    set
 }
 
-fn rule_of(d: &RuleDef, cause: usize, user: bool, place: String) -> Rule {
+/// Numbers rule sets, so that matching scratch is never shared by two.
+static SERIAL: AtomicU64 = AtomicU64::new(0);
+
+/// The causes of all files; the first declaration of a name wins (user
+/// files come first), a second one at the same standing is an error. The
+/// cause `undefined` is added when no file declares it.
+fn build_causes(
+    files: &[(&Source, RuleFile)],
+    errors: &mut Vec<RuleError>,
+) -> Vec<Cause> {
+    let mut causes: Vec<(Cause, bool)> = Vec::new();
+    for (src, f) in files {
+        for (name, def) in &f.cause {
+            if let Some((prev, user)) =
+                causes.iter().find(|(c, _)| &c.name == name)
+            {
+                if *user == src.user {
+                    errors.push(src.error(
+                        def.span().start,
+                        format!(
+                            "cause `{name}` is declared twice (first at {})",
+                            prev.place
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let d = def.get_ref();
+            if let Some(s) = &d.status {
+                if !status_glob_ok(s) || s.contains(['*', '?']) {
+                    errors.push(src.error(
+                        def.span().start,
+                        format!(
+                            "cause `{name}`: status `{s}` is not a status \
+                             code (e.g. 5.1.1)"
+                        ),
+                    ));
+                }
+            }
+            let at = src.place(def.span().start);
+            causes.push((
+                Cause {
+                    name: name.clone(),
+                    summary: d.summary.clone(),
+                    hard: d.hard,
+                    advice: d.advice.clone(),
+                    status: d.status.clone(),
+                    place: format!("{}:{}", at.file, at.line),
+                },
+                src.user,
+            ));
+        }
+    }
+    let mut causes: Vec<Cause> = causes.into_iter().map(|(c, _)| c).collect();
+    if !causes.iter().any(|c| c.name == "undefined") {
+        causes.push(Cause {
+            name: "undefined".into(),
+            summary: "No rule matched the facts of this report.".into(),
+            hard: false,
+            advice: "Read the diagnostic text; add a rule if it recurs.".into(),
+            status: None,
+            place: String::new(),
+        });
+    }
+    causes
+}
+
+fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
     let v = |x: &[Spanned<String>]| {
         x.iter().map(|s| s.get_ref().trim().to_string()).collect()
     };
     Rule {
         id: d.id.get_ref().clone(),
         cause,
-        user,
-        place,
+        user: src.user,
+        place: format!("{}:{}", place.file, place.line),
         status: v(&d.status),
         reply: v(&d.reply),
         remote: v(&d.remote),
@@ -228,110 +315,137 @@ fn rule_of(d: &RuleDef, cause: usize, user: bool, place: String) -> Rule {
         kind: v(&d.kind),
         sender_domain: v(&d.sender_domain),
         recipient_domain: v(&d.recipient_domain),
-        diagnostic: v(&d.diagnostic),
+        diagnostic: d.diagnostic.iter().map(|s| s.get_ref().clone()).collect(),
+        patterns: 0..0,
         hard: d.hard,
         advice: d.advice.clone(),
         implies: d.implies.clone(),
         priority: d.priority,
-        examples: v(&d.examples),
+        examples: d
+            .examples
+            .iter()
+            .map(|e| Example {
+                text: e.get_ref().clone(),
+                place: src.place(e.span().start),
+            })
+            .collect(),
     }
 }
 
 /// Checks globs and enumerated values that could never match.
 fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
     for s in &d.status {
-        if !status_glob_ok(s.get_ref()) {
+        if !status_glob_ok(s.get_ref().trim()) {
             errors.push(src.error(
                 s.span().start,
-                format!("status `{}` can never match a status code (class.subject.detail, e.g. 5.1.1 or 5.7.*)", s.get_ref()),
+                format!(
+                    "status `{}` can never match a status code \
+                     (class.subject.detail, e.g. 5.1.1 or 5.7.*)",
+                    s.get_ref()
+                ),
             ));
         }
     }
     for s in &d.reply {
-        let g = s.get_ref();
-        if g.is_empty()
-            || g.len() > 3
-            || !g.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?')
-        {
-            errors.push(src.error(
-                s.span().start,
-                format!("reply `{g}` can never match a three-digit reply code"),
-            ));
-        }
-    }
-    const ACTIONS: &[&str] =
-        &["failed", "delayed", "delivered", "relayed", "expanded"];
-    for s in &d.action {
-        if !ACTIONS.contains(&s.get_ref().to_ascii_lowercase().as_str()) {
+        if !reply_glob_ok(s.get_ref().trim()) {
             errors.push(src.error(
                 s.span().start,
                 format!(
-                    "unknown action `{}` (one of {})",
-                    s.get_ref(),
-                    ACTIONS.join(", ")
+                    "reply `{}` can never match a three-digit reply code",
+                    s.get_ref()
                 ),
             ));
         }
     }
-    const KINDS: &[&str] = &["bounce", "delay", "feedback", "auto-reply"];
-    for s in &d.kind {
-        if !KINDS.contains(&s.get_ref().as_str()) {
+    if let Some(s) = &d.implies {
+        if !status_glob_ok(s) || s.contains(['*', '?']) {
+            errors.push(src.error(
+                d.id.span().start,
+                format!(
+                    "rule `{}`: implies `{s}` is not a status code",
+                    d.id.get_ref()
+                ),
+            ));
+        }
+    }
+    check_enum(src, &d.action, "action", ACTIONS, errors);
+    check_enum(src, &d.kind, "kind", KINDS, errors);
+}
+
+const ACTIONS: &[&str] =
+    &["failed", "delayed", "delivered", "relayed", "expanded"];
+const KINDS: &[&str] = &["bounce", "delay", "feedback", "auto-reply"];
+
+fn check_enum(
+    src: &Source,
+    values: &[Spanned<String>],
+    what: &str,
+    known: &[&str],
+    errors: &mut Vec<RuleError>,
+) {
+    for s in values {
+        let v = s.get_ref().trim().to_ascii_lowercase();
+        if !known.contains(&v.as_str()) {
             errors.push(src.error(
                 s.span().start,
                 format!(
-                    "unknown kind `{}` (one of {})",
+                    "unknown {what} `{}` (one of {})",
                     s.get_ref(),
-                    KINDS.join(", ")
+                    known.join(", ")
                 ),
             ));
         }
     }
 }
 
-/// A status glob must be able to match `d.d.d`: three dot-separated parts
-/// of digits, or a `*` standing for the rest.
-fn status_glob_ok(g: &str) -> bool {
+/// Whether a status glob can match some `class.subject.detail` code: class
+/// 2, 4 or 5, subject and detail of one to three digits. A `*` may stand
+/// for several characters, dots included.
+pub(super) fn status_glob_ok(g: &str) -> bool {
     let parts: Vec<&str> = g.split('.').collect();
-    let first_ok = parts
-        .first()
-        .is_some_and(|p| *p == "*" || matches!(*p, "2" | "4" | "5" | "?"));
-    let all_ok = parts.iter().all(|p| {
-        !p.is_empty()
-            && p.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?')
-    });
-    let shape =
-        parts.len() == 3 || parts.last().is_some_and(|p| p.ends_with('*'));
-    first_ok && all_ok && shape && parts.len() <= 3
+    let wild = g.contains('*');
+    let chars_ok =
+        g.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '*' | '?'));
+    let parts_ok =
+        parts.iter().all(|p| p.contains('*') || (1..=3).contains(&p.len()));
+    let class_ok = match g.as_bytes().first() {
+        Some(b'2' | b'4' | b'5' | b'?' | b'*') => {
+            parts[0].contains('*') || parts[0].len() == 1
+        }
+        _ => false,
+    };
+    chars_ok
+        && parts_ok
+        && class_ok
+        && parts.len() <= 3
+        && (parts.len() == 3 || wild)
 }
 
-fn builder() -> meta::Builder {
-    let mut b = meta::Regex::builder();
-    b.syntax(syntax::Config::new().case_insensitive(true)).configure(
-        meta::Config::new().match_kind(regex_automata::MatchKind::All),
+/// Whether a reply glob can match some three-digit code from 200 to 599.
+pub(super) fn reply_glob_ok(g: &str) -> bool {
+    let chars_ok =
+        g.chars().all(|c| c.is_ascii_digit() || matches!(c, '*' | '?'));
+    let first_ok = matches!(
+        g.as_bytes().first(),
+        Some(b'2' | b'3' | b'4' | b'5' | b'?' | b'*')
     );
-    b
-}
-
-fn compile_one(pattern: &str) -> Result<(), String> {
-    builder().build(pattern).map(|_| ()).map_err(|e| {
-        let text = e.to_string();
-        let detail = e.syntax_error().map_or(text, |s| s.to_string());
-        format!(
-            "invalid pattern `{pattern}`: {}",
-            detail.lines().last().unwrap_or("")
-        )
-    })
+    let len_ok = if g.contains('*') {
+        g.chars().filter(|c| *c != '*').count() <= 3
+    } else {
+        g.len() == 3
+    };
+    chars_ok && first_ok && len_ok
 }
 
 fn compile_all(
-    patterns: &[String],
+    patterns: &[Hir],
     errors: &mut Vec<RuleError>,
-) -> Option<meta::Regex> {
+) -> Option<Automaton> {
     if patterns.is_empty() || !errors.is_empty() {
         return None;
     }
-    match builder().build_many(patterns) {
-        Ok(re) => Some(re),
+    match Automaton::build(patterns) {
+        Ok(a) => Some(a),
         Err(e) => {
             errors.push(RuleError {
                 file: "(all rules)".into(),
@@ -342,6 +456,122 @@ fn compile_all(
                 ),
             });
             None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{reply_glob_ok, status_glob_ok};
+    use crate::rules::{RuleError, RuleSet};
+
+    const CAUSE: &str =
+        "[cause.gone]\nsummary = \"s\"\nhard = true\nadvice = \"a\"\n";
+
+    fn errors(user: &str) -> Vec<RuleError> {
+        let defaults =
+            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        match RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
+        {
+            Ok(_) => Vec::new(),
+            Err(e) => e,
+        }
+    }
+
+    fn at(e: &RuleError) -> (usize, usize) {
+        (e.line, e.column)
+    }
+
+    #[test]
+    fn a_bad_pattern_is_reported_at_its_line_and_column() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gone\"\n\
+             diagnostic = [\"fine\",\n  \"(unclosed\"]\n",
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!((e[0].file.as_str(), at(&e[0])), ("u.toml", (5, 3)));
+        assert!(e[0].message.contains("invalid pattern `(unclosed`"));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gone\"\nstatuss = [\"5.1.1\"]\n\
+             [[rule]]\nid = \"y\"\ncause = \"gone\"\n  diagnostics = [\"a\"]\n",
+        );
+        let got: Vec<_> = e.iter().map(at).collect();
+        assert_eq!(got, [(4, 1), (8, 3)], "{e:?}");
+        assert!(e[0].message.contains("unknown key `statuss`"));
+    }
+
+    #[test]
+    fn unknown_causes_and_duplicate_ids() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gonne\"\n\
+             [[rule]]\nid = \"y\"\ncause = \"gone\"\n\
+             [[rule]]\nid = \"y\"\ncause = \"gone\"\n",
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(at(&e[0]), (3, 9));
+        assert!(e[0].message.contains("unknown cause `gonne`"));
+        assert_eq!(at(&e[1]), (8, 6));
+        assert!(e[1]
+            .message
+            .contains("duplicate rule id `y` (first at u.toml:4)"));
+    }
+
+    #[test]
+    fn a_user_rule_or_cause_replaces_the_default_of_that_name() {
+        let user = "[cause.gone]\nsummary = \"mine\"\nhard = false\n\
+                    advice = \"b\"\n[[rule]]\nid = \"d\"\ncause = \"gone\"\n\
+                    reply = [\"550\"]\n";
+        let defaults =
+            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        let set =
+            RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
+                .unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert!(set.rules[0].user);
+        assert_eq!(set.cause("gone").unwrap().summary, "mine");
+    }
+
+    #[test]
+    fn a_cause_declared_twice_at_the_same_level_is_an_error() {
+        let e = errors(&format!("{CAUSE}"));
+        assert!(e.is_empty(), "a user may redeclare a default cause: {e:?}");
+        let e =
+            RuleSet::from_texts(&[], &[("a.toml", CAUSE), ("b.toml", CAUSE)])
+                .err()
+                .unwrap();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].message.contains("declared twice (first at a.toml:1)"));
+    }
+
+    #[test]
+    fn values_that_cannot_match_are_reported() {
+        let e = errors(
+            "[[rule]]\nid = \"x\"\ncause = \"gone\"\n\
+             status = [\"5.1\", \"6.1.1\", \"5.1.1\"]\nreply = [\"5\", \"55*\"]\n\
+             action = [\"bounced\"]\n",
+        );
+        let got: Vec<_> = e.iter().map(at).collect();
+        assert_eq!(got, [(4, 11), (4, 18), (5, 10), (6, 11)], "{e:?}");
+    }
+
+    #[test]
+    fn status_and_reply_globs_that_can_match() {
+        for g in ["5.1.1", "5.7.*", "4.*", "*", "5.?.?", "5.4.317", "2.*.*"] {
+            assert!(status_glob_ok(g), "{g}");
+        }
+        for g in ["5.1", "6.1.1", "5.1.1.1", "55.1.1", "5.1000.1", "x.1.1", ""]
+        {
+            assert!(!status_glob_ok(g), "{g}");
+        }
+        for g in ["550", "55*", "5??", "*", "4*"] {
+            assert!(reply_glob_ok(g), "{g}");
+        }
+        for g in ["5", "5500", "650", "5x0", ""] {
+            assert!(!reply_glob_ok(g), "{g}");
         }
     }
 }

@@ -6,15 +6,23 @@
 //! Which rule wins, in order: a user rule beats a default rule; a rule that
 //! matched on diagnostic text beats one that matched on codes alone; then the
 //! higher `priority`; then the earlier rule (file order, files in name order).
+//! Matching itself lives in `select`, loading in `load`, the checks that
+//! `rules check` adds in `check`.
 
+mod automaton;
+mod check;
 mod glob;
+mod keys;
 mod load;
 pub mod model;
+mod select;
+mod why;
 
-use regex_automata::{meta, PatternSet};
+use std::ops::Range;
 
 use crate::report::Kind;
 pub use load::RuleError;
+pub use select::{Match, Standing};
 
 include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
 
@@ -31,6 +39,34 @@ pub struct Cause {
     pub advice: String,
     /// The standard status code it implies when a report gives none.
     pub status: Option<String>,
+    /// `file:line` where it is declared (empty for the built-in fallback).
+    pub place: String,
+}
+
+/// Where something is written in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The file (`rules/NAME.toml` for a default file).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One of a rule's `examples`: a diagnostic text it must win.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The text.
+    pub text: String,
+    /// Where it is written.
+    pub place: Place,
 }
 
 /// A compiled rule.
@@ -53,13 +89,15 @@ pub struct Rule {
     recipient_domain: Vec<String>,
     /// The rule's diagnostic patterns, as written.
     pub diagnostic: Vec<String>,
+    /// Its patterns' indices in the one automaton.
+    patterns: Range<usize>,
     hard: Option<bool>,
     advice: Option<String>,
     implies: Option<String>,
     /// Its priority.
     pub priority: i32,
     /// Diagnostic texts it must win.
-    pub examples: Vec<String>,
+    pub examples: Vec<Example>,
 }
 
 /// The facts of one recipient that rules look at.
@@ -83,15 +121,6 @@ pub struct Facts<'a> {
     pub recipient_domain: &'a str,
 }
 
-/// One rule that matched, and whether its diagnostic condition did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Match {
-    /// Index in [`RuleSet::rules`].
-    pub rule: usize,
-    /// True when the rule has a diagnostic condition and it matched.
-    pub by_text: bool,
-}
-
 /// What the rules decided for one recipient.
 #[derive(Debug, Clone, Copy)]
 pub struct Verdict<'a> {
@@ -111,12 +140,18 @@ pub struct Verdict<'a> {
 pub struct RuleSet {
     /// Declared causes.
     pub causes: Vec<Cause>,
-    /// Rules in precedence order of writing (user files first).
+    /// Rules in order of writing (user files first, then the defaults).
     pub rules: Vec<Rule>,
-    regex: Option<meta::Regex>,
+    /// Every diagnostic pattern of every rule, in rule order.
+    automaton: Option<automaton::Automaton>,
     /// For each pattern of the automaton, the rule it belongs to.
     pattern_rule: Vec<usize>,
+    /// The rules without a diagnostic condition, best standing first.
+    code_rules: Vec<usize>,
+    /// Index of the cause given when no rule matches.
     fallback: usize,
+    /// Tells rule sets apart, for the per-thread matching scratch.
+    serial: u64,
 }
 
 impl RuleSet {
@@ -129,64 +164,80 @@ impl RuleSet {
         load::load(user, defaults)
     }
 
+    /// Builds a rule set from texts given as `(name, text)`: `user` files
+    /// first (they win), then `defaults`. For tests and tools that hold
+    /// rules in memory; problems are returned as [`RuleSet::load`] does.
+    pub fn from_texts(
+        user: &[(&str, &str)],
+        defaults: &[(&str, &str)],
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        load::from_texts(user, defaults)
+    }
+
+    /// Like [`RuleSet::load`], then runs every rule's examples: an example
+    /// won by another rule is one more problem. This is `rules check`.
+    pub fn check(
+        user: &[std::path::PathBuf],
+        defaults: bool,
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        let set = load::load(user, defaults)?;
+        let problems = check::examples(&set);
+        if problems.is_empty() {
+            Ok(set)
+        } else {
+            Err(problems.into_iter().map(|p| p.error).collect())
+        }
+    }
+
+    /// Every example of every rule that another rule (or none) wins, in rule
+    /// order. This is `rules test`.
+    pub fn test_examples(&self) -> Vec<check::ExampleFailure> {
+        check::examples(self)
+    }
+
     /// The cause called `name`.
     pub fn cause(&self, name: &str) -> Option<&Cause> {
         self.causes.iter().find(|c| c.name == name)
     }
 
-    /// Every rule that matches `facts`, best first.
-    pub fn matches(&self, facts: &Facts<'_>) -> Vec<Match> {
-        let mut by_text = vec![false; self.rules.len()];
-        if let Some(re) = &self.regex {
-            if !facts.diagnostic.is_empty() {
-                let mut set = PatternSet::new(re.pattern_len());
-                re.which_overlapping_matches(
-                    &facts.diagnostic.into(),
-                    &mut set,
-                );
-                for p in set.iter() {
-                    by_text[self.pattern_rule[p.as_usize()]] = true;
-                }
-            }
-        }
-        let mut out: Vec<Match> = self
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| {
-                (r.diagnostic.is_empty() || by_text[*i]) && r.accepts(facts)
-            })
-            .map(|(i, r)| Match { rule: i, by_text: !r.diagnostic.is_empty() })
-            .collect();
-        out.sort_by_key(|m| {
-            let r = &self.rules[m.rule];
-            (!r.user, !m.by_text, -r.priority, m.rule)
-        });
-        out
+    /// The cause given when no rule matches.
+    pub fn fallback(&self) -> &Cause {
+        &self.causes[self.fallback]
     }
 
-    /// Decides the cause for `facts`.
+    /// Decides the cause for `facts`: one pass of the automaton over the
+    /// diagnostic, then the best rule whose other conditions hold.
     pub fn classify(&self, facts: &Facts<'_>) -> Verdict<'_> {
-        let best = self.matches(facts).first().map(|m| &self.rules[m.rule]);
-        let cause = &self.causes[best.map_or(self.fallback, |r| r.cause)];
+        self.verdict(self.winner(facts).map(|i| &self.rules[i]), facts)
+    }
+
+    /// The verdict that `rule` (or no rule) gives for `facts`.
+    pub fn verdict<'s>(
+        &'s self,
+        rule: Option<&'s Rule>,
+        facts: &Facts<'_>,
+    ) -> Verdict<'s> {
+        let cause = &self.causes[rule.map_or(self.fallback, |r| r.cause)];
         let transient = facts.action == "delayed"
             || facts.status.starts_with('4')
             || facts.status.is_empty() && facts.reply.starts_with('4');
         let hard =
-            best.and_then(|r| r.hard).unwrap_or(cause.hard) && !transient;
+            rule.and_then(|r| r.hard).unwrap_or(cause.hard) && !transient;
         Verdict {
             cause,
-            rule: best,
+            rule,
             hard,
-            advice: best
+            advice: rule
                 .and_then(|r| r.advice.as_deref())
                 .unwrap_or(&cause.advice),
-            implies: best
+            implies: rule
                 .and_then(|r| r.implies.as_deref())
                 .or(cause.status.as_deref()),
         }
     }
 }
+
+pub use check::ExampleFailure;
 
 impl Rule {
     /// True when every condition other than the diagnostic holds.
@@ -204,8 +255,23 @@ impl Rule {
             && any(&self.recipient_domain, f.recipient_domain)
     }
 
+    /// The conditions of this rule other than `diagnostic`, as
+    /// `(name, globs)` pairs, for `explain`.
+    pub fn conditions(&self) -> [(&'static str, &[String]); 7] {
+        [
+            ("status", &self.status),
+            ("reply", &self.reply),
+            ("remote", &self.remote),
+            ("action", &self.action),
+            ("kind", &self.kind),
+            ("sender_domain", &self.sender_domain),
+            ("recipient_domain", &self.recipient_domain),
+        ]
+    }
+
     /// A sample of the facts this rule looks for, with `diagnostic` as the
-    /// text: used to run its examples.
+    /// text: used to run its examples. Codes quoted in the text are used;
+    /// other conditions take their first value.
     pub fn sample_facts<'a>(&'a self, diagnostic: &'a str) -> Facts<'a> {
         let first = |v: &'a [String]| v.first().map_or("", |s| s.as_str());
         let status = crate::codes::find_status(diagnostic)
@@ -222,6 +288,7 @@ impl Rule {
             kind: Some(kind),
             action: match first(&self.action) {
                 "" if kind == Kind::Bounce => "failed",
+                "" if kind == Kind::Delay => "delayed",
                 a => a,
             },
             status,
@@ -231,5 +298,123 @@ impl Rule {
             sender_domain: first(&self.sender_domain),
             recipient_domain: first(&self.recipient_domain),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Facts, RuleSet};
+    use crate::report::Kind;
+
+    const CAUSES: &str = r#"
+[cause.gone]
+summary = "gone"
+hard = true
+advice = "stop"
+status = "5.1.1"
+"#;
+
+    /// The id of the rule that wins `facts` when `rule` (one `[[rule]]`
+    /// body, cause `gone`) is the only rule.
+    fn wins(rule: &str, facts: &Facts<'_>) -> bool {
+        let text =
+            format!("{CAUSES}[[rule]]\nid = \"r\"\ncause = \"gone\"\n{rule}");
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        set.classify(facts).rule.is_some()
+    }
+
+    fn bounce() -> Facts<'static> {
+        Facts {
+            kind: Some(Kind::Bounce),
+            action: "failed",
+            status: "5.7.1",
+            reply: "554",
+            diagnostic: "554 5.7.1 Message REJECTED as spam",
+            remote: "mx2.mail.example.com",
+            sender_domain: "news.example.org",
+            recipient_domain: "example.net",
+        }
+    }
+
+    #[test]
+    fn status_globs() {
+        assert!(wins("status = [\"5.7.*\"]", &bounce()));
+        assert!(wins("status = [\"5.1.1\", \"5.7.1\"]", &bounce()));
+        assert!(!wins("status = [\"5.1.*\"]", &bounce()));
+        assert!(!wins(
+            "status = [\"5.7.1\"]",
+            &Facts { status: "", ..bounce() }
+        ));
+    }
+
+    #[test]
+    fn reply_globs() {
+        assert!(wins("reply = [\"55*\"]", &bounce()));
+        assert!(wins("reply = [\"5?4\"]", &bounce()));
+        assert!(!wins("reply = [\"550\"]", &bounce()));
+    }
+
+    #[test]
+    fn diagnostic_regexes_ignore_case() {
+        assert!(wins("diagnostic = [\"rejected as spam\"]", &bounce()));
+        assert!(wins("diagnostic = [\"^554 5\\\\.7\\\\.1\"]", &bounce()));
+        assert!(wins("diagnostic = [\"nope\", \"sp(a|u)m\"]", &bounce()));
+        assert!(!wins("diagnostic = [\"quota\"]", &bounce()));
+        let empty = Facts { diagnostic: "", ..bounce() };
+        assert!(!wins("diagnostic = [\".*\"]", &empty));
+    }
+
+    #[test]
+    fn remote_host_globs() {
+        assert!(wins("remote = [\"*.example.com\"]", &bounce()));
+        assert!(wins("remote = [\"MX2.Mail.Example.COM\"]", &bounce()));
+        assert!(!wins("remote = [\"*.example.org\"]", &bounce()));
+    }
+
+    #[test]
+    fn action_kind_and_domains() {
+        assert!(wins("action = [\"failed\"]", &bounce()));
+        assert!(!wins("action = [\"delayed\"]", &bounce()));
+        assert!(wins("action = [\"Failed\"]", &bounce()));
+        assert!(wins("kind = [\"bounce\"]", &bounce()));
+        assert!(!wins("kind = [\"auto-reply\"]", &bounce()));
+        assert!(wins("sender_domain = [\"*.example.org\"]", &bounce()));
+        assert!(!wins("sender_domain = [\"example.net\"]", &bounce()));
+        assert!(wins("recipient_domain = [\"example.net\"]", &bounce()));
+        assert!(!wins("recipient_domain = [\"*.example.net\"]", &bounce()));
+    }
+
+    #[test]
+    fn conditions_are_anded() {
+        let both = "status = [\"5.7.1\"]\nremote = [\"*.example.com\"]";
+        assert!(wins(both, &bounce()));
+        assert!(!wins(both, &Facts { remote: "mx.example.org", ..bounce() }));
+        let text_and_code = "status = [\"5.1.*\"]\ndiagnostic = [\"spam\"]";
+        assert!(!wins(text_and_code, &bounce()));
+    }
+
+    #[test]
+    fn hard_advice_and_implied_status_overrides() {
+        let text = format!(
+            "{CAUSES}[[rule]]\nid = \"plain\"\ncause = \"gone\"\nreply = [\"550\"]\n\
+             [[rule]]\nid = \"soft\"\ncause = \"gone\"\nreply = [\"554\"]\n\
+             hard = false\nadvice = \"call the help desk\"\nimplies = \"5.7.1\"\n"
+        );
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        let v = set.classify(&Facts { reply: "550", ..bounce() });
+        assert_eq!(
+            (v.hard, v.advice, v.implies),
+            (true, "stop", Some("5.1.1"))
+        );
+        let v = set.classify(&bounce());
+        assert_eq!(v.rule.unwrap().id, "soft");
+        assert_eq!(
+            (v.hard, v.advice, v.implies),
+            (false, "call the help desk", Some("5.7.1"))
+        );
+        // A delay is never a hard bounce, whatever the cause says.
+        let delayed = Facts { action: "delayed", reply: "550", ..bounce() };
+        assert!(!set.classify(&delayed).hard);
     }
 }

@@ -1,6 +1,7 @@
 //! The rule-file format as written: TOML with `[cause.NAME]` tables and
-//! `[[rule]]` entries. Every key is checked (unknown keys are errors) and
-//! every value keeps its position so that problems point at a line.
+//! `[[rule]]` entries. Every value keeps its position so that problems
+//! point at a line; unknown keys are found (all of them) by `keys`, so the
+//! model itself ignores them.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,6 @@ use toml::Spanned;
 
 /// One rule file as parsed.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RuleFile {
     /// Causes declared in this file.
     #[serde(default)]
@@ -21,7 +21,6 @@ pub struct RuleFile {
 
 /// A cause: what it means, whether it is a hard bounce, and what to do.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CauseDef {
     /// One line saying what happened.
     pub summary: String,
@@ -38,7 +37,6 @@ pub struct CauseDef {
 /// A rule: conditions (ANDed; the values of one condition ORed) and the cause
 /// it names.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RuleDef {
     /// Unique id, shown in the `rule` column.
     pub id: Spanned<String>,
