@@ -327,8 +327,11 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     if rs.reply_code.is_empty() {
         rs.reply_code = b.reply.clone();
     }
-    if is_generic(&rs.status) && !is_generic(&b.status) && !b.status.is_empty()
-    {
+    // The text may refine the report's class-only status, not contradict
+    // its class.
+    let same_class = rs.status.is_empty()
+        || rs.status.as_bytes().first() == b.status.as_bytes().first();
+    if is_generic(&rs.status) && !is_generic(&b.status) && same_class {
         rs.status = b.status.clone();
     }
     if rs.remote_server.is_empty() {

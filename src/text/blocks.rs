@@ -147,7 +147,10 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
     {
         return None;
     }
-    Some((word.to_ascii_lowercase(), phrase))
+    // `target mail address: a@example.com` names, it gives no reason.
+    let lower = phrase.to_ascii_lowercase();
+    let label = ["address", "recipient", "mailbox"].iter().any(|w| lower.ends_with(w));
+    Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
 }
 
 fn leading_address(line: &str) -> Option<(String, &str)> {

@@ -8,6 +8,8 @@
 //! shapes find is a set of facts per recipient; judging them is left to the
 //! rules.
 
+use crate::codes;
+
 mod blocks;
 pub mod json;
 mod reasons;
@@ -146,6 +148,8 @@ fn give_reasons(found: &mut [Block], report: &str) {
             if b.remote.is_empty() {
                 b.remote = from_text.remote;
             }
+        } else if let Some(r) = reasons::labelled_reason(report) {
+            b.diagnostic = codes::clean_diagnostic(r);
         } else {
             b.diagnostic = reasons::text_near(report, b.at, &starts);
         }
