@@ -149,7 +149,8 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
     }
     // `target mail address: a@example.com` names, it gives no reason.
     let lower = phrase.to_ascii_lowercase();
-    let label = ["address", "recipient", "mailbox"].iter().any(|w| lower.ends_with(w));
+    let label =
+        ["address", "recipient", "mailbox"].iter().any(|w| lower.ends_with(w));
     Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
 }
 
