@@ -336,8 +336,12 @@ fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
         .filter(|_| fallback)
         .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
         .unwrap_or_default();
-    let hints =
-        text::Hints { failed: &failed, exclude: &exclude, fallback: &fallback };
+    let hints = text::Hints {
+        failed: &failed,
+        exclude: &exclude,
+        fallback: &fallback,
+        pasted: true,
+    };
     let blocks = text::recipients(human, &hints);
     if blocks.is_empty() {
         return None;
@@ -365,6 +369,29 @@ fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
     Some(report)
 }
 
+/// Phrases with which a failure notice's own text says what it is.
+const BODIES: &[&str] = &[
+    "could not be delivered",
+    "couldn't be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "undeliverable",
+    "delivery has failed",
+    "delivery failed",
+    "failed permanently",
+    "permanent error",
+    "trouble delivering",
+    "unable to deliver",
+    "error delivering",
+];
+
+/// [`BODIES`] as one case-insensitive automaton, built once.
+static BODY_SIGNS: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
+    std::sync::LazyLock::new(|| {
+        let pattern = format!("(?i)(?:{})", BODIES.join("|"));
+        regex_automata::meta::Regex::new(&pattern).ok()
+    });
+
 /// True when the message presents itself as a delivery failure notice.
 fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
     const SUBJECTS: &[&str] = &[
@@ -389,30 +416,14 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         "bounce",
         "not delivered",
     ];
-    /// Phrases with which a failure notice's own text says what it is.
-    const BODIES: &[&str] = &[
-        "could not be delivered",
-        "couldn't be delivered",
-        "was not delivered",
-        "wasn't delivered",
-        "undeliverable",
-        "delivery has failed",
-        "delivery failed",
-        "failed permanently",
-        "permanent error",
-        "trouble delivering",
-        "unable to deliver",
-        "error delivering",
-    ];
     let subject = parsed.subject.to_ascii_lowercase();
     let from = parsed.from.to_ascii_lowercase();
     let head = &human[..human.floor_char_boundary(4096)];
-    let head = head.to_ascii_lowercase();
     parsed.header("x-failed-recipients").is_some()
         || is_role_address(&from)
         || from.starts_with("microsoftexchange")
         || SUBJECTS.iter().any(|s| subject.contains(s))
-        || BODIES.iter().any(|b| head.contains(b))
+        || BODY_SIGNS.as_ref().is_some_and(|re| re.is_match(head))
         || text::detect_format(human, &parsed.subject) != "text"
 }
 

@@ -69,6 +69,9 @@ pub struct Hints<'a> {
     /// Addresses to fall back on when the text names none (the returned
     /// original's `To`).
     pub fallback: &'a [String],
+    /// Whether to read the "copy" as the report when the report part names
+    /// no one (a bounce pasted into a message).
+    pub pasted: bool,
 }
 
 /// Facts found in the text about each failed recipient, in order of first
@@ -81,7 +84,7 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
     let text = unquote(&text);
     let (report, copy) = split_returned(&text);
     let mut found = shapes(&text, report, hints);
-    if found.is_empty() && !copy.is_empty() {
+    if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
         let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
