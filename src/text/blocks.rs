@@ -286,7 +286,9 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
     if let Some(host) = codes::leading_host(text) {
         let rest = text.trim_start()[host.len()..].trim_start();
         if rest.starts_with('[') {
-            let reply = rest.find(": ").map(|p| rest[p + 2..].trim());
+            let reply = rest
+                .find(": ")
+                .map(|p| rest[p + 2..].trim().trim_start_matches(['<', ' ']));
             return (
                 Some(host),
                 reply.filter(|r| codes::leading_reply(r).is_some()),
@@ -407,6 +409,20 @@ mod tests {
         assert_eq!(
             (only[0].address.as_str(), only[0].diagnostic.as_str()),
             ("cy@example.com", "")
+        );
+    }
+
+    #[test]
+    fn host_and_ip_then_the_reply() {
+        let t = "<cy@example.net>:\n    mx.example.net [192.0.2.2]:\n\
+                 >>> RCPT TO:<cy@example.net>\n\
+                 <<< 550 5.1.1 <cy@example.net>... User Unknown\n";
+        let b = find(t);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].remote, "mx.example.net");
+        assert_eq!(
+            b[0].diagnostic,
+            "550 5.1.1 <cy@example.net>... User Unknown"
         );
     }
 
