@@ -1,7 +1,8 @@
 //! The summary printed on the terminal after a scan: totals that reconcile
 //! (messages read = decoded + skipped; rows left out by the period counted
 //! and shown), then the top servers and causes as two small tables. Text
-//! from messages is escaped so that it cannot drive the terminal.
+//! from messages goes through [`escape`], the program's one rule for what
+//! may reach its terminal.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -14,7 +15,8 @@ const TOP: usize = 8;
 /// Widest server name shown, in characters.
 const NAME_WIDTH: usize = 40;
 
-/// The whole summary, ending with a newline.
+/// The whole summary, ending with a newline; every piece of text that came
+/// from a message is escaped.
 pub fn summary(t: &Tally, out: &Path, period: &Period) -> String {
     let mut s = String::new();
     let _ = totals(&mut s, t, out, period);
@@ -130,18 +132,27 @@ fn top_causes(s: &mut String, t: &Tally) -> std::fmt::Result {
     Ok(())
 }
 
-/// Control characters shown as escapes.
-fn escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let e: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            e
-        })
-        .collect()
+/// Escapes control characters (and the invisible marks that reorder text,
+/// U+200E/F, U+202A-E, U+2066-9) so that text from messages can neither
+/// drive the terminal nor disguise itself. Used for everything printed.
+pub fn escape(s: &str) -> String {
+    let risky = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}')
+            || matches!(c, '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(risky) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if risky(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// At most `width` characters, the last one `…` when cut.
@@ -180,16 +191,19 @@ mod tests {
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("", "blocked", ""));
+        t.add(&row("mx\u{202e}.example.org", "blocked", ""));
         let text = summary(&t, Path::new("out"), &Period::default());
-        assert!(text.starts_with("3 messages read = 3 decoded + 0 skipped\n"));
-        assert!(text.contains("3 rows for 2 recipients"), "{text}");
+        assert!(text.starts_with(
+            "3 messages read = 3 decoded + 0 skipped\n4 rows for 2 recipients"
+        ));
         assert!(!text.contains('\x1b'), "{text}");
+        assert!(text.contains("mx\\u{202e}.example.org"), "{text}");
         let server = text.lines().find(|l| l.starts_with("mx\\u{1b}")).unwrap();
         assert!(server.ends_with(" 2          1  userunknown"), "{server}");
         assert!(text.contains("[blocked.example]"), "{text}");
         assert!(text
             .lines()
-            .any(|l| l.starts_with("userunknown ") && l.ends_with("66.7%")));
+            .any(|l| l.starts_with("userunknown ") && l.ends_with("50.0%")));
     }
 
     #[test]
