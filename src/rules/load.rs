@@ -55,11 +55,8 @@ impl Source {
     }
 }
 
-/// See [`RuleSet::load`].
-pub fn load(
-    user: &[PathBuf],
-    defaults: bool,
-) -> Result<RuleSet, Vec<RuleError>> {
+/// See [`RuleSet::load`]; returns the problems beside the rules.
+pub fn load(user: &[PathBuf], defaults: bool) -> (RuleSet, Vec<RuleError>) {
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     for path in user {
@@ -81,7 +78,7 @@ pub fn load(
 pub fn from_texts(
     user: &[(&str, &str)],
     defaults: &[(&str, &str)],
-) -> Result<RuleSet, Vec<RuleError>> {
+) -> (RuleSet, Vec<RuleError>) {
     let source = |(name, text): &(&str, &str), user| Source {
         name: name.to_string(),
         text: text.to_string(),
@@ -95,10 +92,13 @@ pub fn from_texts(
     from_sources(&sources, Vec::new())
 }
 
+/// The rules of every source that could be read, and every problem found.
+/// A rule with a problem is left out (or loses the bad pattern), so that
+/// the rest can still be checked.
 fn from_sources(
     sources: &[Source],
     mut errors: Vec<RuleError>,
-) -> Result<RuleSet, Vec<RuleError>> {
+) -> (RuleSet, Vec<RuleError>) {
     let mut files = Vec::new();
     for s in sources {
         for (at, message) in keys::unknown(&s.text) {
@@ -113,11 +113,7 @@ fn from_sources(
         }
     }
     let set = build(&files, &mut errors);
-    if errors.is_empty() {
-        Ok(set)
-    } else {
-        Err(errors)
-    }
+    (set, errors)
 }
 
 fn read_user(
@@ -334,6 +330,25 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
 
 /// Checks globs and enumerated values that could never match.
 fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
+    let conditions = [
+        &d.status,
+        &d.reply,
+        &d.diagnostic,
+        &d.remote,
+        &d.action,
+        &d.kind,
+        &d.sender_domain,
+        &d.recipient_domain,
+    ];
+    if conditions.iter().all(|c| c.is_empty()) {
+        errors.push(src.error(
+            d.id.span().start,
+            format!(
+                "rule `{}` has no conditions: it would match every recipient",
+                d.id.get_ref()
+            ),
+        ));
+    }
     for s in &d.status {
         if !status_glob_ok(s.get_ref().trim()) {
             errors.push(src.error(
@@ -441,7 +456,7 @@ fn compile_all(
     patterns: &[Hir],
     errors: &mut Vec<RuleError>,
 ) -> Option<Automaton> {
-    if patterns.is_empty() || !errors.is_empty() {
+    if patterns.is_empty() {
         return None;
     }
     match Automaton::build(patterns) {
@@ -469,13 +484,21 @@ mod tests {
         "[cause.gone]\nsummary = \"s\"\nhard = true\nadvice = \"a\"\n";
 
     fn errors(user: &str) -> Vec<RuleError> {
-        let defaults =
-            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        let defaults = format!(
+            "{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\nreply = [\"5*\"]\n"
+        );
         match RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
         {
             Ok(_) => Vec::new(),
             Err(e) => e,
         }
+    }
+
+    /// The problems of `user` other than rules without conditions.
+    fn errors_but_empty_rules(user: &str) -> Vec<RuleError> {
+        let mut e = errors(user);
+        e.retain(|e| !e.message.contains("has no conditions"));
+        e
     }
 
     fn at(e: &RuleError) -> (usize, usize) {
@@ -495,7 +518,7 @@ mod tests {
 
     #[test]
     fn every_unknown_key_is_reported() {
-        let e = errors(
+        let e = errors_but_empty_rules(
             "[[rule]]\nid = \"x\"\ncause = \"gone\"\nstatuss = [\"5.1.1\"]\n\
              [[rule]]\nid = \"y\"\ncause = \"gone\"\n  diagnostics = [\"a\"]\n",
         );
@@ -506,7 +529,7 @@ mod tests {
 
     #[test]
     fn unknown_causes_and_duplicate_ids() {
-        let e = errors(
+        let e = errors_but_empty_rules(
             "[[rule]]\nid = \"x\"\ncause = \"gonne\"\n\
              [[rule]]\nid = \"y\"\ncause = \"gone\"\n\
              [[rule]]\nid = \"y\"\ncause = \"gone\"\n",
@@ -525,8 +548,9 @@ mod tests {
         let user = "[cause.gone]\nsummary = \"mine\"\nhard = false\n\
                     advice = \"b\"\n[[rule]]\nid = \"d\"\ncause = \"gone\"\n\
                     reply = [\"550\"]\n";
-        let defaults =
-            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        let defaults = format!(
+            "{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\nreply = [\"5*\"]\n"
+        );
         let set =
             RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
                 .unwrap();
@@ -556,6 +580,15 @@ mod tests {
         );
         let got: Vec<_> = e.iter().map(at).collect();
         assert_eq!(got, [(4, 11), (4, 18), (5, 10), (6, 11)], "{e:?}");
+    }
+
+    #[test]
+    fn a_rule_without_conditions_is_an_error() {
+        let e =
+            errors("[[rule]]\nid = \"all\"\ncause = \"gone\"\nhard = false\n");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(at(&e[0]), (2, 6));
+        assert!(e[0].message.contains("has no conditions"));
     }
 
     #[test]
