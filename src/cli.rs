@@ -1,11 +1,10 @@
 //! Command-line arguments and the terminal side of each subcommand.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use bounceaudit::output::CsvStyle;
+use bounceaudit::output::{Bound, Period, ReportOptions};
 use bounceaudit::rules::RuleSet;
 
 use crate::cli_rules;
@@ -30,6 +29,7 @@ struct Cli {
 enum Command {
     /// Scan mbox files, maildirs, message files (or - for stdin) and write
     /// the CSV reports.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// Check, test or write out rule files.
     #[command(subcommand)]
@@ -74,12 +74,32 @@ struct ScanArgs {
     /// Write a UTF-8 BOM and CRLF line ends, for Excel.
     #[arg(long)]
     excel: bool,
+    /// `jsonl` also writes the rows as bounces.jsonl (raw text).
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Report only rows dated on or after DATE (UTC: YYYY, YYYY-MM,
+    /// YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ). Undated rows are left out.
+    #[arg(long, value_name = "DATE", value_parser = Bound::parse)]
+    since: Option<Bound>,
+    /// Report only rows dated up to DATE, the whole unit included
+    /// (`--until 2026-09` takes all of September). Undated rows are left out.
+    #[arg(long, value_name = "DATE", value_parser = Bound::parse)]
+    until: Option<Bound>,
     /// Read files instead of memory-mapping them.
     #[arg(long)]
     no_mmap: bool,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// The detail formats written besides the CSV reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// CSV only.
+    Csv,
+    /// CSV and bounces.jsonl.
+    Jsonl,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +118,12 @@ enum RulesCommand {
 
 /// Runs the command line and returns the exit code.
 pub fn run() -> i32 {
+    // A decoder bug is caught per message (it becomes an `undecodable`
+    // skip); its panic text may quote the message, so it is escaped too.
+    std::panic::set_hook(Box::new(|info| {
+        let text: String = info.to_string().chars().take(400).collect();
+        eprintln!("bounceaudit: internal error: {}", escape(&text));
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -128,11 +154,25 @@ fn load_rules(args: &RuleArgs) -> Option<RuleSet> {
 }
 
 fn scan_command(args: ScanArgs) -> i32 {
+    let period = Period { since: args.since, until: args.until };
+    if let Err(e) = period.check() {
+        eprintln!("bounceaudit: {e}");
+        return 2;
+    }
     let Some(rules) = load_rules(&args.rules) else { return 2 };
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = interrupted.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        let out = args.out.clone();
+        let _ = ctrlc::set_handler(move || {
+            // The first Ctrl-C stops the scan at the next batch; a second
+            // one ends a scan that is stuck (waiting on a terminal's stdin).
+            if flag.swap(true, Ordering::SeqCst) {
+                bounceaudit::output::remove_temporaries(&out);
+                eprintln!("bounceaudit: interrupted; no report written");
+                std::process::exit(130);
+            }
+        });
     }
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -153,7 +193,11 @@ fn scan_command(args: ScanArgs) -> i32 {
     let opts = ScanOptions {
         rules: &rules,
         out: args.out.clone(),
-        style: CsvStyle { excel: args.excel },
+        style: ReportOptions {
+            excel: args.excel,
+            jsonl: args.format == Format::Jsonl,
+            period,
+        },
         mmap: !args.no_mmap,
         interrupted: &interrupted,
         progress: &progress,
@@ -175,7 +219,15 @@ fn scan_command(args: ScanArgs) -> i32 {
         eprintln!("bounceaudit: {}", escape(&e.to_string()));
     }
     if !args.quiet {
-        print_summary(&result.tally, &args.out);
+        print!(
+            "{}",
+            bounceaudit::output::terminal::summary(
+                &result.tally,
+                &args.out,
+                &period,
+                &escape
+            )
+        );
     }
     if result.errors.is_empty() {
         0
@@ -184,60 +236,7 @@ fn scan_command(args: ScanArgs) -> i32 {
     }
 }
 
-fn print_summary(t: &bounceaudit::output::Tally, out: &std::path::Path) {
-    println!(
-        "{} messages read = {} decoded + {} skipped; {} rows in {}",
-        t.messages,
-        t.decoded,
-        t.skipped_total(),
-        t.rows,
-        out.join("bounces.csv").display()
-    );
-    let kinds: Vec<String> =
-        t.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    if !kinds.is_empty() {
-        println!("rows by kind: {}", kinds.join(", "));
-    }
-    let skipped: Vec<String> =
-        t.skipped.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    if !skipped.is_empty() {
-        println!("skipped: {}", skipped.join(", "));
-    }
-    let causes = t.top_causes(8);
-    let servers = t.top_servers(8);
-    if !causes.is_empty() {
-        println!(
-            "\n{:<20} {:>8}    {:<40} {:>8}",
-            "top causes", "rows", "top servers", "rows"
-        );
-        for i in 0..causes.len().max(servers.len()) {
-            let (c, cn) =
-                causes.get(i).map_or(("", String::new()), |(c, n)| {
-                    (c.as_str(), n.to_string())
-                });
-            let (s, sn) = servers
-                .get(i)
-                .map_or((String::new(), String::new()), |(s, n)| {
-                    (escape(s), n.to_string())
-                });
-            println!("{c:<20} {cn:>8}    {s:<40} {sn:>8}");
-        }
-    }
-}
-
-/// Escapes control characters so that text from messages cannot drive the
-/// terminal.
+/// Escapes text for the terminal: see `bounceaudit::output::terminal::escape`.
 pub fn escape(s: &str) -> String {
-    if !std::io::stderr().is_terminal() && !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    bounceaudit::output::terminal::escape(s)
 }

@@ -24,13 +24,26 @@ const MAX_DECODE: usize = 4 << 20;
 
 /// Decodes `raw`.
 pub fn decode(raw: &[u8]) -> Result<Report, Skip> {
+    decode_at(raw, 0)
+}
+
+/// How deep forwarded bounces are followed.
+const MAX_FORWARDS: usize = 2;
+
+fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(Skip { reason: "empty", detail: String::new() });
     }
     let raw = &raw[..raw.len().min(MAX_DECODE)];
     let fixed;
-    let raw = if has_lone_cr(raw) {
-        fixed = lone_cr_to_lf(raw);
+    let raw = if has_lone_cr(raw) || !raw.ends_with(b"\n") {
+        // mail-parser reads no header from a last line without its end (a
+        // message cut short, or one ending in a header), so one is added.
+        let mut lf = lone_cr_to_lf(raw);
+        if !lf.ends_with(b"\n") {
+            lf.push(b'\n');
+        }
+        fixed = lf;
         &fixed[..]
     } else {
         raw
@@ -41,23 +54,49 @@ pub fn decode(raw: &[u8]) -> Result<Report, Skip> {
             detail: "no header fields at the start".into(),
         });
     };
+    let human = human_text(&parsed);
     let mut report = if parsed.feedback_report.is_some() {
         feedback(&parsed)
-    } else if parsed.delivery_status.is_some() {
-        delivery_status(&parsed)
+    } else if let Some(ds) = &parsed.delivery_status {
+        delivery_status(ds, &human)
+    } else if let Some(ds) = text::embedded_status(&human) {
+        delivery_status(ds.as_bytes(), &human)
+    } else if human.contains("notificationType") {
+        notification(&human)
     } else {
         Report::default()
     };
     if report.recipients.is_empty() {
-        report = text_bounce(&parsed)
-            .or_else(|| auto_reply(&parsed))
-            .ok_or_else(|| Skip {
-                reason: "no report found",
-                detail: parsed.subject.chars().take(200).collect(),
-            })?;
+        if let Some(r) = text_bounce(&parsed, &human, false) {
+            report = r;
+        } else if let Some(r) = forwarded(raw, &parsed, depth) {
+            return Ok(r);
+        } else {
+            report = text_bounce(&parsed, &human, true)
+                .or_else(|| auto_reply(&parsed, &human))
+                .ok_or_else(|| Skip {
+                    reason: "no report found",
+                    detail: parsed.subject.chars().take(200).collect(),
+                })?;
+        }
     }
     finish(&mut report, &parsed);
     Ok(report)
+}
+
+/// A bounce forwarded as an attachment (`Fwd: Returned mail`): the attached
+/// message is decoded in its place.
+fn forwarded(raw: &[u8], parsed: &Parsed, depth: usize) -> Option<Report> {
+    if depth >= MAX_FORWARDS {
+        return None;
+    }
+    let (start, end) = parsed.attached?;
+    let inner = raw.get(start..end.min(raw.len()))?;
+    decode_at(inner, depth + 1).ok().filter(|r| {
+        r.recipients
+            .iter()
+            .all(|x| matches!(x.kind, Kind::Bounce | Kind::Delay))
+    })
 }
 
 fn has_lone_cr(raw: &[u8]) -> bool {
@@ -84,8 +123,29 @@ fn looks_like_mail(parsed: &Parsed) -> bool {
         || parsed.delivery_status.is_some()
 }
 
+/// The reply codes RFC 5321 and its extensions define; anything else
+/// (`426`, `522`, `542`) is a number that only looks like one.
+const REPLY_CODES: &[&str] = &[
+    "211", "214", "220", "221", "235", "250", "251", "252", "334", "354",
+    "421", "432", "450", "451", "452", "453", "454", "455", "458", "459",
+    "500", "501", "502", "503", "504", "521", "523", "525", "530", "534",
+    "535", "538", "550", "551", "552", "553", "554", "555", "556",
+];
+
+/// Keeps a reply code only when it is a real one and agrees in class with
+/// the status code (a `4.x.x` status and a `554` reply cannot both be the
+/// remote server's answer).
+fn check_reply(rs: &mut RecipientStatus) {
+    let class_differs = !rs.status.is_empty()
+        && rs.status.as_bytes().first() != rs.reply_code.as_bytes().first();
+    if !REPLY_CODES.contains(&rs.reply_code.as_str()) || class_differs {
+        rs.reply_code.clear();
+    }
+}
+
 /// Fills the per-message columns from the message and its returned original.
 fn finish(report: &mut Report, parsed: &Parsed) {
+    report.recipients.iter_mut().for_each(check_reply);
     if report.date.is_empty() {
         report.date = parsed.date.clone();
     }
@@ -112,10 +172,9 @@ fn human_text(parsed: &Parsed) -> String {
 
 /// An RFC 3464 report, with each recipient's vague fields filled in from the
 /// text beside it.
-fn delivery_status(parsed: &Parsed) -> Report {
-    let ds = dsn::parse(parsed.delivery_status.as_deref().unwrap_or_default());
-    let human = human_text(parsed);
-    let blocks = text::recipients(&human);
+fn delivery_status(raw: &[u8], human: &str) -> Report {
+    let ds = dsn::parse(raw);
+    let blocks = text::recipients(human, &text::Hints::default());
     let mut report = Report {
         format: "rfc3464",
         reporting_server: ds.reporting_mta.to_ascii_lowercase(),
@@ -194,7 +253,15 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
             rs.status = s.to_string();
         }
     }
-    rs.reply_code = codes::leading_reply(&diagnostic)
+    let last = codes::last_reply(&diagnostic);
+    // The remote server's own code, given with its reply, is more exact
+    // than the reporting server's summary of it.
+    if let Some(s) = last.and_then(|(_, s)| s).filter(|s| !is_generic(s)) {
+        rs.status = s.to_string();
+    }
+    rs.reply_code = last
+        .map(|(r, _)| r)
+        .or_else(|| codes::leading_reply(&diagnostic))
         .or_else(|| {
             codes::find_reply(&diagnostic)
                 .filter(|_| r.diagnostic_type == "smtp")
@@ -202,6 +269,45 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
         .unwrap_or_default()
         .to_string();
     rs.diagnostic = diagnostic;
+}
+
+/// A JSON notification from a sending service (bounce, complaint or
+/// delivery).
+fn notification(human: &str) -> Report {
+    let mut report = Report { format: "json", ..Report::default() };
+    for n in text::json::notifications(human) {
+        let kind = match n.kind {
+            "complaint" => Kind::Feedback,
+            _ if n.action == "delayed" => Kind::Delay,
+            _ => Kind::Bounce,
+        };
+        let mut rs = RecipientStatus::new(kind, &n.address);
+        if kind == Kind::Feedback {
+            rs.diagnostic = format!("feedback-type: {}", n.feedback_type);
+            rs.feedback_type = n.feedback_type;
+        } else {
+            if !n.action.is_empty() {
+                rs.action = n.action;
+            }
+            let diagnostic = codes::clean_diagnostic(&n.diagnostic);
+            let last = codes::last_reply(&diagnostic);
+            rs.status = codes::find_status(&n.status)
+                .or(last.and_then(|(_, s)| s))
+                .unwrap_or_default()
+                .to_string();
+            rs.reply_code = last
+                .map(|(r, _)| r)
+                .or_else(|| codes::leading_reply(&diagnostic))
+                .unwrap_or_default()
+                .to_string();
+            rs.diagnostic = diagnostic;
+        }
+        if report.reporting_server.is_empty() {
+            report.reporting_server = n.reporting_mta.to_ascii_lowercase();
+        }
+        report.recipients.push(rs);
+    }
+    report
 }
 
 /// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
@@ -230,28 +336,48 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     }
 }
 
-/// A bounce that has no machine-readable part, decoded from its text.
-fn text_bounce(parsed: &Parsed) -> Option<Report> {
-    let human = human_text(parsed);
-    if !is_bounce_like(parsed, &human) {
+/// A bounce that has no machine-readable part, decoded from its text. With
+/// `fallback`, a bounce whose text names no recipient falls back on the
+/// recipients of the returned original.
+fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
+    if !is_bounce_like(parsed, human) {
         return None;
     }
-    let mut blocks = text::recipients(&human);
-    if let Some(failed) = parsed.header("x-failed-recipients") {
-        for a in failed.split(',') {
-            let a = a.trim().to_ascii_lowercase();
-            if a.contains('@') && !blocks.iter().any(|b| b.address == a) {
-                blocks.push(text::Block { address: a, ..Default::default() });
-            }
-        }
-    }
+    let (_, returned) = text::split_returned(human);
+    let quoted = if parsed.returned.is_none() && !returned.is_empty() {
+        mime::parse_original(returned.trim_start().as_bytes())
+    } else {
+        None
+    };
+    let original = parsed.returned.as_ref().or(quoted.as_ref());
+    let failed: Vec<String> = parsed
+        .header("x-failed-recipients")
+        .unwrap_or_default()
+        .split(',')
+        .map(|a| a.trim().to_ascii_lowercase())
+        .filter(|a| a.contains('@'))
+        .collect();
+    let to = parsed.header("to").and_then(codes::find_address);
+    let exclude: Vec<&str> = original
+        .map(|o| o.from.as_str())
+        .into_iter()
+        .chain(to)
+        .filter(|a| !a.is_empty())
+        .collect();
+    let fallback: Vec<String> = original
+        .filter(|_| fallback)
+        .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let hints =
+        text::Hints { failed: &failed, exclude: &exclude, fallback: &fallback };
+    let blocks = text::recipients(human, &hints);
     if blocks.is_empty() {
         return None;
     }
-    let delayed = text::says_delayed(&human, &parsed.subject);
+    let delayed = text::says_delayed(human, &parsed.subject);
     let kind = if delayed { Kind::Delay } else { Kind::Bounce };
     let mut report = Report {
-        format: text::detect_format(&human, &parsed.subject),
+        format: text::detect_format(human, &parsed.subject),
         reporting_server: reporting_host(parsed),
         ..Report::default()
     };
@@ -263,20 +389,12 @@ fn text_bounce(parsed: &Parsed) -> Option<Report> {
         rs.diagnostic = b.diagnostic;
         report.recipients.push(rs);
     }
-    let (_, returned) = text::split_returned(&human);
-    if parsed_returned_missing(parsed) && !returned.is_empty() {
-        if let Some(o) = mime::parse_original(returned.trim_start().as_bytes())
-        {
-            report.message_id = o.message_id;
-            report.subject = o.subject;
-            report.sender = o.from.to_ascii_lowercase();
-        }
+    if let Some(o) = quoted {
+        report.message_id = o.message_id;
+        report.subject = o.subject;
+        report.sender = o.from.to_ascii_lowercase();
     }
     Some(report)
-}
-
-fn parsed_returned_missing(parsed: &Parsed) -> bool {
-    parsed.returned.is_none()
 }
 
 /// True when the message presents itself as a delivery failure notice.
@@ -298,15 +416,35 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         "non remis",
         "no entregado",
         "warning",
+        "error sending",
+        "mail error",
+        "bounce",
+        "not delivered",
+    ];
+    /// Phrases with which a failure notice's own text says what it is.
+    const BODIES: &[&str] = &[
+        "could not be delivered",
+        "couldn't be delivered",
+        "was not delivered",
+        "wasn't delivered",
+        "undeliverable",
+        "delivery has failed",
+        "delivery failed",
+        "failed permanently",
+        "permanent error",
+        "trouble delivering",
+        "unable to deliver",
+        "error delivering",
     ];
     let subject = parsed.subject.to_ascii_lowercase();
     let from = parsed.from.to_ascii_lowercase();
+    let head = &human[..human.floor_char_boundary(4096)];
+    let head = head.to_ascii_lowercase();
     parsed.header("x-failed-recipients").is_some()
-        || from.starts_with("mailer-daemon")
-        || from.starts_with("postmaster")
-        || from.contains("mail-daemon")
+        || is_role_address(&from)
         || from.starts_with("microsoftexchange")
         || SUBJECTS.iter().any(|s| subject.contains(s))
+        || BODIES.iter().any(|b| head.contains(b))
         || text::detect_format(human, &parsed.subject) != "text"
 }
 
@@ -319,7 +457,7 @@ fn reporting_host(parsed: &Parsed) -> String {
 }
 
 /// An RFC 3834 automatic reply: the recipient is the one who replied.
-fn auto_reply(parsed: &Parsed) -> Option<Report> {
+fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
     let subject = parsed.subject.to_ascii_lowercase();
     let header =
         |n: &str| parsed.header(n).unwrap_or_default().to_ascii_lowercase();
@@ -344,19 +482,32 @@ fn auto_reply(parsed: &Parsed) -> Option<Report> {
         || header("precedence").contains("auto_reply")
         || header("x-apple-action").contains("vacation")
         || SUBJECTS.iter().any(|s| subject.contains(s));
-    if !is_reply || parsed.from.is_empty() {
+    let from = parsed.from.to_ascii_lowercase();
+    if !is_reply || from.is_empty() || is_role_address(&from) {
         return None;
     }
     let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
-    let body = human_text(parsed);
+    // Cut after unfolding, so that line ends do not change the text kept.
+    let head: String = body.chars().take(2400).collect();
     rs.diagnostic =
-        codes::clean_diagnostic(&body.chars().take(600).collect::<String>());
+        codes::clean_diagnostic(&head).chars().take(600).collect::<String>();
     Some(Report {
         format: "rfc3834",
         reporting_server: reporting_host(parsed),
         recipients: vec![rs],
         ..Report::default()
     })
+}
+
+/// Mail system senders, which never write auto-replies.
+fn is_role_address(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or_default();
+    let local: String =
+        local.chars().filter(|c| !matches!(c, '-' | '_' | '.')).collect();
+    local.starts_with("mailerdaemon")
+        || local.starts_with("postmaster")
+        || local.contains("maildaemon")
+        || local == "maildeliverysystem"
 }
 
 /// An ARF feedback report (RFC 5965): the complaining recipient comes from

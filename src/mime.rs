@@ -7,7 +7,9 @@
 
 use std::borrow::Cow;
 
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{
+    HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
 
 /// The parts of a message that can hold report data.
 #[derive(Debug, Default)]
@@ -30,6 +32,9 @@ pub struct Parsed {
     pub feedback_report: Option<Vec<u8>>,
     /// The returned original, if one is attached.
     pub returned: Option<Original>,
+    /// Byte range in the raw message of the first attached
+    /// `message/rfc822` part, so that a forwarded bounce can be decoded.
+    pub attached: Option<(usize, usize)>,
 }
 
 /// Headers of the returned original message.
@@ -68,10 +73,28 @@ const KEPT: &[&str] = &[
     "received",
 ];
 
+/// The MIME parser, made once: the headers the decoders read are parsed,
+/// `Received` (costly to tokenize, read raw when needed) is skipped and any
+/// other header is kept raw.
+fn parser() -> &'static MessageParser {
+    static PARSER: std::sync::LazyLock<MessageParser> =
+        std::sync::LazyLock::new(|| {
+            MessageParser::new()
+                .with_mime_headers()
+                .with_date_headers()
+                .with_address_headers()
+                .with_message_ids()
+                .header_text(HeaderName::Subject)
+                .ignore_header(HeaderName::Received)
+                .default_header_raw()
+        });
+    &PARSER
+}
+
 /// Parses `raw`. Returns `None` when it does not look like a mail message
 /// at all (no header field could be read).
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
-    let message = MessageParser::default().parse(raw)?;
+    let message = parser().parse(raw)?;
     if message.headers().is_empty() {
         return None;
     }
@@ -97,6 +120,16 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         }
     }
     collect(&message, 0, &mut parsed, 0);
+    if parsed.texts.is_empty()
+        && parsed.delivery_status.is_none()
+        && parsed.feedback_report.is_none()
+    {
+        // A multipart whose boundary never appears: its body is the text.
+        if let Some(root) = message.part(0) {
+            let body = raw.get(root.offset_body as usize..).unwrap_or_default();
+            parsed.texts.push(String::from_utf8_lossy(body).into_owned());
+        }
+    }
     Some(parsed)
 }
 
@@ -109,13 +142,24 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
     let (ctype, subtype) = content_type(part);
     match &part.body {
         PartType::Multipart(children) => {
+            // Of the alternatives, the plain text says it all.
+            let plain = subtype == "alternative"
+                && children.iter().any(|c| is_text(message, *c, "plain"));
             for child in children {
+                if plain && is_text(message, *child, "html") {
+                    continue;
+                }
                 collect(message, *child, parsed, depth + 1);
             }
         }
         PartType::Message(original) => {
             if parsed.returned.is_none() {
                 parsed.returned = Some(original_of(original));
+            }
+            if parsed.attached.is_none() {
+                let range =
+                    (part.offset_body as usize, part.offset_end as usize);
+                parsed.attached = Some(range);
             }
         }
         PartType::Text(text)
@@ -148,6 +192,14 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
     }
 }
 
+/// True when part `id` is `text/<subtype>`.
+fn is_text(message: &Message<'_>, id: u32, subtype: &str) -> bool {
+    message.part(id).is_some_and(|p| {
+        let (c, s) = content_type(p);
+        c == "text" && s == subtype
+    })
+}
+
 fn store_report(parsed: &mut Parsed, subtype: &str, bytes: &[u8]) {
     if subtype.contains("delivery-status") {
         parsed
@@ -174,7 +226,7 @@ fn content_type(part: &MessagePart<'_>) -> (String, String) {
 /// Reads the headers of a returned original given as raw text (a
 /// `text/rfc822-headers` part, or headers quoted in a plain-text bounce).
 pub fn parse_original(raw: &[u8]) -> Option<Original> {
-    let message = MessageParser::default().parse_headers(raw)?;
+    let message = parser().parse_headers(raw)?;
     if message.headers().is_empty() {
         return None;
     }

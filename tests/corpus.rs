@@ -202,10 +202,16 @@ fn scan_corpus(maildir: &Path) -> (BTreeMap<String, Vec<Ours>>, usize, usize) {
         result.tally.skipped_total()
     );
     let prefix = maildir.parent().expect("emails/").to_path_buf();
+    // A file that starts with a From_ line is read as an mbox of one
+    // message, so its origin is `path:0`: the file is the key either way.
     let key = |origin: &str| {
-        Path::new(origin)
+        let path = match origin.rsplit_once(':') {
+            Some((p, off)) if off.bytes().all(|b| b.is_ascii_digit()) => p,
+            _ => origin,
+        };
+        Path::new(path)
             .strip_prefix(&prefix)
-            .map_or(origin.to_string(), |p| p.display().to_string())
+            .map_or(path.to_string(), |p| p.display().to_string())
     };
     let mut rows: BTreeMap<String, Vec<Ours>> = BTreeMap::new();
     let mut origins = HashSet::new();

@@ -3,17 +3,11 @@
 //! the output folder and renamed into place only when the run completes, so
 //! that an interrupted run leaves no partial report.
 
+use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use tempfile::NamedTempFile;
-
-/// How CSV files are written.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CsvStyle {
-    /// A UTF-8 byte-order mark and CRLF line ends, for Excel.
-    pub excel: bool,
-}
 
 /// A CSV file being written.
 pub struct CsvFile {
@@ -22,22 +16,19 @@ pub struct CsvFile {
 }
 
 impl CsvFile {
-    /// Starts `name` in `dir` with the given header row.
+    /// Starts `name` in `dir` with the given header row; `excel` adds a
+    /// UTF-8 byte-order mark and CRLF line ends.
     pub fn create(
         dir: &Path,
         name: &str,
         header: &[&str],
-        style: CsvStyle,
+        excel: bool,
     ) -> io::Result<CsvFile> {
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        let mut buf = BufWriter::with_capacity(1 << 16, tmp);
-        if style.excel {
+        let mut buf = BufWriter::with_capacity(1 << 16, temp_in(dir, name)?);
+        if excel {
             buf.write_all(b"\xEF\xBB\xBF")?;
         }
-        let terminator = if style.excel {
+        let terminator = if excel {
             csv::Terminator::CRLF
         } else {
             csv::Terminator::Any(b'\n')
@@ -69,35 +60,74 @@ impl CsvFile {
     }
 }
 
-/// Makes a cell safe to open in a spreadsheet: a cell whose first
-/// non-blank character is `=`, `+`, `-`, `@`, or that starts with a tab or
-/// CR, gets a leading `'` so that it is shown as text. Control characters
-/// other than tab become spaces (reports are one line per cell).
-pub fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
-    let clean: std::borrow::Cow<'_, str> =
-        if cell.chars().any(|c| c.is_control() && c != '\t') {
-            cell.chars()
-                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
-                .collect::<String>()
-                .into()
-        } else {
-            cell.into()
-        };
-    let trimmed = clean.trim_start_matches(' ');
-    let risky = clean.starts_with(['\t', '\r'])
-        || trimmed.starts_with(['=', '+', '-', '@'])
-        || clean.starts_with(['\t', '\r']);
-    if risky && !is_number(&clean) {
-        format!("'{clean}").into()
-    } else {
-        clean
+/// A temporary file in `dir` that will become `name` when persisted.
+pub fn temp_in(dir: &Path, name: &str) -> io::Result<NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+/// Removes the temporary report files that runs left in `dir` (named by
+/// [`temp_in`]: `.NAME.XXXXXX.tmp`), for a run that must stop at once.
+/// Errors are ignored: this is the last thing before exiting.
+pub fn remove_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = [".csv.", ".jsonl."].iter().any(|x| name.contains(x));
+        if name.starts_with('.') && ours && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
-/// A plain negative number such as `-1` is left alone.
-fn is_number(cell: &str) -> bool {
-    let t = cell.strip_prefix('-').unwrap_or(cell);
-    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+/// Makes a cell safe to open in a spreadsheet: a cell whose first
+/// non-blank character is `=`, `+`, `-` or `@`, or that starts with a tab
+/// or CR, gets a leading `'` so that it is shown as text (a negative number
+/// too: no count we write is negative). Control characters other than tab
+/// become spaces, so that every row stays on one line.
+pub fn defuse(cell: &str) -> Cow<'_, str> {
+    let risky = |c: &str| {
+        c.starts_with(['\t', '\r'])
+            || c.trim_start_matches(' ').starts_with(['=', '+', '-', '@'])
+    };
+    let controls = may_hold_controls(cell.as_bytes())
+        && cell.chars().any(|c| c.is_control() && c != '\t');
+    match (controls, risky(cell)) {
+        (false, false) => Cow::Borrowed(cell),
+        (false, true) => Cow::Owned(format!("'{cell}")),
+        (true, start) => {
+            let mut out = String::with_capacity(cell.len() + 1);
+            if start {
+                out.push('\'');
+            }
+            out.extend(cell.chars().map(|c| {
+                if c.is_control() && c != '\t' {
+                    ' '
+                } else {
+                    c
+                }
+            }));
+            if !start && risky(&out) {
+                out.insert(0, '\'');
+            }
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// A quick test that a cell holds no control character: none of its bytes
+/// is below 0x20, 0x7F, or 0xC2 (the first byte of the C1 controls in
+/// UTF-8). Folded over blocks without early exit, so that it vectorizes:
+/// this runs on every cell of every row.
+fn may_hold_controls(bytes: &[u8]) -> bool {
+    bytes.chunks(32).any(|block| {
+        block.iter().fold(false, |seen, &b| {
+            seen | (b < 0x20) | (b == 0x7f) | (b == 0xc2)
+        })
+    })
 }
 
 #[cfg(test)]
@@ -111,7 +141,10 @@ mod tests {
         assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(defuse("  =1+1"), "'  =1+1");
         assert_eq!(defuse("\tx"), "'\tx");
-        assert_eq!(defuse("-1"), "-1");
+        assert_eq!(defuse("-1"), "'-1");
+        assert_eq!(defuse("\r=1"), "' =1");
+        assert_eq!(defuse("\r\nx"), "'  x");
+        assert_eq!(defuse("\u{85}=1"), "' =1");
         assert_eq!(defuse("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
         assert_eq!(defuse("a\nb"), "a b");
     }

@@ -1,65 +1,54 @@
-//! Running totals over the rows of `bounces.csv`, and the summary tables
-//! made from them. Every count adds up to the rows written.
+//! Running totals over the rows of `bounces.csv`. Each row is looked up in a
+//! few hash maps keyed by small numbers (see [`Interner`]), so a row costs no
+//! allocation once its server, cause and recipient have been seen, and memory
+//! grows only with the number of distinct servers, domains, causes, months
+//! and recipients. Every count adds up to the rows written.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
+use super::group::{Facts, Group, Interner, Stamp};
+use super::period::Place;
+use super::recipients::{Recipient, Suggestion, Verdict};
 use crate::classify::Row;
 
-/// Columns of `summary-by-server.csv`.
-pub const SERVER_COLUMNS: [&str; 8] = [
-    "remote_server",
-    "code_class",
-    "bounces",
-    "recipients",
-    "first_seen",
-    "last_seen",
-    "top_cause",
-    "example_diagnostic",
-];
-
-/// Columns of `summary-by-cause.csv`.
-pub const CAUSE_COLUMNS: [&str; 6] =
-    ["cause", "hard", "bounces", "recipients", "share", "advice"];
-
-#[derive(Debug, Default)]
-struct Group {
-    rows: u64,
-    recipients: HashSet<String>,
-    first: String,
-    last: String,
-    causes: HashMap<String, u64>,
-    example: String,
-    hard: bool,
-    advice: String,
+/// Rows (and their messages) left out by `--since` / `--until`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outside {
+    /// Rows dated before `--since`.
+    pub earlier: u64,
+    /// Rows dated after `--until`.
+    pub later: u64,
+    /// Rows without a date.
+    pub undated: u64,
+    /// Decoded messages whose rows were left out.
+    pub messages: u64,
 }
 
-impl Group {
-    fn add(&mut self, row: &Row) {
-        self.rows += 1;
-        if !self.recipients.contains(&row.recipient) {
-            self.recipients.insert(row.recipient.clone());
-        }
-        if !row.date.is_empty() {
-            if self.first.is_empty() || row.date < self.first {
-                self.first = row.date.clone();
-            }
-            if row.date > self.last {
-                self.last = row.date.clone();
-            }
-        }
-        *self.causes.entry(row.cause.clone()).or_default() += 1;
-        if self.example.is_empty() {
-            self.example = row.diagnostic.chars().take(300).collect();
-            self.hard = row.hard_bounce;
-            self.advice = row.advice.clone();
-        }
+impl Outside {
+    /// All rows left out.
+    pub fn rows(&self) -> u64 {
+        self.earlier + self.later + self.undated
     }
+}
 
-    fn top_cause(&self) -> String {
-        let mut v: Vec<_> = self.causes.iter().collect();
-        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        v.first().map_or_else(String::new, |(c, _)| (*c).clone())
-    }
+/// Where a summary line of `summary-by-server.csv` belongs: a named remote
+/// server, or the recipient's domain when the report names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum ServerKey {
+    Server(u32),
+    Domain(u32),
+}
+
+/// The distinct values seen, by column.
+#[derive(Debug, Default)]
+pub(super) struct Names {
+    pub recipients: Interner,
+    pub domains: Interner,
+    pub servers: Interner,
+    pub classes: Interner,
+    pub causes: Interner,
+    pub statuses: Interner,
+    pub months: Interner,
 }
 
 /// Totals for one run.
@@ -67,7 +56,7 @@ impl Group {
 pub struct Tally {
     /// Messages read.
     pub messages: u64,
-    /// Messages decoded into at least one row.
+    /// Messages decoded into rows (including those left out by the period).
     pub decoded: u64,
     /// Rows written to `bounces.csv`.
     pub rows: u64,
@@ -75,30 +64,92 @@ pub struct Tally {
     pub skipped: BTreeMap<String, u64>,
     /// Rows by kind.
     pub kinds: BTreeMap<&'static str, u64>,
-    servers: HashMap<(String, String), Group>,
-    causes: HashMap<String, Group>,
+    /// Rows left out by the period.
+    pub outside: Outside,
+    /// Origin of the last message left out, to count messages once.
+    last_outside: String,
+    pub(super) names: Names,
+    pub(super) by_server: HashMap<(ServerKey, u32), Group>,
+    pub(super) by_domain: HashMap<(u32, u32), Group>,
+    /// Indexed by cause number.
+    pub(super) by_cause: Vec<Group>,
+    /// The advice of each cause's first row, by cause number.
+    pub(super) advice: Vec<String>,
+    pub(super) by_month: HashMap<(u32, u32), Group>,
+    /// Indexed by recipient number.
+    pub(super) recipients: Vec<Recipient>,
 }
 
 impl Tally {
-    /// Counts one row.
+    /// Counts one row written to `bounces.csv`.
     pub fn add(&mut self, row: &Row) {
         self.rows += 1;
         *self.kinds.entry(row.kind).or_default() += 1;
-        let server = if row.remote_server.is_empty() {
-            format!("[{}]", row.recipient_domain)
-        } else {
-            row.remote_server.clone()
+
+        // Look every value up once.
+        let n = &mut self.names;
+        let cause = n.causes.id(&row.cause) as usize;
+        let facts = Facts {
+            recipient: n.recipients.id(&row.recipient),
+            cause: cause as u32,
+            at: Stamp::new(&row.date),
+            hard: row.hard_bounce,
+            diagnostic: &row.diagnostic,
         };
-        self.servers
-            .entry((server, row.code_class.clone()))
-            .or_default()
-            .add(row);
-        self.causes.entry(row.cause.clone()).or_default().add(row);
+        let domain = n.domains.id(&row.recipient_domain);
+        let class = n.classes.id(&row.code_class);
+        let place = if row.remote_server.is_empty() {
+            ServerKey::Domain(domain)
+        } else {
+            ServerKey::Server(n.servers.id(&row.remote_server))
+        };
+        let month = n.months.id(row.date.get(..7).unwrap_or(""));
+        let verdict = Verdict {
+            domain,
+            cause: facts.cause,
+            status: n.statuses.id(&row.status),
+            hard: row.hard_bounce,
+            suggestion: Suggestion::of(row),
+        };
+
+        // Count it in every summary.
+        self.by_server.entry((place, class)).or_default().add(&facts);
+        self.by_domain.entry((domain, class)).or_default().add(&facts);
+        self.by_month.entry((month, facts.cause)).or_default().add(&facts);
+        if cause == self.by_cause.len() {
+            self.by_cause.push(Group::default());
+            self.advice.push(row.advice.clone());
+        }
+        self.by_cause[cause].add(&facts);
+        let r = facts.recipient as usize;
+        if r == self.recipients.len() {
+            self.recipients.push(Recipient::default());
+        }
+        self.recipients[r].add(facts.at, verdict);
+    }
+
+    /// Counts one row left out by the period; `origin` names its message.
+    pub fn left_out(&mut self, row: &Row, place: Place) {
+        match place {
+            Place::Earlier => self.outside.earlier += 1,
+            Place::Later => self.outside.later += 1,
+            Place::Undated | Place::Inside => self.outside.undated += 1,
+        }
+        if self.last_outside != row.origin {
+            self.outside.messages += 1;
+            self.last_outside.clear();
+            self.last_outside.push_str(&row.origin);
+        }
     }
 
     /// Counts one skipped message.
     pub fn skipped(&mut self, reason: &str) {
-        *self.skipped.entry(reason.to_string()).or_default() += 1;
+        match self.skipped.get_mut(reason) {
+            Some(n) => *n += 1,
+            None => {
+                self.skipped.insert(reason.to_string(), 1);
+            }
+        }
     }
 
     /// Total of skipped messages.
@@ -106,68 +157,8 @@ impl Tally {
         self.skipped.values().sum()
     }
 
-    /// Rows of `summary-by-server.csv`, most bounces first.
-    pub fn server_rows(&self) -> Vec<Vec<String>> {
-        let mut v: Vec<_> = self.servers.iter().collect();
-        v.sort_by(|a, b| b.1.rows.cmp(&a.1.rows).then(a.0.cmp(b.0)));
-        v.into_iter()
-            .map(|((server, class), g)| {
-                vec![
-                    server.clone(),
-                    class.clone(),
-                    g.rows.to_string(),
-                    g.recipients.len().to_string(),
-                    g.first.clone(),
-                    g.last.clone(),
-                    g.top_cause(),
-                    g.example.clone(),
-                ]
-            })
-            .collect()
-    }
-
-    /// Rows of `summary-by-cause.csv`, most bounces first.
-    pub fn cause_rows(&self) -> Vec<Vec<String>> {
-        let mut v: Vec<_> = self.causes.iter().collect();
-        v.sort_by(|a, b| b.1.rows.cmp(&a.1.rows).then(a.0.cmp(b.0)));
-        v.into_iter()
-            .map(|(cause, g)| {
-                let share = if self.rows == 0 {
-                    0.0
-                } else {
-                    g.rows as f64 * 100.0 / self.rows as f64
-                };
-                vec![
-                    cause.clone(),
-                    g.hard.to_string(),
-                    g.rows.to_string(),
-                    g.recipients.len().to_string(),
-                    format!("{share:.1}%"),
-                    g.advice.clone(),
-                ]
-            })
-            .collect()
-    }
-
-    /// The top `n` causes with their row counts.
-    pub fn top_causes(&self, n: usize) -> Vec<(String, u64)> {
-        let mut v: Vec<_> =
-            self.causes.iter().map(|(c, g)| (c.clone(), g.rows)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.truncate(n);
-        v
-    }
-
-    /// The top `n` servers with their row counts (all code classes).
-    pub fn top_servers(&self, n: usize) -> Vec<(String, u64)> {
-        let mut by: HashMap<&str, u64> = HashMap::new();
-        for ((s, _), g) in &self.servers {
-            *by.entry(s).or_default() += g.rows;
-        }
-        let mut v: Vec<_> =
-            by.into_iter().map(|(s, c)| (s.to_string(), c)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.truncate(n);
-        v
+    /// Distinct recipients in `bounces.csv`.
+    pub fn recipient_count(&self) -> usize {
+        self.recipients.len()
     }
 }

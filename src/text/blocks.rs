@@ -18,6 +18,11 @@ pub struct Block {
     pub reply: String,
     /// The server that refused the message, if the text names it.
     pub remote: String,
+    /// Byte offset of the line that names the address in the report.
+    pub at: usize,
+    /// True when only a summary of the original (`To: a@example.com`)
+    /// named the address: any other block beats it.
+    pub weak: bool,
 }
 
 /// Labels that may stand before the address on an address line.
@@ -35,6 +40,12 @@ const LABELS: &[&str] = &[
 /// Finds every address block in the report text.
 pub fn find(report: &str) -> Vec<Block> {
     let lines: Vec<&str> = report.lines().collect();
+    let mut offsets = Vec::with_capacity(lines.len());
+    let mut pos = 0;
+    for l in report.split_inclusive('\n') {
+        offsets.push(pos);
+        pos += l.len();
+    }
     let mut out: Vec<Block> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -42,11 +53,16 @@ pub fn find(report: &str) -> Vec<Block> {
             i += 1;
             continue;
         };
+        let at = offsets.get(i).copied().unwrap_or(0);
         let indent = indent_of(lines[i]);
+        let weak = is_summary_line(lines[i]);
         let mut text = String::from(rest);
         i += 1;
         while i < lines.len() && !lines[i].trim().is_empty() {
             let l = lines[i];
+            if is_summary_line(l) {
+                break;
+            }
             if address_line(l).is_some_and(|(a, _)| a != address)
                 && indent_of(l) <= indent
             {
@@ -62,9 +78,24 @@ pub fn find(report: &str) -> Vec<Block> {
             text.push_str(l);
             i += 1;
         }
-        merge(&mut out, block_of(&address, &text));
+        let mut b = block_of(&address, &text);
+        b.at = at;
+        b.weak = weak;
+        merge(&mut out, b);
+    }
+    if out.iter().any(|b| !b.weak) {
+        out.retain(|b| !b.weak);
     }
     out
+}
+
+/// True for a line of a summary of the original message (`To: ...`,
+/// `Subject: ...`, `Sent: ...`), which is never a reason.
+pub fn is_summary_line(line: &str) -> bool {
+    const NAMES: &[&str] = &["to", "subject", "sent", "date", "from", "cc"];
+    line.trim_start().split_once(':').is_some_and(|(name, _)| {
+        NAMES.iter().any(|n| name.trim_end().eq_ignore_ascii_case(n))
+    })
 }
 
 /// Adds `b` to `out`, or merges it into an earlier block for the same
@@ -76,7 +107,9 @@ fn merge(out: &mut Vec<Block>, b: Block) {
         };
         if better(&b) > better(old) || old.diagnostic.is_empty() {
             let remote = std::mem::take(&mut old.remote);
+            let at = old.at;
             *old = b;
+            old.at = at;
             if old.remote.is_empty() {
                 old.remote = remote;
             }
@@ -95,11 +128,34 @@ fn indent_of(line: &str) -> usize {
 /// When `line` starts with an address (after an optional label and `<`),
 /// returns it lower-cased with the rest of the line.
 fn address_line(line: &str) -> Option<(String, &str)> {
+    leading_address(line).or_else(|| labelled_address(line))
+}
+
+/// `Unknown user: a@example.com`: a short reason, a colon, the address.
+fn labelled_address(line: &str) -> Option<(String, &str)> {
+    let (phrase, tail) = line.trim().rsplit_once(": ")?;
+    let word = tail.trim().trim_matches(['<', '>']).trim_end_matches('.');
+    let phrase = phrase.trim();
+    if !phrase.contains(' ')
+        || !phrase.starts_with(|c: char| c.is_alphabetic())
+        || phrase.len() > 40
+        || phrase.contains(['@', ':', '<'])
+        || phrase.to_ascii_lowercase().contains("sender")
+        || phrase.to_ascii_lowercase().starts_with("from")
+        || indent_of(line) > 8
+        || codes::find_address(word).map(str::len) != Some(word.len())
+    {
+        return None;
+    }
+    Some((word.to_ascii_lowercase(), phrase))
+}
+
+fn leading_address(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
     if indent_of(line) > 8 {
         return None;
     }
-    let mut t = t.trim_start_matches(['*', '-', '•', ' ']);
+    let mut t = t.trim_start_matches(['*', '-', '•', ' ', '>']);
     let lower = t.to_ascii_lowercase();
     for label in LABELS {
         if lower.starts_with(label) {
@@ -122,11 +178,16 @@ fn address_line(line: &str) -> Option<(String, &str)> {
     }
     let mut rest = &t2[end..];
     rest = rest.trim_start_matches(['>', ' ', '\'', '"']);
+    let colon = rest.starts_with(':');
     rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
     rest = rest.strip_prefix("...").unwrap_or(rest).trim_start();
+    // `name@example.com <name@example.com>`: the address again says nothing.
+    if rest.trim_matches(['<', '>', ' ']).eq_ignore_ascii_case(addr) {
+        rest = "";
+    }
     // A bare word with text after it that is not a reason (prose mentioning
     // an address) is not an address line unless the address was bracketed.
-    if !quoted && !rest.is_empty() && !looks_like_reason(rest) {
+    if !quoted && !colon && !rest.is_empty() && !looks_like_reason(rest) {
         return None;
     }
     Some((addr.to_ascii_lowercase(), rest))
@@ -134,7 +195,10 @@ fn address_line(line: &str) -> Option<(String, &str)> {
 
 fn looks_like_reason(rest: &str) -> bool {
     let r = rest.trim_start_matches(['(', '[', '-', ' ']);
-    r.starts_with(|c: char| c.is_ascii_digit())
+    rest.starts_with(['[', '('])
+        || rest.starts_with('<') && rest.contains('@')
+        || rest.starts_with("on ")
+        || r.starts_with(|c: char| c.is_ascii_digit())
         || codes::find_status(r).is_some()
         || r.to_ascii_lowercase().starts_with("host ")
         || r.starts_with("Remote")
@@ -145,17 +209,25 @@ fn looks_like_reason(rest: &str) -> bool {
 }
 
 /// Reads the facts out of one block's text.
-fn block_of(address: &str, text: &str) -> Block {
+pub fn block_of(address: &str, text: &str) -> Block {
     let joined = codes::clean_diagnostic(text);
     let (remote, said) = remote_and_reply(&joined);
     let diagnostic = strip_reason_label(said.unwrap_or(&joined)).to_string();
     let diagnostic = codes::clean_diagnostic(&diagnostic);
+    let last = codes::last_reply(&diagnostic);
+    let status = last
+        .and_then(|(_, s)| s)
+        .filter(|s| !s.ends_with(".0.0"))
+        .or_else(|| best_status(&joined));
+    let reply = last.map(|(r, _)| r).or_else(|| codes::find_reply(&diagnostic));
     Block {
         address: address.to_string(),
-        status: best_status(&joined).unwrap_or_default().to_string(),
-        reply: codes::find_reply(&diagnostic).unwrap_or_default().to_string(),
+        status: status.unwrap_or_default().to_string(),
+        reply: reply.unwrap_or_default().to_string(),
         diagnostic,
         remote: remote.unwrap_or_default().to_ascii_lowercase(),
+        at: 0,
+        weak: false,
     }
 }
 
@@ -283,6 +355,44 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].diagnostic, "Unrouteable address");
         assert_eq!(b[1].reply, "550");
+    }
+
+    #[test]
+    fn reasons_after_a_colon_or_in_brackets_and_labelled_lines() {
+        let t = "fay@example.com: Envelope expired\n\n\
+                 gus@example.com [User unknown]\n\nUnknown user: hal@example.com\n";
+        let b = find(t);
+        let got: Vec<(&str, &str)> = b
+            .iter()
+            .map(|b| (b.address.as_str(), b.diagnostic.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("fay@example.com", "Envelope expired"),
+                ("gus@example.com", "[User unknown]"),
+                ("hal@example.com", "Unknown user"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_summary_of_the_original_loses_to_a_real_block() {
+        let t = "Your message\n\n  To:      ann@example.com\n  Subject: Hi\n\n\
+                 did not reach the following recipient(s):\n\n\
+                 bo@example.com on Thu, 29 Apr 2010 00:00:00 -0000\n\
+                 \x20   The recipient name is not recognized\n";
+        let b = find(t);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].address, "bo@example.com");
+        assert!(b[0]
+            .diagnostic
+            .ends_with("The recipient name is not recognized"));
+        let only = find("Original Message:\nTo: cy@example.com\nSubject: x\n");
+        assert_eq!(
+            (only[0].address.as_str(), only[0].diagnostic.as_str()),
+            ("cy@example.com", "")
+        );
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //! rules.
 
 mod blocks;
+pub mod json;
+mod reasons;
+mod returned;
 mod transcript;
 
 pub use blocks::{best_status, Block};
@@ -22,57 +25,10 @@ pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Lines that start the copy of the returned message in a text bounce;
-/// everything after them is the original, not the report.
-const RETURNED_MARKERS: &[&str] = &[
-    "------ This is a copy of the message",
-    "--- Below this line is a copy of the message",
-    "-- The header and top",
-    "Original message headers:",
-    "----- Original message -----",
-    "------ This is a copy of your message",
-    "--- The header of the original message is following",
-    "----- Transcript of session follows -----",
-    "------ Original message ------",
-    "Content-Type: message/rfc822",
-    "----- The header of the original message",
-    "-----Original Message-----",
-    "------ Returned message ------",
-    "The original message headers are attached",
-];
-
 /// Splits a text bounce into the report and the returned original (which
-/// may be empty). The Sendmail transcript marker is not a split point for
-/// the original: it is kept with the report.
+/// may be empty).
 pub fn split_returned(text: &str) -> (&str, &str) {
-    let mut best = text.len();
-    for marker in RETURNED_MARKERS {
-        if marker.starts_with("----- Transcript") {
-            continue;
-        }
-        if let Some(p) = find_line_with(text, marker) {
-            best = best.min(p);
-        }
-    }
-    let rest = &text[best..];
-    let after = rest.find('\n').map_or("", |n| &rest[n + 1..]);
-    (&text[..best], after)
-}
-
-/// Byte offset of the first line that contains `needle` (ignoring case of
-/// ASCII letters), if any.
-fn find_line_with(text: &str, needle: &str) -> Option<usize> {
-    let lower_needle = needle.to_ascii_lowercase();
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        if line.len() >= needle.len()
-            && line.to_ascii_lowercase().contains(&lower_needle)
-        {
-            return Some(pos);
-        }
-        pos += line.len();
-    }
-    None
+    returned::split(text)
 }
 
 /// The text layout a bounce uses, for the `format` column.
@@ -100,13 +56,42 @@ pub fn detect_format(text: &str, subject: &str) -> &'static str {
     "text"
 }
 
+/// What the decoder already knows about a text bounce's recipients.
+#[derive(Debug, Default)]
+pub struct Hints<'a> {
+    /// Addresses a header names as failed (`X-Failed-Recipients`).
+    pub failed: &'a [String],
+    /// Addresses that are not failed recipients (the original sender, the
+    /// bounce's own recipient).
+    pub exclude: &'a [&'a str],
+    /// Addresses to fall back on when the text names none (the returned
+    /// original's `To`).
+    pub fallback: &'a [String],
+}
+
 /// Facts found in the text about each failed recipient, in order of first
-/// mention, one entry per address.
-pub fn recipients(text: &str) -> Vec<Block> {
+/// mention, one entry per address. The shapes are tried from the most to the
+/// least specific: address blocks, then the addresses `hints` names, then
+/// addresses mentioned in sentences; a recipient left without a reason takes
+/// the nearest paragraph that carries a code.
+pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
     let text = normalize_newlines(text);
-    let (report, _) = split_returned(&text);
-    let mut found = blocks::find(report);
-    transcript::apply(&text, &mut found);
+    let text = unquote(&text);
+    let (report, copy) = split_returned(&text);
+    let mut found = shapes(&text, report, hints);
+    if found.is_empty() && !copy.is_empty() {
+        // A bounce pasted into a message: the "copy" is a bounce whose
+        // body holds the report.
+        let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
+        found = shapes(body, split_returned(body).0, hints);
+    }
+    if found.is_empty() {
+        for a in hints.fallback {
+            found.push(Block { address: a.clone(), ..Block::default() });
+        }
+        transcript::apply(&text, &mut found);
+        give_reasons(&mut found, report);
+    }
     let global_remote = blocks::rejecting_organization(report);
     for b in &mut found {
         if b.remote.is_empty() {
@@ -116,6 +101,75 @@ pub fn recipients(text: &str) -> Vec<Block> {
         }
     }
     found
+}
+
+/// The shapes of [`recipients`], on the report part `report` of `text`.
+fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
+    let mut found = blocks::find(report);
+    let excluded = |a: &str| hints.exclude.iter().any(|e| e == &a);
+    found.retain(|b| !(b.diagnostic.is_empty() && excluded(&b.address)));
+    if found.iter().any(|b| hints.failed.contains(&b.address)) {
+        found.retain(|b| hints.failed.contains(&b.address));
+    }
+    if found.is_empty() {
+        for a in hints.failed {
+            found.push(Block { address: a.clone(), ..Block::default() });
+        }
+    }
+    if found.is_empty() {
+        for (address, at) in reasons::mentioned(report, hints.exclude) {
+            found.push(Block { address, at, ..Block::default() });
+        }
+    }
+    transcript::apply(text, &mut found);
+    give_reasons(&mut found, report);
+    found
+}
+
+/// Gives each recipient still without a reason the nearest paragraph of
+/// `report` that carries a code.
+fn give_reasons(found: &mut [Block], report: &str) {
+    if found.iter().all(|b| !b.diagnostic.is_empty()) {
+        return;
+    }
+    let paragraphs = reasons::paragraphs(report);
+    let starts: Vec<usize> = found.iter().map(|b| b.at).collect();
+    for b in found.iter_mut() {
+        if !b.diagnostic.is_empty() {
+            continue;
+        }
+        if let Some(p) = reasons::reason_for(&paragraphs, b.at) {
+            let from_text = blocks::block_of(&b.address, p);
+            b.diagnostic = from_text.diagnostic;
+            b.status = from_text.status;
+            b.reply = from_text.reply;
+            if b.remote.is_empty() {
+                b.remote = from_text.remote;
+            }
+        } else {
+            b.diagnostic = reasons::text_near(report, b.at, &starts);
+        }
+    }
+}
+
+/// A bounce forwarded inline is quoted (`> ` before each line): when most
+/// lines are, one level of quoting is removed.
+fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
+    let (mut quoted, mut lines) = (0, 0);
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        lines += 1;
+        quoted += (l.starts_with('>') && !l.starts_with(">>>")) as usize;
+    }
+    if quoted < 5 || quoted * 5 < lines * 3 {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for l in text.split_inclusive('\n') {
+        let l =
+            l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
+        out.push_str(l);
+    }
+    out.into()
 }
 
 /// True when the text says the failure is only a delay (the server is still
@@ -139,4 +193,94 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
         || DELAY.iter().any(|d| text.contains(d))
             && !text.contains("permanent error")
             && !text.contains("permanent fatal")
+}
+
+/// The key/value shape: an RFC 3464 field block written into the text of
+/// a message that has no `message/delivery-status` part (`Final-Recipient:`
+/// with `Action:` or `Status:`). Returns the text from the block's first
+/// field, for the field parser.
+pub fn embedded_status(text: &str) -> Option<&str> {
+    let (report, _) = split_returned(text);
+    let mut start = None;
+    let mut recipient = false;
+    let mut outcome = false;
+    let mut pos = 0;
+    for line in report.split_inclusive('\n') {
+        let at = pos;
+        pos += line.len();
+        let t = line.trim_start();
+        let Some((name, _)) = t.split_once(':') else { continue };
+        match name.to_ascii_lowercase().as_str() {
+            "reporting-mta" => {
+                start.get_or_insert(at);
+            }
+            "final-recipient" | "original-recipient" => {
+                start.get_or_insert(at);
+                recipient = true;
+            }
+            "action" | "status" | "diagnostic-code" => outcome = true,
+            _ => {}
+        }
+    }
+    (recipient && outcome).then(|| &report[start.unwrap_or(0)..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_field_block_in_text() {
+        let t = "We could not deliver to:\nann@example.com\n\n\
+                 Technical report:\n\nReporting-MTA: dsn; mx.example.org\n\n\
+                 Action: failed\nFinal-Recipient: rfc822; ann@example.com\n\
+                 Status: 5.2.1\n";
+        let block = embedded_status(t).unwrap();
+        assert!(block.starts_with("Reporting-MTA: dsn; mx.example.org"));
+        assert_eq!(embedded_status("Status: 5.1.1 only\n"), None);
+    }
+
+    #[test]
+    fn recipients_take_a_reason_from_a_later_paragraph() {
+        let t = "Delivery to the following recipient failed permanently:\n\n\
+                 \x20    dee@example.com\n\nTechnical details of permanent \
+                 failure:\nThe other server returned: 550 550 5.1.1 no such \
+                 user (state 14).\n\n----- Original message -----\n\n\
+                 To: dee@example.com\n";
+        let r = recipients(t, &Hints::default());
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].status.as_str(), r[0].reply.as_str()),
+            ("5.1.1", "550")
+        );
+    }
+
+    #[test]
+    fn an_inline_forwarded_bounce_is_unquoted() {
+        let t = "Fyi.\n\n> The following addresses had errors\n>\n\
+                 > <ida@example.com>\n>     (reason: 550 5.1.1 User \
+                 unknown)\n>\n> Return-Path: <x@example.org>\n\
+                 > Received: from a\n> Message-ID: <m@example.org>\n";
+        let r = recipients(t, &Hints::default());
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].address.as_str(), r[0].reply.as_str()),
+            ("ida@example.com", "550")
+        );
+    }
+
+    #[test]
+    fn a_mentioned_address_takes_the_reply_below_it() {
+        let t = "There was an error delivering your mail to \
+                 <eve@example.com>.\n\nmx.example.com [192.0.2.9] did not \
+                 like our RCPT TO:\n552 5.2.2 <eve@example.com>: Mailbox \
+                 full\n\nMessage headers follow.\n\nTo: <eve@example.com>\n";
+        let r = recipients(t, &Hints::default());
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].address, "eve@example.com");
+        assert_eq!(
+            (r[0].status.as_str(), r[0].reply.as_str()),
+            ("5.2.2", "552")
+        );
+    }
 }

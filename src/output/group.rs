@@ -1,0 +1,202 @@
+//! The small pieces the summaries are made of: an [`Interner`] that turns
+//! repeated text (recipients, servers, causes) into numbers so that a row
+//! costs no allocation once its values have been seen, a compact [`Stamp`]
+//! for ISO 8601 dates, and the [`Group`] of counts behind one summary line.
+
+use std::collections::{HashMap, HashSet};
+
+/// Numbers for distinct strings, handed out in order of first sight.
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    /// The number of `s`, allocating only the first time it is seen.
+    pub fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// The strings, indexed by their number (built once, at the end).
+    pub fn names(&self) -> Vec<&str> {
+        let mut names = vec![""; self.ids.len()];
+        for (name, &id) in &self.ids {
+            names[id as usize] = name;
+        }
+        names
+    }
+}
+
+/// An ISO 8601 UTC date as `bounces.csv` writes it
+/// (`YYYY-MM-DDTHH:MM:SSZ`), kept in 20 bytes; all zero when the row has
+/// no date. Ordering is that of the text, so that of time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp([u8; 20]);
+
+impl Stamp {
+    /// The stamp of `date` (longer text is cut at 20 bytes).
+    pub fn new(date: &str) -> Stamp {
+        let mut bytes = [0u8; 20];
+        let n = date.len().min(20);
+        bytes[..n].copy_from_slice(&date.as_bytes()[..n]);
+        Stamp(bytes)
+    }
+
+    /// True when the row had no date.
+    pub fn is_none(&self) -> bool {
+        self.0[0] == 0
+    }
+
+    /// The date as text (empty when none).
+    pub fn as_str(&self) -> &str {
+        let n = self.0.iter().position(|&b| b == 0).unwrap_or(20);
+        std::str::from_utf8(&self.0[..n]).unwrap_or("")
+    }
+}
+
+/// The first and last date seen; rows without a date leave it unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seen {
+    /// The earliest date.
+    pub first: Stamp,
+    /// The latest date.
+    pub last: Stamp,
+}
+
+impl Seen {
+    /// Takes one date into account.
+    pub fn add(&mut self, at: Stamp) {
+        if at.is_none() {
+            return;
+        }
+        if self.first.is_none() || at < self.first {
+            self.first = at;
+        }
+        if at > self.last {
+            self.last = at;
+        }
+    }
+}
+
+/// The facts of one row that the summaries use, looked up once per row.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// Number of the recipient.
+    pub recipient: u32,
+    /// Number of the cause.
+    pub cause: u32,
+    /// When it happened.
+    pub at: Stamp,
+    /// Whether the rules called it a hard bounce.
+    pub hard: bool,
+    /// The diagnostic text.
+    pub diagnostic: &'a str,
+}
+
+/// Longest example diagnostic kept, in characters.
+const EXAMPLE_CHARS: usize = 300;
+
+/// The counts behind one summary line.
+#[derive(Debug, Default)]
+pub struct Group {
+    /// Rows counted.
+    pub rows: u64,
+    /// Of which hard bounces.
+    pub hard: u64,
+    /// Distinct recipients.
+    pub recipients: HashSet<u32>,
+    /// First and last date.
+    pub seen: Seen,
+    /// Rows per cause number (a group holds few causes).
+    causes: Vec<(u32, u64)>,
+    /// The first non-empty diagnostic, cut to 300 characters.
+    pub example: String,
+}
+
+impl Group {
+    /// Counts one row.
+    pub fn add(&mut self, f: &Facts<'_>) {
+        self.rows += 1;
+        self.hard += u64::from(f.hard);
+        self.recipients.insert(f.recipient);
+        self.seen.add(f.at);
+        match self.causes.iter_mut().find(|(c, _)| *c == f.cause) {
+            Some((_, n)) => *n += 1,
+            None => self.causes.push((f.cause, 1)),
+        }
+        if self.example.is_empty() && !f.diagnostic.is_empty() {
+            self.example = f.diagnostic.chars().take(EXAMPLE_CHARS).collect();
+        }
+    }
+
+    /// The cause with most rows; ties go to the name first in order.
+    pub fn top_cause<'n>(&self, names: &[&'n str]) -> &'n str {
+        let name = |c: u32| names.get(c as usize).copied().unwrap_or("");
+        self.causes
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(name(b.0).cmp(name(a.0))))
+            .map_or("", |&(c, _)| name(c))
+    }
+
+    /// `true`, `false`, or `mixed` when rules disagreed within the group.
+    pub fn hard_label(&self) -> &'static str {
+        match self.hard {
+            0 => "false",
+            n if n == self.rows => "true",
+            _ => "mixed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(recipient: u32, cause: u32, at: &str) -> Facts<'static> {
+        Facts {
+            recipient,
+            cause,
+            at: Stamp::new(at),
+            hard: cause == 0,
+            diagnostic: "",
+        }
+    }
+
+    #[test]
+    fn interner_numbers_in_order_of_sight() {
+        let mut i = Interner::default();
+        assert_eq!(i.id("b"), 0);
+        assert_eq!(i.id("a"), 1);
+        assert_eq!(i.id("b"), 0);
+        assert_eq!(i.names(), ["b", "a"]);
+    }
+
+    #[test]
+    fn seen_ignores_undated_rows() {
+        let mut s = Seen::default();
+        s.add(Stamp::new("2026-02-01T00:00:00Z"));
+        s.add(Stamp::new(""));
+        s.add(Stamp::new("2026-01-01T00:00:00Z"));
+        assert_eq!(s.first.as_str(), "2026-01-01T00:00:00Z");
+        assert_eq!(s.last.as_str(), "2026-02-01T00:00:00Z");
+        assert!(Seen::default().first.as_str().is_empty());
+    }
+
+    #[test]
+    fn group_counts_and_breaks_ties_by_name() {
+        let mut g = Group::default();
+        for (r, c) in [(0, 1), (1, 0), (1, 1), (2, 0)] {
+            g.add(&facts(r, c, "2026-01-01T00:00:00Z"));
+        }
+        assert_eq!(g.rows, 4);
+        assert_eq!(g.recipients.len(), 3);
+        assert_eq!(g.top_cause(&["zeta", "alpha"]), "alpha");
+        assert_eq!(g.top_cause(&["alpha", "zeta"]), "alpha");
+        assert_eq!(g.hard_label(), "mixed");
+    }
+}

@@ -1,0 +1,149 @@
+//! One entry per recipient for `recipients.csv`: how often it bounced, when,
+//! its latest verdict, and what the sending system should do with it.
+
+use super::group::{Seen, Stamp};
+use crate::classify::Row;
+
+/// Columns of `recipients.csv`.
+pub const COLUMNS: [&str; 9] = [
+    "recipient",
+    "recipient_domain",
+    "bounces",
+    "first_seen",
+    "last_seen",
+    "latest_cause",
+    "latest_status",
+    "hard_or_soft",
+    "suggested_action",
+];
+
+/// What to do with an address, from its latest row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Suggestion {
+    /// The rules call the failure permanent: stop mailing the address.
+    Suppress,
+    /// A soft bounce or a delay that a rule judged: the address may work
+    /// again, keep sending.
+    Retry,
+    /// Anything else (complaints, auto-replies, rows no rule judged): a
+    /// person should look.
+    #[default]
+    Review,
+}
+
+impl Suggestion {
+    /// The suggestion for one row.
+    pub fn of(row: &Row) -> Suggestion {
+        if row.hard_bounce {
+            Suggestion::Suppress
+        } else if matches!(row.kind, "bounce" | "delay") && !row.rule.is_empty()
+        {
+            Suggestion::Retry
+        } else {
+            Suggestion::Review
+        }
+    }
+
+    /// The word written in `suggested_action`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suggestion::Suppress => "suppress",
+            Suggestion::Retry => "retry",
+            Suggestion::Review => "review",
+        }
+    }
+}
+
+/// Everything kept about one recipient (a few dozen bytes).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recipient {
+    /// Rows of `bounces.csv` for this address.
+    pub rows: u64,
+    /// First and last date.
+    pub seen: Seen,
+    /// Number of its domain.
+    pub domain: u32,
+    /// Number of the latest row's cause.
+    pub cause: u32,
+    /// Number of the latest row's status code.
+    pub status: u32,
+    /// Whether the latest row was a hard bounce.
+    pub hard: bool,
+    /// What to do, from the latest row.
+    pub suggestion: Suggestion,
+}
+
+/// The interned values of one row that a recipient entry keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict {
+    /// Number of the recipient's domain.
+    pub domain: u32,
+    /// Number of the cause.
+    pub cause: u32,
+    /// Number of the status code.
+    pub status: u32,
+    /// Whether it was a hard bounce.
+    pub hard: bool,
+    /// The suggestion for the row.
+    pub suggestion: Suggestion,
+}
+
+impl Recipient {
+    /// Counts one row dated `at`. The latest row is the one with the
+    /// latest date; among rows of the same date (or without one), the
+    /// later in input order; a row without a date never replaces a dated one.
+    pub fn add(&mut self, at: Stamp, v: Verdict) {
+        if self.rows == 0 || at >= self.seen.last {
+            self.domain = v.domain;
+            self.cause = v.cause;
+            self.status = v.status;
+            self.hard = v.hard;
+            self.suggestion = v.suggestion;
+        }
+        self.rows += 1;
+        self.seen.add(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(cause: u32, hard: bool) -> Verdict {
+        let suggestion =
+            if hard { Suggestion::Suppress } else { Suggestion::Retry };
+        Verdict { domain: 0, cause, status: cause, hard, suggestion }
+    }
+
+    #[test]
+    fn latest_row_is_the_latest_dated_one() {
+        let mut r = Recipient::default();
+        r.add(Stamp::new("2026-03-01T00:00:00Z"), verdict(1, true));
+        r.add(Stamp::new("2026-01-01T00:00:00Z"), verdict(2, false));
+        r.add(Stamp::new(""), verdict(3, false));
+        assert_eq!((r.rows, r.cause, r.hard), (3, 1, true));
+        r.add(Stamp::new("2026-03-01T00:00:00Z"), verdict(4, false));
+        assert_eq!((r.cause, r.suggestion), (4, Suggestion::Retry));
+        assert_eq!(r.seen.first.as_str(), "2026-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn suggestion_follows_hard_flag_and_kind() {
+        let mut row = Row {
+            kind: "bounce",
+            hard_bounce: true,
+            rule: "x".into(),
+            ..Row::default()
+        };
+        assert_eq!(Suggestion::of(&row), Suggestion::Suppress);
+        row.hard_bounce = false;
+        assert_eq!(Suggestion::of(&row), Suggestion::Retry);
+        row.kind = "delay";
+        assert_eq!(Suggestion::of(&row), Suggestion::Retry);
+        row.rule.clear();
+        assert_eq!(Suggestion::of(&row), Suggestion::Review);
+        row.rule = "x".into();
+        row.kind = "feedback";
+        assert_eq!(Suggestion::of(&row), Suggestion::Review);
+    }
+}

@@ -1,0 +1,220 @@
+//! Two looser shapes, used where the address-line shape finds too little.
+//!
+//! The reason paragraph: many layouts name the failed address on a line of
+//! its own (or in a sentence) and give the server's reply in a separate
+//! paragraph before or after it (`Technical details of permanent failure:
+//! ... 550 5.1.1 ...`, `Could not be delivered because of\n\n550 5.1.1 User
+//! unknown`). A paragraph that carries a reply or status code is such a
+//! reason.
+//!
+//! The mentioned address: a sentence that names the failed address
+//! (`There was an error delivering your mail to <a@example.com>.`,
+//! `Unable to deliver message to: <a@example.com>`).
+
+use crate::codes;
+
+/// A paragraph of the report that carries a reply or status code.
+#[derive(Debug, Clone)]
+pub struct Reason<'a> {
+    /// Byte offset of the paragraph in the report.
+    pub at: usize,
+    /// The paragraph's text.
+    pub text: &'a str,
+}
+
+/// Every paragraph of `report` (blank-line separated) that holds a reply
+/// code or an enhanced status code, in order.
+pub fn paragraphs(report: &str) -> Vec<Reason<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    for line in report.split_inclusive('\n') {
+        if line.trim().is_empty() {
+            push(report, start, pos, &mut out);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    push(report, start, pos, &mut out);
+    out
+}
+
+fn push<'a>(
+    report: &'a str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Reason<'a>>,
+) {
+    let text = &report[start..end];
+    if text.trim().is_empty() || text.len() > 4000 {
+        return;
+    }
+    let coded = text.lines().any(|l| {
+        let l = l.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+        codes::leading_reply(l).is_some()
+    }) || codes::find_status(text).is_some()
+        || codes::find_reply(text).is_some_and(|_| has_error_word(text));
+    if coded {
+        out.push(Reason { at: start, text });
+    }
+}
+
+/// True when the text speaks of a failure, so that a bare number in it is
+/// likely a reply code.
+fn has_error_word(text: &str) -> bool {
+    const WORDS: &[&str] =
+        &["error", "reject", "refused", "said", "failed", "failure", "reply"];
+    let lower = text.to_ascii_lowercase();
+    WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// The reason for an address mentioned at byte `at`: the first coded
+/// paragraph after it, else the last one before it.
+pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
+    reasons
+        .iter()
+        .find(|r| r.at + r.text.len() > at)
+        .or_else(|| reasons.last())
+        .map(|r| r.text)
+}
+
+/// The longest uncoded reason kept, in characters.
+const MAX_NEAR: usize = 600;
+
+/// Where no paragraph carries a code, the reason is the prose itself: the
+/// text after the line at byte `at` up to the next recipient's line (one of
+/// `starts`), or when that is empty, the report's text, unfolded and cut at
+/// a few hundred characters.
+pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
+    let line_end = report[at.min(report.len())..]
+        .find('\n')
+        .map_or(report.len(), |n| at + n + 1);
+    let next = starts
+        .iter()
+        .copied()
+        .filter(|s| *s > at)
+        .min()
+        .unwrap_or(report.len())
+        .max(line_end);
+    let after =
+        if at > 0 { prose(&report[line_end..next]) } else { String::new() };
+    let text = if after.trim().is_empty() { prose(report) } else { after };
+    codes::clean_diagnostic(&text).chars().take(MAX_NEAR).collect()
+}
+
+/// The lines of `text` that are not a summary of the original message,
+/// up to a few thousand bytes.
+fn prose(text: &str) -> String {
+    let text = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().filter(|l| !super::blocks::is_summary_line(l)) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Words that, on a line naming an address, say it is a failed recipient.
+const DELIVERY_WORDS: &[&str] = &[
+    "deliver",
+    "recipient",
+    "failed",
+    "failure",
+    "could not",
+    "couldn't",
+    "unable",
+    "rejected",
+    "error",
+    "undeliverable",
+    "not be sent",
+    "your message to",
+    "returned",
+];
+
+/// Addresses named in sentences about a failed delivery, with the byte
+/// offset of their line, skipping those in `exclude` and role addresses
+/// (postmaster, mailer-daemon).
+pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    let mut pos = 0;
+    for line in report.split_inclusive('\n') {
+        let at = pos;
+        pos += line.len();
+        if memchr::memchr(b'@', line.as_bytes()).is_none() {
+            continue;
+        }
+        let lower = line.to_ascii_lowercase();
+        if !DELIVERY_WORDS.iter().any(|w| lower.contains(w))
+            || lower.trim_start().starts_with("from")
+            || lower.contains("sent by")
+        {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(a) = codes::find_address(rest) {
+            let cut = rest.find(a).map_or(rest.len(), |p| p + a.len());
+            rest = &rest[cut..];
+            let a = a.to_ascii_lowercase();
+            let local = a.split('@').next().unwrap_or_default();
+            if matches!(local, "postmaster" | "mailer-daemon" | "root")
+                || exclude.iter().any(|e| e.eq_ignore_ascii_case(&a))
+                || out.iter().any(|(o, _)| *o == a)
+            {
+                continue;
+            }
+            out.push((a, at));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_coded_paragraphs() {
+        let t = "Delivery to the following recipient failed:\n\n\
+                 \x20    ann@example.com\n\nTechnical details:\n\
+                 The other server returned: 550 5.1.1 no such user.\n\n\
+                 Sent at 2026-01-02.\n";
+        let r = paragraphs(t);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].text.starts_with("Technical details:"));
+        assert_eq!(reason_for(&r, 50), Some(r[0].text));
+    }
+
+    #[test]
+    fn a_reason_before_the_address_serves_too() {
+        let t = "Could not be delivered because of\n\n550 5.1.1 User \
+                 unknown\n\nThe following recipients were affected:\n\
+                 \x20   bea@example.com\n";
+        let r = paragraphs(t);
+        let at = t.find("bea@").unwrap();
+        assert_eq!(reason_for(&r, at), Some("550 5.1.1 User unknown\n"));
+    }
+
+    #[test]
+    fn uncoded_reasons_are_the_text_after_the_address() {
+        let t = "was not delivered to:\n\n  jo@example.com\n\nbecause:\n\n\
+                 \x20 User jo not listed in the directory\n";
+        let at = t.find("  jo@").unwrap();
+        assert_eq!(
+            text_near(t, at, &[at]),
+            "because: User jo not listed in the directory"
+        );
+        assert_eq!(
+            text_near("Group may not exist.\n", 0, &[0]),
+            "Group may not exist."
+        );
+    }
+
+    #[test]
+    fn finds_addresses_in_delivery_sentences() {
+        let t = "A message sent by <me@example.org> bounced.\n\
+                 There was an error delivering your mail to \
+                 <cy@example.net>.\nContact postmaster@example.net.\n";
+        let m = mentioned(t, &["me@example.org"]);
+        assert_eq!(m, vec![("cy@example.net".to_string(), 44)]);
+    }
+}

@@ -1,0 +1,148 @@
+//! Where the report ends and the copy of the returned message begins in a
+//! text bounce. Two signs: a marker line that servers write before the copy
+//! (`------ This is a copy of the message`), or, for the many layouts that
+//! write none or an unusual one, the first run of lines shaped like the
+//! header of a mail message (`Received:`, `Message-ID:`, `From:` ...).
+
+/// Marker lines (matched anywhere in a line, ignoring ASCII case); the copy
+/// starts on the next line.
+const MARKERS: &[&str] = &[
+    "this is a copy of the message",
+    "below this line is a copy of the message",
+    "-- the header and top",
+    "original message headers:",
+    "----- original message -----",
+    "this is a copy of your message",
+    "the header of the original message is following",
+    "------ original message ------",
+    "content-type: message/rfc822",
+    "----- the header of the original message",
+    "-----original message-----",
+    "------ returned message ------",
+    "the original message headers are attached",
+    "message headers follow",
+    "original message follows",
+    "included is a copy of the message header",
+    "--- original message follows",
+];
+
+/// Header names that mark the start of a returned message's header block.
+const HEADER_NAMES: &[&str] = &[
+    "received",
+    "return-path",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "date",
+    "from",
+    "to",
+    "subject",
+    "cc",
+    "reply-to",
+    "sender",
+    "dkim-signature",
+    "delivered-to",
+    "x-original-to",
+    "user-agent",
+    "x-mailer",
+    "references",
+    "in-reply-to",
+    "authentication-results",
+    "x-originating-ip",
+    "errors-to",
+];
+
+/// Names that an ordinary summary in a report (`From:`, `To:`, `Subject:`,
+/// `Date:`) does not use: a header run must hold one of them.
+const STRONG: &[&str] = &[
+    "received",
+    "return-path",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "dkim-signature",
+    "delivered-to",
+    "x-original-to",
+    "authentication-results",
+    "x-originating-ip",
+];
+
+/// Splits a text bounce into the report and the returned original (which
+/// may be empty).
+pub fn split(text: &str) -> (&str, &str) {
+    let mut pos = 0;
+    let mut run_start = None;
+    let mut run_len = 0;
+    let mut run_strong = false;
+    for line in text.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        if is_marker(line) {
+            return (&text[..start], &text[pos..]);
+        }
+        match header_name(line) {
+            Some(name) => {
+                run_start.get_or_insert(start);
+                run_len += 1;
+                run_strong |= STRONG.contains(&name.as_str());
+                if run_len >= 3 && run_strong {
+                    let s = run_start.unwrap_or(start);
+                    return (&text[..s], &text[s..]);
+                }
+            }
+            None if run_start.is_some() && line.starts_with([' ', '\t']) => {}
+            None => {
+                run_start = None;
+                run_len = 0;
+                run_strong = false;
+            }
+        }
+    }
+    (text, "")
+}
+
+fn is_marker(line: &str) -> bool {
+    if line.len() < 12 || line.len() > 200 {
+        return false;
+    }
+    let lower = line.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// The lower-cased name when `line` starts with a known header field.
+fn header_name(line: &str) -> Option<String> {
+    let (name, _) = line.split_once(':')?;
+    if name.is_empty() || name.len() > 30 || name.contains([' ', '\t']) {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
+    HEADER_NAMES.contains(&name.as_str()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_line_starts_the_copy() {
+        let t = "report\n----- This is a copy of the message -----\nFrom: a\n";
+        assert_eq!(split(t), ("report\n", "From: a\n"));
+    }
+
+    #[test]
+    fn a_header_run_starts_the_copy() {
+        let t = "There was an error.\n\nReceived: from x\n\tby y\n\
+                 Subject: hi\nTo: <c@example.com>\n\nbody\n";
+        let (report, copy) = split(t);
+        assert_eq!(report, "There was an error.\n\n");
+        assert!(copy.starts_with("Received: from x"));
+    }
+
+    #[test]
+    fn a_summary_of_the_message_is_not_a_copy() {
+        let t = "From: a@example.com\nTo: b@example.com\nSubject: hi\n\n\
+                 b@example.com: 550 unknown\n";
+        assert_eq!(split(t), (t, ""));
+    }
+}
