@@ -561,7 +561,7 @@ mod tests {
 
     #[test]
     fn a_cause_declared_twice_at_the_same_level_is_an_error() {
-        let e = errors(&format!("{CAUSE}"));
+        let e = errors(CAUSE);
         assert!(e.is_empty(), "a user may redeclare a default cause: {e:?}");
         let e =
             RuleSet::from_texts(&[], &[("a.toml", CAUSE), ("b.toml", CAUSE)])
