@@ -16,6 +16,7 @@ mod keys;
 mod load;
 pub mod model;
 mod select;
+mod values;
 mod why;
 
 use std::ops::Range;
