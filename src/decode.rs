@@ -91,7 +91,9 @@ fn forwarded(raw: &[u8], parsed: &Parsed, depth: usize) -> Option<Report> {
     let (start, end) = parsed.attached?;
     let inner = raw.get(start..end.min(raw.len()))?;
     decode_at(inner, depth + 1).ok().filter(|r| {
-        r.recipients.iter().all(|x| matches!(x.kind, Kind::Bounce | Kind::Delay))
+        r.recipients
+            .iter()
+            .all(|x| matches!(x.kind, Kind::Bounce | Kind::Delay))
     })
 }
 
@@ -267,11 +269,7 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
 /// A bounce that has no machine-readable part, decoded from its text. With
 /// `fallback`, a bounce whose text names no recipient falls back on the
 /// recipients of the returned original.
-fn text_bounce(
-    parsed: &Parsed,
-    human: &str,
-    fallback: bool,
-) -> Option<Report> {
+fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
     if !is_bounce_like(parsed, human) {
         return None;
     }

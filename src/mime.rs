@@ -151,7 +151,8 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
                 parsed.returned = Some(original_of(original));
             }
             if parsed.attached.is_none() {
-                let range = (part.offset_body as usize, part.offset_end as usize);
+                let range =
+                    (part.offset_body as usize, part.offset_end as usize);
                 parsed.attached = Some(range);
             }
         }

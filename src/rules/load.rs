@@ -210,13 +210,14 @@ fn build(
             rules.push(rule);
         }
     }
-    let regex = compile_all(&patterns, errors);
+    let (regex, dense) = compile_all(&patterns, errors).unzip();
     let fallback =
         causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
     let mut set = RuleSet {
         causes,
         rules,
         regex,
+        dense: dense.unwrap_or_default(),
         pattern_rule,
         code_rules: Vec::new(),
         fallback,
@@ -466,15 +467,44 @@ fn compile_one(pattern: &str) -> Result<(), String> {
     })
 }
 
+/// Compiles every pattern into one overlapping automaton, except the few
+/// that can match a single character (such as `.`, a catch-all of rules
+/// that only want some text): they would match at nearly every position
+/// and make the overlapping search report hundreds of matches per text.
+/// Each of those is a regex of its own, asked only whether it matches; its
+/// place in the automaton holds a pattern that never matches, so pattern
+/// numbers stay those of the rules.
 fn compile_all(
     patterns: &[String],
     errors: &mut Vec<RuleError>,
-) -> Option<meta::Regex> {
+) -> Option<(meta::Regex, Vec<(usize, meta::Regex)>)> {
     if patterns.is_empty() || !errors.is_empty() {
         return None;
     }
-    match builder().build_many(patterns) {
-        Ok(re) => Some(re),
+    let config = syntax::Config::new().case_insensitive(true);
+    let mut dense = Vec::new();
+    let mut spread: Vec<&str> = Vec::with_capacity(patterns.len());
+    for (i, p) in patterns.iter().enumerate() {
+        let short = syntax::parse_with(p, &config)
+            .is_ok_and(|h| h.properties().minimum_len().is_none_or(|n| n <= 1));
+        let one = short.then(|| {
+            meta::Regex::builder()
+                .syntax(config)
+                .configure(
+                    meta::Config::new().which_captures(WhichCaptures::None),
+                )
+                .build(p)
+        });
+        match one {
+            Some(Ok(re)) => {
+                dense.push((i, re));
+                spread.push("[a&&b]");
+            }
+            _ => spread.push(p),
+        }
+    }
+    match builder().build_many(&spread) {
+        Ok(re) => Some((re, dense)),
         Err(e) => {
             errors.push(RuleError {
                 file: "(all rules)".into(),

@@ -145,6 +145,9 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Every diagnostic pattern of every rule, in rule order.
     regex: Option<meta::Regex>,
+    /// Patterns that can match one character, each on its own (their
+    /// places in `regex` never match), with their pattern numbers.
+    dense: Vec<(usize, meta::Regex)>,
     /// For each pattern of the automaton, the rule it belongs to.
     pattern_rule: Vec<usize>,
     /// The rules without a diagnostic condition, best standing first.

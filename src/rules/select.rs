@@ -109,6 +109,11 @@ impl RuleSet {
                 &Input::new(text),
                 &mut s.set,
             );
+            for (p, one) in &self.dense {
+                if one.is_match(text) {
+                    s.set.insert(regex_automata::PatternID::must(*p));
+                }
+            }
             for p in s.set.iter() {
                 found(p.as_usize());
             }

@@ -161,7 +161,8 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len());
     for l in text.split_inclusive('\n') {
-        let l = l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
+        let l =
+            l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
         out.push_str(l);
     }
     out.into()
@@ -244,7 +245,10 @@ mod tests {
                  To: dee@example.com\n";
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].status.as_str(), r[0].reply.as_str()), ("5.1.1", "550"));
+        assert_eq!(
+            (r[0].status.as_str(), r[0].reply.as_str()),
+            ("5.1.1", "550")
+        );
     }
 
     #[test]
@@ -255,7 +259,10 @@ mod tests {
                  > Received: from a\n> Message-ID: <m@example.org>\n";
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].address.as_str(), r[0].reply.as_str()), ("ida@example.com", "550"));
+        assert_eq!(
+            (r[0].address.as_str(), r[0].reply.as_str()),
+            ("ida@example.com", "550")
+        );
     }
 
     #[test]
@@ -267,6 +274,9 @@ mod tests {
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].address, "eve@example.com");
-        assert_eq!((r[0].status.as_str(), r[0].reply.as_str()), ("5.2.2", "552"));
+        assert_eq!(
+            (r[0].status.as_str(), r[0].reply.as_str()),
+            ("5.2.2", "552")
+        );
     }
 }

@@ -39,7 +39,12 @@ pub fn paragraphs(report: &str) -> Vec<Reason<'_>> {
     out
 }
 
-fn push<'a>(report: &'a str, start: usize, end: usize, out: &mut Vec<Reason<'a>>) {
+fn push<'a>(
+    report: &'a str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Reason<'a>>,
+) {
     let text = &report[start..end];
     if text.trim().is_empty() || text.len() > 4000 {
         return;

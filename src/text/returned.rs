@@ -106,8 +106,16 @@ fn is_marker(line: &str) -> bool {
     if line.len() < 12 || line.len() > 200 {
         return false;
     }
-    let lower = line.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(m))
+    // One automaton for all markers, ignoring ASCII case, instead of a
+    // lower-cased copy of every line searched once per marker.
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(MARKERS)
+                .expect("the returned-message markers")
+        });
+    FINDER.is_match(line)
 }
 
 /// The lower-cased name when `line` starts with a known header field.

@@ -144,7 +144,10 @@ mod tests {
         let mut blocks = Vec::new();
         apply(t, &mut blocks);
         assert_eq!(blocks.len(), 1);
-        assert_eq!((blocks[0].reply.as_str(), blocks[0].status.as_str()), ("550", "5.1.1"));
+        assert_eq!(
+            (blocks[0].reply.as_str(), blocks[0].status.as_str()),
+            ("550", "5.1.1")
+        );
     }
 
     #[test]
