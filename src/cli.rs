@@ -163,7 +163,16 @@ fn scan_command(args: ScanArgs) -> i32 {
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = interrupted.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        let out = args.out.clone();
+        let _ = ctrlc::set_handler(move || {
+            // The first Ctrl-C stops the scan at the next batch; a second
+            // one ends a scan that is stuck (waiting on a terminal's stdin).
+            if flag.swap(true, Ordering::SeqCst) {
+                bounceaudit::output::remove_temporaries(&out);
+                eprintln!("bounceaudit: interrupted; no report written");
+                std::process::exit(130);
+            }
+        });
     }
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
@@ -215,7 +224,8 @@ fn scan_command(args: ScanArgs) -> i32 {
             bounceaudit::output::terminal::summary(
                 &result.tally,
                 &args.out,
-                &period
+                &period,
+                &escape
             )
         );
     }
@@ -226,25 +236,7 @@ fn scan_command(args: ScanArgs) -> i32 {
     }
 }
 
-/// Escapes control characters (and the invisible marks that reorder text,
-/// U+200E/F, U+202A-E, U+2066-9) so that text from messages can neither
-/// drive the terminal nor disguise itself.
+/// Escapes text for the terminal: see `bounceaudit::output::terminal::escape`.
 pub fn escape(s: &str) -> String {
-    let risky = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}')
-            || matches!(c, '\u{2066}'..='\u{2069}')
-    };
-    if !s.chars().any(risky) {
-        return s.to_string();
-    }
-    s.chars()
-        .flat_map(|c| {
-            if risky(c) {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    bounceaudit::output::terminal::escape(s)
 }

@@ -186,16 +186,5 @@ fn verdict_lines(
 
 /// Control characters from the message are shown escaped.
 fn escape(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::output::terminal::escape(s)
 }

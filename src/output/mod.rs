@@ -16,7 +16,7 @@ pub mod terminal;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use csvfile::defuse;
+pub use csvfile::{defuse, remove_temporaries};
 use csvfile::CsvFile;
 use jsonl::JsonLines;
 pub use period::{Bound, Period, Place};

@@ -1,7 +1,8 @@
 //! The summary printed on the terminal after a scan: totals that reconcile
 //! (messages read = decoded + skipped; rows left out by the period counted
 //! and shown), then the top servers and causes as two small tables. Text
-//! from messages is escaped so that it cannot drive the terminal.
+//! from messages goes through the caller's `escape`, so that the program
+//! has one rule for what may reach its terminal.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -14,12 +15,21 @@ const TOP: usize = 8;
 /// Widest server name shown, in characters.
 const NAME_WIDTH: usize = 40;
 
-/// The whole summary, ending with a newline.
-pub fn summary(t: &Tally, out: &Path, period: &Period) -> String {
+/// Makes text from messages safe to print.
+pub type Escape<'a> = &'a dyn Fn(&str) -> String;
+
+/// The whole summary, ending with a newline; `escape` is applied to every
+/// piece of text that came from a message.
+pub fn summary(
+    t: &Tally,
+    out: &Path,
+    period: &Period,
+    escape: Escape<'_>,
+) -> String {
     let mut s = String::new();
     let _ = totals(&mut s, t, out, period);
-    let _ = top_servers(&mut s, t);
-    let _ = top_causes(&mut s, t);
+    let _ = top_servers(&mut s, t, escape);
+    let _ = top_causes(&mut s, t, escape);
     s
 }
 
@@ -31,14 +41,11 @@ fn totals(
 ) -> std::fmt::Result {
     writeln!(
         s,
-        "{} messages read = {} decoded + {} skipped",
+        "{} messages read = {} decoded + {} skipped; \
+         {} rows for {} recipients in {}",
         t.messages,
         t.decoded,
-        t.skipped_total()
-    )?;
-    writeln!(
-        s,
-        "{} rows for {} recipients in {}",
+        t.skipped_total(),
         t.rows,
         t.recipient_count(),
         out.join("bounces.csv").display()
@@ -75,7 +82,11 @@ fn totals(
     Ok(())
 }
 
-fn top_servers(s: &mut String, t: &Tally) -> std::fmt::Result {
+fn top_servers(
+    s: &mut String,
+    t: &Tally,
+    escape: Escape<'_>,
+) -> std::fmt::Result {
     let lines = t.server_lines();
     if lines.is_empty() {
         return Ok(());
@@ -103,7 +114,11 @@ fn top_servers(s: &mut String, t: &Tally) -> std::fmt::Result {
     Ok(())
 }
 
-fn top_causes(s: &mut String, t: &Tally) -> std::fmt::Result {
+fn top_causes(
+    s: &mut String,
+    t: &Tally,
+    escape: Escape<'_>,
+) -> std::fmt::Result {
     let lines = t.cause_lines();
     if lines.is_empty() {
         return Ok(());
@@ -130,18 +145,27 @@ fn top_causes(s: &mut String, t: &Tally) -> std::fmt::Result {
     Ok(())
 }
 
-/// Control characters shown as escapes.
-fn escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let e: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            e
-        })
-        .collect()
+/// Escapes control characters (and the invisible marks that reorder text,
+/// U+200E/F, U+202A-E, U+2066-9) so that text from messages can neither
+/// drive the terminal nor disguise itself. Used for everything printed.
+pub fn escape(s: &str) -> String {
+    let risky = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}')
+            || matches!(c, '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(risky) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if risky(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// At most `width` characters, the last one `…` when cut.
@@ -180,9 +204,11 @@ mod tests {
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("", "blocked", ""));
-        let text = summary(&t, Path::new("out"), &Period::default());
-        assert!(text.starts_with("3 messages read = 3 decoded + 0 skipped\n"));
-        assert!(text.contains("3 rows for 2 recipients"), "{text}");
+        let escape = |s: &str| s.escape_default().to_string();
+        let text = summary(&t, Path::new("out"), &Period::default(), &escape);
+        assert!(text.starts_with(
+            "3 messages read = 3 decoded + 0 skipped; 3 rows for 2 recipients"
+        ));
         assert!(!text.contains('\x1b'), "{text}");
         let server = text.lines().find(|l| l.starts_with("mx\\u{1b}")).unwrap();
         assert!(server.ends_with(" 2          1  userunknown"), "{server}");

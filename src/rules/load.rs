@@ -6,12 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use regex_automata::meta;
-use regex_automata::nfa::thompson::WhichCaptures;
-use regex_automata::util::syntax;
+use regex_syntax::hir::Hir;
 use thiserror::Error;
 use toml::Spanned;
 
+use super::automaton::{self, Automaton};
 use super::model::{RuleDef, RuleFile};
 use super::{keys, Cause, Example, Place, Rule, RuleSet, DEFAULT_RULES};
 
@@ -166,7 +165,7 @@ fn build(
 ) -> RuleSet {
     let causes = build_causes(files, errors);
     let mut rules: Vec<Rule> = Vec::new();
-    let mut patterns: Vec<String> = Vec::new();
+    let mut patterns: Vec<Hir> = Vec::new();
     let mut pattern_rule = Vec::new();
     for (src, f) in files {
         for def in &f.rule {
@@ -196,9 +195,9 @@ fn build(
             };
             let first = patterns.len();
             for p in &d.diagnostic {
-                match compile_one(p.get_ref()) {
-                    Ok(()) => {
-                        patterns.push(p.get_ref().clone());
+                match automaton::parse(p.get_ref()) {
+                    Ok(hir) => {
+                        patterns.push(hir);
                         pattern_rule.push(rules.len());
                     }
                     Err(m) => errors.push(src.error(p.span().start, m)),
@@ -210,14 +209,13 @@ fn build(
             rules.push(rule);
         }
     }
-    let (regex, dense) = compile_all(&patterns, errors).unzip();
+    let regex = compile_all(&patterns, errors);
     let fallback =
         causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
     let mut set = RuleSet {
         causes,
         rules,
-        regex,
-        dense: dense.unwrap_or_default(),
+        automaton: regex,
         pattern_rule,
         code_rules: Vec::new(),
         fallback,
@@ -439,72 +437,15 @@ pub(super) fn reply_glob_ok(g: &str) -> bool {
     chars_ok && first_ok && len_ok
 }
 
-fn builder() -> meta::Builder {
-    let mut b = meta::Regex::builder();
-    // Only which patterns matched is asked, never where: no capture states
-    // (the PikeVM cache of 300 patterns with captures is over 100 MB per
-    // thread), and a lazy DFA cache large enough that the overlapping
-    // search of all patterns does not give up and fall back to the PikeVM.
-    b.syntax(syntax::Config::new().case_insensitive(true)).configure(
-        meta::Config::new()
-            .match_kind(regex_automata::MatchKind::All)
-            .which_captures(WhichCaptures::None)
-            .hybrid_cache_capacity(16 << 20),
-    );
-    b
-}
-
-/// Checks one pattern's syntax, so that an error points at its rule. Only
-/// parsing: building a regex per pattern cost more than the scan of a
-/// small archive; `compile_all` builds them all once.
-fn compile_one(pattern: &str) -> Result<(), String> {
-    let config = syntax::Config::new().case_insensitive(true);
-    syntax::parse_with(pattern, &config).map(|_| ()).map_err(|e| {
-        format!(
-            "invalid pattern `{pattern}`: {}",
-            e.to_string().lines().last().unwrap_or("")
-        )
-    })
-}
-
-/// Compiles every pattern into one overlapping automaton, except the few
-/// that can match a single character (such as `.`, a catch-all of rules
-/// that only want some text): they would match at nearly every position
-/// and make the overlapping search report hundreds of matches per text.
-/// Each of those is a regex of its own, asked only whether it matches; its
-/// place in the automaton holds a pattern that never matches, so pattern
-/// numbers stay those of the rules.
 fn compile_all(
-    patterns: &[String],
+    patterns: &[Hir],
     errors: &mut Vec<RuleError>,
-) -> Option<(meta::Regex, Vec<(usize, meta::Regex)>)> {
+) -> Option<Automaton> {
     if patterns.is_empty() || !errors.is_empty() {
         return None;
     }
-    let config = syntax::Config::new().case_insensitive(true);
-    let mut dense = Vec::new();
-    let mut spread: Vec<&str> = Vec::with_capacity(patterns.len());
-    for (i, p) in patterns.iter().enumerate() {
-        let short = syntax::parse_with(p, &config)
-            .is_ok_and(|h| h.properties().minimum_len().is_none_or(|n| n <= 1));
-        let one = short.then(|| {
-            meta::Regex::builder()
-                .syntax(config)
-                .configure(
-                    meta::Config::new().which_captures(WhichCaptures::None),
-                )
-                .build(p)
-        });
-        match one {
-            Some(Ok(re)) => {
-                dense.push((i, re));
-                spread.push("[a&&b]");
-            }
-            _ => spread.push(p),
-        }
-    }
-    match builder().build_many(&spread) {
-        Ok(re) => Some((re, dense)),
+    match Automaton::build(patterns) {
+        Ok(a) => Some(a),
         Err(e) => {
             errors.push(RuleError {
                 file: "(all rules)".into(),

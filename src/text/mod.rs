@@ -9,6 +9,7 @@
 //! rules.
 
 mod blocks;
+pub mod json;
 mod reasons;
 mod returned;
 mod transcript;
@@ -132,6 +133,7 @@ fn give_reasons(found: &mut [Block], report: &str) {
         return;
     }
     let paragraphs = reasons::paragraphs(report);
+    let starts: Vec<usize> = found.iter().map(|b| b.at).collect();
     for b in found.iter_mut() {
         if !b.diagnostic.is_empty() {
             continue;
@@ -144,6 +146,8 @@ fn give_reasons(found: &mut [Block], report: &str) {
             if b.remote.is_empty() {
                 b.remote = from_text.remote;
             }
+        } else {
+            b.diagnostic = reasons::text_near(report, b.at, &starts);
         }
     }
 }

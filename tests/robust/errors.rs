@@ -157,3 +157,21 @@ fn exit_codes_are_documented() {
         assert!(readme.contains(row), "README lacks {row}");
     }
 }
+
+#[test]
+fn a_corrupt_compressed_file_is_named_and_the_run_goes_on() {
+    let input = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let good = one_bounce(input.path());
+    // gzip magic bytes, then junk.
+    let bad = input.path().join("broken.mbox.gz");
+    let mut junk = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    junk.extend(gen::Rng::new(3).bytes(500));
+    std::fs::write(&bad, junk).unwrap();
+    let scan = gen::scan(&[bad.as_os_str(), good.as_os_str()], out.path());
+    assert_eq!(scan.code, 1);
+    let lines: Vec<&str> = scan.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("broken.mbox.gz: "), "{}", lines[0]);
+    assert_eq!(scan.rows.len(), 1);
+}

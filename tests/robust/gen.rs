@@ -142,21 +142,24 @@ impl Scan {
         m
     }
 
-    /// The figures of the terminal summary's first line:
-    /// `N messages read = D decoded + S skipped; R rows in ...`.
+    /// The figures of the terminal summary: `N messages read = D decoded
+    /// + S skipped` and `R rows ...`.
     pub fn summary(&self) -> (u64, u64, u64, u64) {
-        let line = self
-            .stdout
-            .lines()
-            .find(|l| l.contains("messages read"))
-            .unwrap_or_else(|| panic!("no summary in {:?}", self.stdout));
-        let n: Vec<u64> = line
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|w| !w.is_empty())
-            .take(4)
-            .map(|w| w.parse().unwrap())
-            .collect();
-        (n[0], n[1], n[2], n[3])
+        let numbers = |line: &str| -> Vec<u64> {
+            line.split(|c: char| !c.is_ascii_digit())
+                .filter(|w| !w.is_empty())
+                .map(|w| w.parse().unwrap())
+                .collect()
+        };
+        let line = |what: &str| {
+            self.stdout
+                .lines()
+                .find(|l| l.contains(what))
+                .unwrap_or_else(|| panic!("no {what:?} in {:?}", self.stdout))
+        };
+        let read = numbers(line(" messages read = "));
+        let rows = numbers(line(" rows "));
+        (read[0], read[1], read[2], rows[0])
     }
 
     /// The terminal's `skipped:` line as reason -> count.

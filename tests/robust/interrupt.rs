@@ -151,3 +151,28 @@ fn sigint_after_a_file_was_read_removes_its_rows_and_keeps_the_old_report() {
     let old = std::fs::read_to_string(out.join("bounces.csv")).unwrap();
     assert_eq!(old, "an earlier report\n");
 }
+
+#[test]
+fn a_second_sigint_ends_a_scan_stuck_on_stdin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report");
+    // Standard input stays open and silent, as a terminal would.
+    let mut child = start(&["-".as_ref()], &out);
+    let _stdin = child.stdin.take().unwrap();
+    // Once the temporary report files are there the scan is under way.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline
+        && (!out.exists() || listing(&out).is_empty())
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    sigint(&child);
+    std::thread::sleep(Duration::from_millis(300));
+    sigint(&child);
+
+    let (code, stderr) = wait(child);
+    assert_eq!(code, 130, "stderr: {stderr}");
+    if out.exists() {
+        assert_eq!(listing(&out), Vec::<String>::new());
+    }
+}
