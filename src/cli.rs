@@ -224,8 +224,7 @@ fn scan_command(args: ScanArgs) -> i32 {
             bounceaudit::output::terminal::summary(
                 &result.tally,
                 &args.out,
-                &period,
-                &escape
+                &period
             )
         );
     }

@@ -496,7 +496,7 @@ fn since_and_until_keep_the_period_and_totals_reconcile() {
     );
     assert!(
         stdout.contains(
-            "11 messages read = 11 decoded + 0 skipped; 5 rows for 5 recipients"
+            "11 messages read = 11 decoded + 0 skipped\n5 rows for 5 recipients"
         ),
         "{stdout}"
     );
@@ -674,7 +674,7 @@ fn terminal_summary_shows_top_servers_and_causes() {
     let (_out, stdout) = scan(&[&fixture(tmp.path())], &[]);
     assert!(
         stdout.starts_with(
-            "11 messages read = 11 decoded + 0 skipped; 11 rows for 8 recipients"
+            "11 messages read = 11 decoded + 0 skipped\n11 rows for 8 recipients"
         ),
         "{stdout}"
     );
