@@ -71,6 +71,7 @@ const STRONG: &[&str] = &[
 /// Splits a text bounce into the report and the returned original (which
 /// may be empty).
 pub fn split(text: &str) -> (&str, &str) {
+    let marker = first_marker_line(text);
     let mut pos = 0;
     let mut run_start = None;
     let mut run_len = 0;
@@ -78,14 +79,14 @@ pub fn split(text: &str) -> (&str, &str) {
     for line in text.split_inclusive('\n') {
         let start = pos;
         pos += line.len();
-        if is_marker(line) {
+        if marker == Some(start) {
             return (&text[..start], &text[pos..]);
         }
         match header_name(line) {
             Some(name) => {
                 run_start.get_or_insert(start);
                 run_len += 1;
-                run_strong |= STRONG.contains(&name.as_str());
+                run_strong |= STRONG.contains(&name);
                 if run_len >= 3 && run_strong {
                     let s = run_start.unwrap_or(start);
                     return (&text[..s], &text[s..]);
@@ -102,12 +103,9 @@ pub fn split(text: &str) -> (&str, &str) {
     (text, "")
 }
 
-fn is_marker(line: &str) -> bool {
-    if line.len() < 12 || line.len() > 200 {
-        return false;
-    }
-    // One automaton for all markers, ignoring ASCII case, instead of a
-    // lower-cased copy of every line searched once per marker.
+/// Where the first marker line starts (a line of 12 to 200 bytes holding a
+/// marker, ignoring ASCII case): one pass of one automaton over the text.
+fn first_marker_line(text: &str) -> Option<usize> {
     static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| {
             aho_corasick::AhoCorasick::builder()
@@ -115,17 +113,21 @@ fn is_marker(line: &str) -> bool {
                 .build(MARKERS)
                 .expect("the returned-message markers")
         });
-    FINDER.is_match(line)
+    FINDER.find_iter(text).find_map(|m| {
+        let start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        let rest = &text[m.end()..];
+        let end = m.end() + rest.find('\n').map_or(rest.len(), |i| i + 1);
+        (12..=200).contains(&(end - start)).then_some(start)
+    })
 }
 
-/// The lower-cased name when `line` starts with a known header field.
-fn header_name(line: &str) -> Option<String> {
+/// The (lower-case) name when `line` starts with a known header field.
+fn header_name(line: &str) -> Option<&'static str> {
     let (name, _) = line.split_once(':')?;
     if name.is_empty() || name.len() > 30 || name.contains([' ', '\t']) {
         return None;
     }
-    let name = name.to_ascii_lowercase();
-    HEADER_NAMES.contains(&name.as_str()).then_some(name)
+    HEADER_NAMES.iter().copied().find(|h| h.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
