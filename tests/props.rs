@@ -66,7 +66,7 @@ fn crlf(s: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(100))]
 
     #[test]
     fn an_mbox_of_n_messages_splits_into_n(
