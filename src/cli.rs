@@ -172,6 +172,7 @@ fn scan_command(args: ScanArgs) -> i32 {
                 eprintln!("bounceaudit: interrupted; no report written");
                 std::process::exit(130);
             }
+            eprintln!("bounceaudit: stopping (Ctrl-C again to stop at once)");
         });
     }
     let bar = if args.quiet {

@@ -106,6 +106,17 @@ fn a_bad_flag_exits_2_before_any_work() {
         .assert()
         .code(2);
     assert!(!out.exists());
+    for bad in [["--since", "notadate"], ["--format", "xml"]] {
+        bin()
+            .arg("scan")
+            .arg(&good)
+            .args(bad)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        assert!(!out.exists(), "{bad:?}");
+    }
     bin().arg("scan").arg(&good).assert().code(2);
     bin().arg("frobnicate").assert().code(2);
 }
