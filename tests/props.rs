@@ -72,8 +72,9 @@ proptest! {
     fn an_mbox_of_n_messages_splits_into_n(
         messages in prop::collection::vec(message(), 1..40),
         use_crlf in any::<bool>(),
+        lead in prop_oneof![Just(""), Just("\n"), Just("\u{feff}"), Just("\n \n")],
     ) {
-        let mut data = String::new();
+        let mut data = String::from(lead);
         for (i, m) in messages.iter().enumerate() {
             data.push_str(&from_line(i));
             data.push_str(m);

@@ -134,6 +134,19 @@ fn write_mboxes(dir: &Path) -> usize {
         std::fs::write(dir.join(name), ends(&text)).unwrap();
         total += messages.len();
     }
+
+    // Blank lines or a byte-order mark before the first From_ line.
+    for (name, lead) in
+        [("lead-blank.mbox", "\n\n"), ("lead-bom.mbox", "\u{feff}")]
+    {
+        let mut text = String::from(lead);
+        for (i, m) in mbox_messages(name, 5).iter().enumerate() {
+            text.push_str(&gen::from_line(i));
+            text.push_str(m);
+        }
+        std::fs::write(dir.join(name), text).unwrap();
+        total += 5;
+    }
     total
 }
 
@@ -206,7 +219,13 @@ fn every_hard_case_is_accounted_for() {
     }
 
     // Each mbox split into its 5 messages, all decoded.
-    for name in ["mboxo.mbox", "mboxrd.mbox", "crlf.mbox"] {
+    for name in [
+        "mboxo.mbox",
+        "mboxrd.mbox",
+        "crlf.mbox",
+        "lead-blank.mbox",
+        "lead-bom.mbox",
+    ] {
         let origins: BTreeSet<&str> = scan
             .decoded()
             .into_iter()
