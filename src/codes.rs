@@ -82,8 +82,12 @@ pub fn find_reply(text: &str) -> Option<&str> {
             && b[i + 1] <= b'5'
         {
             let after = b.get(i + 3).copied();
-            if matches!(after, None | Some(b' ' | b'-' | b'\t' | b'\r' | b'\n'))
-            {
+            let after_ok = matches!(
+                after,
+                None | Some(b' ' | b'-' | b'\t' | b'\r' | b'\n' | b',')
+            ) || after == Some(b':')
+                && !b.get(i + 4).is_some_and(u8::is_ascii_digit);
+            if after_ok {
                 return Some(&text[i..i + 3]);
             }
         }
@@ -101,12 +105,51 @@ pub fn leading_reply(text: &str) -> Option<&str> {
         && matches!(b[0], b'2' | b'4' | b'5')
         && b[1].is_ascii_digit()
         && b[2].is_ascii_digit()
-        && matches!(b.get(3), None | Some(b' ' | b'-' | b'\t'))
+        && matches!(b.get(3), None | Some(b' ' | b'-' | b'\t' | b':'))
+        && !(b.get(3) == Some(&b':')
+            && b.get(4).is_some_and(u8::is_ascii_digit))
     {
         Some(&t[..3])
     } else {
         None
     }
+}
+
+/// The last reply in `text` that names itself as one: a reply code with an
+/// enhanced status code after it (`550 5.7.1`, `550-5.7.1`, `550 '5.7.1`),
+/// or a reply code after the `addr... ` of a Sendmail verdict. When a server
+/// quotes the remote reply inside its own (`554 4.4.7 expired <421 4.4.2
+/// timed out>`, `554 <a@example.com>... 550 Host unknown`), the quoted one
+/// is last and is the remote server's own word. Returns the reply code and
+/// the status code, if any.
+pub fn last_reply(text: &str) -> Option<(&str, Option<&str>)> {
+    let b = text.as_bytes();
+    let mut found = None;
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        let start = i;
+        i += 1;
+        if !matches!(b[start], b'2' | b'4' | b'5')
+            || start > 0 && is_code_char(b[start - 1])
+            || !(b[start + 1].is_ascii_digit() && b[start + 2].is_ascii_digit())
+        {
+            continue;
+        }
+        let rest = &text[start + 3..];
+        let after = rest.trim_start_matches([' ', '-']);
+        let after = after.strip_prefix(['\'', '"', '#']).unwrap_or(after);
+        let gap = rest.len() - after.len();
+        let status = (1..=3)
+            .contains(&gap)
+            .then(|| status_end(after.as_bytes(), 0).map(|e| &after[..e]))
+            .flatten()
+            .filter(|_| after.starts_with(|c: char| c.is_ascii_digit()));
+        let quoted = text[..start].ends_with("... ") && rest.starts_with(' ');
+        if status.is_some() || quoted {
+            found = Some((&text[start..start + 3], status));
+        }
+    }
+    found
 }
 
 /// Joins folded lines into one, collapsing runs of white space, and removes
@@ -262,6 +305,31 @@ mod tests {
         assert_eq!(find_reply("port 25 then 5000 items"), None);
         assert_eq!(leading_reply("  421-4.7.0 try"), Some("421"));
         assert_eq!(leading_reply("5.1.1 user"), None);
+    }
+
+    #[test]
+    fn finds_the_innermost_reply() {
+        assert_eq!(last_reply("550 5.1.1 no"), Some(("550", Some("5.1.1"))));
+        assert_eq!(
+            last_reply("554 4.4.7 expired.<421 4.4.2 Connection timed out>"),
+            Some(("421", Some("4.4.2")))
+        );
+        assert_eq!(
+            last_reply("554 <a@example.com>... 550 Host unknown"),
+            Some(("550", None))
+        );
+        assert_eq!(
+            last_reply("5.1.0 - Unknown address error 550-'5.7.1 <x@y>"),
+            Some(("550", Some("5.7.1")))
+        );
+        assert_eq!(last_reply("554 Blocked - see the page"), None);
+        assert_eq!(
+            find_reply("ERROR_CODE :550, ERROR_CODE :5.2.1"),
+            Some("550")
+        );
+        assert_eq!(leading_reply("550: 5.2.2 full"), Some("550"));
+        assert_eq!(leading_reply("10:30 at"), None);
+        assert_eq!(leading_reply("550 5.0.0 <a@b.example>"), Some("550"));
     }
 
     #[test]

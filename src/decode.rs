@@ -61,6 +61,8 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
         delivery_status(ds, &human)
     } else if let Some(ds) = text::embedded_status(&human) {
         delivery_status(ds.as_bytes(), &human)
+    } else if human.contains("notificationType") {
+        notification(&human)
     } else {
         Report::default()
     };
@@ -91,7 +93,9 @@ fn forwarded(raw: &[u8], parsed: &Parsed, depth: usize) -> Option<Report> {
     let (start, end) = parsed.attached?;
     let inner = raw.get(start..end.min(raw.len()))?;
     decode_at(inner, depth + 1).ok().filter(|r| {
-        r.recipients.iter().all(|x| matches!(x.kind, Kind::Bounce | Kind::Delay))
+        r.recipients
+            .iter()
+            .all(|x| matches!(x.kind, Kind::Bounce | Kind::Delay))
     })
 }
 
@@ -119,8 +123,29 @@ fn looks_like_mail(parsed: &Parsed) -> bool {
         || parsed.delivery_status.is_some()
 }
 
+/// The reply codes RFC 5321 and its extensions define; anything else
+/// (`426`, `522`, `542`) is a number that only looks like one.
+const REPLY_CODES: &[&str] = &[
+    "211", "214", "220", "221", "235", "250", "251", "252", "334", "354",
+    "421", "432", "450", "451", "452", "453", "454", "455", "458", "459",
+    "500", "501", "502", "503", "504", "521", "523", "525", "530", "534",
+    "535", "538", "550", "551", "552", "553", "554", "555", "556",
+];
+
+/// Keeps a reply code only when it is a real one and agrees in class with
+/// the status code (a `4.x.x` status and a `554` reply cannot both be the
+/// remote server's answer).
+fn check_reply(rs: &mut RecipientStatus) {
+    let class_differs = !rs.status.is_empty()
+        && rs.status.as_bytes().first() != rs.reply_code.as_bytes().first();
+    if !REPLY_CODES.contains(&rs.reply_code.as_str()) || class_differs {
+        rs.reply_code.clear();
+    }
+}
+
 /// Fills the per-message columns from the message and its returned original.
 fn finish(report: &mut Report, parsed: &Parsed) {
+    report.recipients.iter_mut().for_each(check_reply);
     if report.date.is_empty() {
         report.date = parsed.date.clone();
     }
@@ -228,7 +253,15 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
             rs.status = s.to_string();
         }
     }
-    rs.reply_code = codes::leading_reply(&diagnostic)
+    let last = codes::last_reply(&diagnostic);
+    // The remote server's own code, given with its reply, is more exact
+    // than the reporting server's summary of it.
+    if let Some(s) = last.and_then(|(_, s)| s).filter(|s| !is_generic(s)) {
+        rs.status = s.to_string();
+    }
+    rs.reply_code = last
+        .map(|(r, _)| r)
+        .or_else(|| codes::leading_reply(&diagnostic))
         .or_else(|| {
             codes::find_reply(&diagnostic)
                 .filter(|_| r.diagnostic_type == "smtp")
@@ -236,6 +269,45 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
         .unwrap_or_default()
         .to_string();
     rs.diagnostic = diagnostic;
+}
+
+/// A JSON notification from a sending service (bounce, complaint or
+/// delivery).
+fn notification(human: &str) -> Report {
+    let mut report = Report { format: "json", ..Report::default() };
+    for n in text::json::notifications(human) {
+        let kind = match n.kind {
+            "complaint" => Kind::Feedback,
+            _ if n.action == "delayed" => Kind::Delay,
+            _ => Kind::Bounce,
+        };
+        let mut rs = RecipientStatus::new(kind, &n.address);
+        if kind == Kind::Feedback {
+            rs.diagnostic = format!("feedback-type: {}", n.feedback_type);
+            rs.feedback_type = n.feedback_type;
+        } else {
+            if !n.action.is_empty() {
+                rs.action = n.action;
+            }
+            let diagnostic = codes::clean_diagnostic(&n.diagnostic);
+            let last = codes::last_reply(&diagnostic);
+            rs.status = codes::find_status(&n.status)
+                .or(last.and_then(|(_, s)| s))
+                .unwrap_or_default()
+                .to_string();
+            rs.reply_code = last
+                .map(|(r, _)| r)
+                .or_else(|| codes::leading_reply(&diagnostic))
+                .unwrap_or_default()
+                .to_string();
+            rs.diagnostic = diagnostic;
+        }
+        if report.reporting_server.is_empty() {
+            report.reporting_server = n.reporting_mta.to_ascii_lowercase();
+        }
+        report.recipients.push(rs);
+    }
+    report
 }
 
 /// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
@@ -267,11 +339,7 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
 /// A bounce that has no machine-readable part, decoded from its text. With
 /// `fallback`, a bounce whose text names no recipient falls back on the
 /// recipients of the returned original.
-fn text_bounce(
-    parsed: &Parsed,
-    human: &str,
-    fallback: bool,
-) -> Option<Report> {
+fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
     if !is_bounce_like(parsed, human) {
         return None;
     }
@@ -348,15 +416,35 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         "non remis",
         "no entregado",
         "warning",
+        "error sending",
+        "mail error",
+        "bounce",
+        "not delivered",
+    ];
+    /// Phrases with which a failure notice's own text says what it is.
+    const BODIES: &[&str] = &[
+        "could not be delivered",
+        "couldn't be delivered",
+        "was not delivered",
+        "wasn't delivered",
+        "undeliverable",
+        "delivery has failed",
+        "delivery failed",
+        "failed permanently",
+        "permanent error",
+        "trouble delivering",
+        "unable to deliver",
+        "error delivering",
     ];
     let subject = parsed.subject.to_ascii_lowercase();
     let from = parsed.from.to_ascii_lowercase();
+    let head = &human[..human.floor_char_boundary(4096)];
+    let head = head.to_ascii_lowercase();
     parsed.header("x-failed-recipients").is_some()
-        || from.starts_with("mailer-daemon")
-        || from.starts_with("postmaster")
-        || from.contains("mail-daemon")
+        || is_role_address(&from)
         || from.starts_with("microsoftexchange")
         || SUBJECTS.iter().any(|s| subject.contains(s))
+        || BODIES.iter().any(|b| head.contains(b))
         || text::detect_format(human, &parsed.subject) != "text"
 }
 
@@ -399,8 +487,10 @@ fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
         return None;
     }
     let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
+    // Cut after unfolding, so that line ends do not change the text kept.
+    let head: String = body.chars().take(2400).collect();
     rs.diagnostic =
-        codes::clean_diagnostic(&body.chars().take(600).collect::<String>());
+        codes::clean_diagnostic(&head).chars().take(600).collect::<String>();
     Some(Report {
         format: "rfc3834",
         reporting_server: reporting_host(parsed),
@@ -412,10 +502,12 @@ fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
 /// Mail system senders, which never write auto-replies.
 fn is_role_address(address: &str) -> bool {
     let local = address.split('@').next().unwrap_or_default();
-    local.starts_with("mailer-daemon")
+    let local: String =
+        local.chars().filter(|c| !matches!(c, '-' | '_' | '.')).collect();
+    local.starts_with("mailerdaemon")
         || local.starts_with("postmaster")
-        || local.contains("mail-daemon")
-        || local == "mail.delivery.system"
+        || local.contains("maildaemon")
+        || local == "maildeliverysystem"
 }
 
 /// An ARF feedback report (RFC 5965): the complaining recipient comes from

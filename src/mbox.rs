@@ -4,6 +4,12 @@
 //! that merely start with `From ` inside bodies (unquoted mboxo) are left in
 //! the message. Quoting (`>From `) is left as it is: it only ever occurs in
 //! bodies, where it does not change what a report says.
+//!
+//! Big archives are handled in chunks of whole messages: [`cut`] finds where
+//! a chunk of a memory-mapped file may end, [`Reader`] hands out such chunks
+//! from a stream (a decompressor, stdin) with bounded memory.
+
+use std::io::{self, Read};
 
 use memchr::memmem;
 
@@ -62,12 +68,118 @@ pub fn split(data: &[u8]) -> impl Iterator<Item = Piece<'_>> {
     })
 }
 
+/// Where a chunk of whole messages that starts at `from` (a separator, or
+/// the start of the data) and is about `target` bytes long ends: the last
+/// separator within `target` bytes, else the first one after, else the end.
+pub fn cut(data: &[u8], from: usize, target: usize) -> usize {
+    let want = from.saturating_add(target.max(1));
+    if want >= data.len() {
+        return data.len();
+    }
+    let before = memmem::rfind_iter(&data[from + 1..want], b"From ")
+        .map(|at| from + 1 + at)
+        .find(|&at| separator_at(data, at));
+    before.unwrap_or_else(|| {
+        memmem::find_iter(&data[want..], b"From ")
+            .map(|at| want + at)
+            .find(|&at| separator_at(data, at))
+            .unwrap_or(data.len())
+    })
+}
+
+/// True when a From_ separator line starts at `at`.
+fn separator_at(data: &[u8], at: usize) -> bool {
+    (at == 0 || matches!(data[at - 1], b'\n' | b'\r'))
+        && is_separator(line_at(data, at))
+}
+
+/// Reads an mbox from a stream and hands it out in chunks of whole messages
+/// of about a target size; only the chunk and the start of the next message
+/// are held in memory.
+pub struct Reader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    base: u64,
+    eof: bool,
+}
+
+/// A chunk of whole messages read from a stream.
+pub struct Chunk {
+    /// Offset of its first byte in the stream.
+    pub base: u64,
+    /// The bytes: [`split`] them.
+    pub data: Vec<u8>,
+}
+
+impl<R: Read> Reader<R> {
+    /// Starts reading `inner`.
+    pub fn new(inner: R) -> Reader<R> {
+        Reader { inner, buf: Vec::new(), base: 0, eof: false }
+    }
+
+    /// Reads until `n` bytes are buffered or the stream ends.
+    fn fill(&mut self, n: usize) -> io::Result<()> {
+        while !self.eof && self.buf.len() < n {
+            let want = (n - self.buf.len()) as u64;
+            let got =
+                (&mut self.inner).take(want).read_to_end(&mut self.buf)?;
+            self.eof = got == 0;
+        }
+        Ok(())
+    }
+
+    /// True when the stream starts with a From_ line (reads its start).
+    pub fn starts_mbox(&mut self) -> io::Result<bool> {
+        self.fill(4096)?;
+        Ok(is_mbox(&self.buf))
+    }
+
+    /// Everything not handed out yet, read to the end (a single message).
+    pub fn rest(mut self) -> io::Result<Vec<u8>> {
+        self.inner.read_to_end(&mut self.buf)?;
+        Ok(self.buf)
+    }
+
+    /// The next chunk of about `target` bytes of whole messages, or `None`
+    /// at the end. A message bigger than `target` makes a bigger chunk.
+    pub fn next_chunk(&mut self, target: usize) -> io::Result<Option<Chunk>> {
+        let mut target = target.max(1);
+        loop {
+            self.fill(target)?;
+            if self.buf.is_empty() {
+                return Ok(None);
+            }
+            let end = if self.eof {
+                Some(self.buf.len())
+            } else {
+                last_complete_separator(&self.buf)
+            };
+            if let Some(end) = end {
+                let rest = self.buf[end..].to_vec();
+                let mut data = std::mem::replace(&mut self.buf, rest);
+                data.truncate(end);
+                let base = self.base;
+                self.base += end as u64;
+                return Ok(Some(Chunk { base, data }));
+            }
+            target = target.saturating_mul(2);
+        }
+    }
+}
+
+/// The last separator after the start of `buf` whose line is complete.
+fn last_complete_separator(buf: &[u8]) -> Option<usize> {
+    memmem::rfind_iter(&buf[1..], b"From ").map(|at| at + 1).find(|&at| {
+        memchr::memchr2(b'\n', b'\r', &buf[at..]).is_some()
+            && separator_at(buf, at)
+    })
+}
+
 /// Offsets of every separator line.
 fn separators(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let lead = lead_len(data);
     memmem::find_iter(data, b"From ").filter(move |&at| {
-        (at == lead || at > 0 && matches!(data[at - 1], b'\n' | b'\r'))
-            && is_separator(line_at(data, at))
+        separator_at(data, at) || at == lead && is_separator(line_at(data, at))
     })
 }
 
@@ -168,6 +280,55 @@ From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
         assert_eq!(pieces.len(), 2);
         assert_eq!(pieces[0].offset, 0);
         assert_eq!(pieces[1].offset, 12);
+    }
+
+    /// An mbox of `n` messages, with unquoted "From " lines in bodies.
+    fn archive(n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 0..n {
+            out.extend_from_slice(
+                format!(
+                    "From MAILER-DAEMON Thu Sep 18 17:54:{:02} 2008\n\
+                     Subject: {i}\n\nFrom here on, {}\n\n",
+                    i % 60,
+                    "x".repeat(i % 97)
+                )
+                .as_bytes(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_hold_whole_messages() {
+        let data = archive(500);
+        let whole: Vec<_> = split(&data).collect();
+        assert_eq!(whole.len(), 500);
+        for target in [1, 100, 999, 4096, 1 << 20] {
+            let mut from = 0;
+            let mut pieces = Vec::new();
+            while from < data.len() {
+                let end = cut(&data, from, target);
+                assert!(end > from);
+                pieces.extend(
+                    split(&data[from..end])
+                        .map(|p| Piece { offset: p.offset + from as u64, ..p }),
+                );
+                from = end;
+            }
+            assert_eq!(pieces, whole, "cut with target {target}");
+            let mut reader = Reader::new(&data[..]);
+            assert!(reader.starts_mbox().unwrap());
+            let mut streamed = Vec::new();
+            while let Some(c) = reader.next_chunk(target).unwrap() {
+                for p in split(&c.data) {
+                    streamed.push((p.offset + c.base, p.bytes.to_vec()));
+                }
+            }
+            let expected: Vec<_> =
+                whole.iter().map(|p| (p.offset, p.bytes.to_vec())).collect();
+            assert_eq!(streamed, expected, "reader with target {target}");
+        }
     }
 
     #[test]

@@ -142,7 +142,13 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
     let (ctype, subtype) = content_type(part);
     match &part.body {
         PartType::Multipart(children) => {
+            // Of the alternatives, the plain text says it all.
+            let plain = subtype == "alternative"
+                && children.iter().any(|c| is_text(message, *c, "plain"));
             for child in children {
+                if plain && is_text(message, *child, "html") {
+                    continue;
+                }
                 collect(message, *child, parsed, depth + 1);
             }
         }
@@ -151,7 +157,8 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
                 parsed.returned = Some(original_of(original));
             }
             if parsed.attached.is_none() {
-                let range = (part.offset_body as usize, part.offset_end as usize);
+                let range =
+                    (part.offset_body as usize, part.offset_end as usize);
                 parsed.attached = Some(range);
             }
         }
@@ -183,6 +190,14 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
             }
         }
     }
+}
+
+/// True when part `id` is `text/<subtype>`.
+fn is_text(message: &Message<'_>, id: u32, subtype: &str) -> bool {
+    message.part(id).is_some_and(|p| {
+        let (c, s) = content_type(p);
+        c == "text" && s == subtype
+    })
 }
 
 fn store_report(parsed: &mut Parsed, subtype: &str, bytes: &[u8]) {

@@ -1,9 +1,15 @@
-//! The main job: every message behind the given paths is decoded and
-//! classified in parallel (rayon, in batches) and written in input order by
-//! this thread, so that outputs are identical whatever the thread count.
+//! The main job, streamed: the inputs are cut into units of whole messages
+//! (chunks of an mbox, groups of single-message files); each unit is decoded
+//! and classified in parallel (rayon) while the next one is read and split;
+//! one writer thread writes the rows in input order while later units are
+//! still being decoded. Memory holds a few units, whatever the archive's
+//! size, and outputs are identical whatever the thread count.
 
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -12,7 +18,7 @@ use crate::decode::{decode, Skip};
 use crate::mbox;
 use crate::output::{CsvStyle, Reports, Tally};
 use crate::rules::RuleSet;
-use crate::source::{self, SourceError};
+use crate::source::{self, Input, SourceError};
 
 /// What the scan needs besides the paths.
 pub struct ScanOptions<'a> {
@@ -50,19 +56,70 @@ pub enum ScanError {
 }
 
 /// The outcome for one message.
-enum Outcome {
+pub enum Outcome {
+    /// The rows of a decoded report.
     Rows(Vec<Row>),
+    /// Why the message is not one.
     Skipped(Skip),
 }
 
-/// One message waiting to be processed: where it came from and its bytes.
-struct Item<'a> {
+/// One processed message, on its way to the writer.
+struct Done {
     origin: String,
-    bytes: &'a [u8],
+    outcome: Outcome,
 }
 
-/// Messages per parallel batch.
-const BATCH: usize = 2048;
+/// Bytes of a unit: a range of a shared memory map, or owned.
+enum Data {
+    Map(Arc<memmap2::Mmap>, Range<usize>),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Map(m, r) => &m[r.clone()],
+            Data::Owned(v) => v,
+        }
+    }
+}
+
+impl Data {
+    /// Gives the pages of a mapped range back to the system once they are
+    /// decoded, so that resident memory does not grow with the file.
+    fn release(&self) {
+        if let Data::Map(map, r) = self {
+            const PAGE: usize = 4096;
+            let start = r.start.div_ceil(PAGE) * PAGE;
+            let end = r.end / PAGE * PAGE;
+            if end > start {
+                // SAFETY: the map is a read-only file mapping: dropped pages
+                // read back the same bytes from the file if touched again.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
+                };
+            }
+        }
+    }
+}
+
+/// Whole messages ready to decode.
+enum Unit {
+    /// A chunk of an mbox; `base` is its offset in the file.
+    Mbox { name: Arc<str>, base: u64, data: Data },
+    /// Single-message files, each with its origin.
+    Files(Vec<(String, Data)>),
+}
+
+/// Target size of an mbox chunk, and of a group of single files.
+const CHUNK: usize = 4 << 20;
+/// Most single-message files in one unit.
+const FILES: usize = 1024;
 
 /// Runs the scan over `paths`.
 pub fn scan(
@@ -71,91 +128,110 @@ pub fn scan(
 ) -> Result<ScanResult, ScanError> {
     let write_err =
         |e| ScanError::Write { dir: opts.out.display().to_string(), source: e };
-    let (files, mut errors) = source::discover(paths);
-    let mut reports =
-        Reports::create(&opts.out, opts.style).map_err(write_err)?;
-    for file in &files {
-        if opts.interrupted.load(Ordering::Relaxed) {
-            return Err(ScanError::Interrupted);
-        }
-        let contents = match source::read(file, opts.mmap) {
-            Ok(c) => c,
-            Err(e) => {
-                errors.push(SourceError::Open {
-                    path: file.display().to_string(),
-                    source: e,
-                });
-                continue;
-            }
-        };
-        scan_one(file, &contents, opts, &mut reports).map_err(write_err)?;
-        (opts.progress)(contents.len() as u64);
-    }
-    if opts.interrupted.load(Ordering::Relaxed) {
+    let (files, errors) = source::discover(paths);
+    let reports = Reports::create(&opts.out, opts.style).map_err(write_err)?;
+    let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
+    let mut units = Units::new(files, opts.mmap, errors);
+
+    let (fed, written) = std::thread::scope(|s| {
+        let writer = s.spawn(move || write_all(rx, reports));
+        let fed = feed(&mut units, opts, &tx);
+        drop(tx);
+        (fed, writer.join().expect("the writer thread"))
+    });
+
+    let reports = written.map_err(write_err)?;
+    if fed.is_err() || opts.interrupted.load(Ordering::Relaxed) {
         return Err(ScanError::Interrupted);
     }
     let tally = reports.finish().map_err(write_err)?;
-    Ok(ScanResult { tally, errors })
+    Ok(ScanResult { tally, errors: units.errors })
 }
 
-/// Processes the messages of one file in batches.
-fn scan_one(
-    path: &Path,
-    data: &[u8],
+/// Decodes unit after unit, reading the next one while the current one is
+/// decoded, and sends the outcomes to the writer. Stops early (`Err`) when
+/// interrupted or when the writer has given up.
+fn feed(
+    units: &mut Units,
     opts: &ScanOptions<'_>,
-    reports: &mut Reports,
-) -> std::io::Result<()> {
-    let name = path.display().to_string();
-    if !mbox::is_mbox(data) {
-        let item = Item { origin: name, bytes: data };
-        return write_batch(&[item], opts, reports);
-    }
-    let mut batch = Vec::with_capacity(BATCH);
-    for piece in mbox::split(data) {
-        batch.push(Item {
-            origin: format!("{name}:{}", piece.offset),
-            bytes: piece.bytes,
-        });
-        if batch.len() == BATCH {
-            write_batch(&batch, opts, reports)?;
-            batch.clear();
-            if opts.interrupted.load(Ordering::Relaxed) {
-                return Ok(());
-            }
+    tx: &mpsc::SyncSender<Vec<Done>>,
+) -> Result<(), ()> {
+    let mut next = units.next();
+    while let Some(unit) = next {
+        if opts.interrupted.load(Ordering::Relaxed) {
+            return Err(());
         }
-    }
-    write_batch(&batch, opts, reports)
-}
-
-fn write_batch(
-    batch: &[Item<'_>],
-    opts: &ScanOptions<'_>,
-    reports: &mut Reports,
-) -> std::io::Result<()> {
-    let outcomes: Vec<Outcome> = batch
-        .par_iter()
-        .map(|item| process(item.bytes, &item.origin, opts.rules))
-        .collect();
-    for (item, outcome) in batch.iter().zip(outcomes) {
-        reports.tally.messages += 1;
-        match outcome {
-            Outcome::Rows(rows) => {
-                reports.tally.decoded += 1;
-                for row in &rows {
-                    reports.bounce(row)?;
-                }
-            }
-            Outcome::Skipped(skip) => {
-                reports.skip(&item.origin, skip.reason, &skip.detail)?
-            }
-        }
+        let (done, following) =
+            rayon::join(|| process_unit(&unit, opts.rules), || units.next());
+        next = following;
+        (opts.progress)(unit_len(&unit));
+        tx.send(done).map_err(|_| ())?;
     }
     Ok(())
 }
 
+fn unit_len(unit: &Unit) -> u64 {
+    match unit {
+        Unit::Mbox { data, .. } => data.len() as u64,
+        Unit::Files(files) => files.iter().map(|(_, d)| d.len() as u64).sum(),
+    }
+}
+
+/// Decodes every message of `unit` in parallel, in order.
+fn process_unit(unit: &Unit, rules: &RuleSet) -> Vec<Done> {
+    let done = match unit {
+        Unit::Mbox { name, base, data } => {
+            let pieces: Vec<mbox::Piece<'_>> = mbox::split(data).collect();
+            pieces
+                .par_iter()
+                .map(|p| {
+                    let origin = format!("{name}:{}", base + p.offset);
+                    let outcome = process(p.bytes, &origin, rules);
+                    Done { origin, outcome }
+                })
+                .collect()
+        }
+        Unit::Files(files) => files
+            .par_iter()
+            .map(|(origin, data)| Done {
+                origin: origin.clone(),
+                outcome: process(data, origin, rules),
+            })
+            .collect(),
+    };
+    if let Unit::Mbox { data, .. } = unit {
+        data.release();
+    }
+    done
+}
+
+/// The writer: rows in input order, summaries tallied as they pass.
+fn write_all(
+    rx: mpsc::Receiver<Vec<Done>>,
+    mut reports: Reports,
+) -> std::io::Result<Reports> {
+    for batch in rx {
+        for done in batch {
+            reports.tally.messages += 1;
+            match done.outcome {
+                Outcome::Rows(rows) => {
+                    reports.tally.decoded += 1;
+                    for row in &rows {
+                        reports.bounce(row)?;
+                    }
+                }
+                Outcome::Skipped(skip) => {
+                    reports.skip(&done.origin, skip.reason, &skip.detail)?
+                }
+            }
+        }
+    }
+    Ok(reports)
+}
+
 /// Decodes and classifies one message. A panic inside the decoders (a bug)
 /// is caught and reported as an undecodable message, never lost.
-fn process(bytes: &[u8], origin: &str, rules: &RuleSet) -> Outcome {
+pub fn process(bytes: &[u8], origin: &str, rules: &RuleSet) -> Outcome {
     let result = std::panic::catch_unwind(|| decode(bytes));
     match result {
         Ok(Ok(report)) => Outcome::Rows(classify(&report, origin, rules)),
@@ -166,5 +242,144 @@ fn process(bytes: &[u8], origin: &str, rules: &RuleSet) -> Outcome {
                 "the decoder failed on this message (a bug: please report it)"
                     .into(),
         }),
+    }
+}
+
+/// The units behind the list of files, in order: an mbox becomes chunks,
+/// consecutive single-message files are grouped. Files that cannot be read
+/// are noted in `errors` and skipped.
+struct Units {
+    files: std::vec::IntoIter<PathBuf>,
+    mmap: bool,
+    errors: Vec<SourceError>,
+    /// The mbox being cut, if any.
+    current: Option<Current>,
+    /// A single-message file read ahead while grouping.
+    pending: Option<(String, Data)>,
+}
+
+/// An mbox file in progress.
+enum Current {
+    Mapped {
+        name: Arc<str>,
+        map: Arc<memmap2::Mmap>,
+        at: usize,
+    },
+    Stream {
+        name: Arc<str>,
+        reader: mbox::Reader<Box<dyn std::io::Read + Send>>,
+    },
+}
+
+impl Units {
+    fn new(files: Vec<PathBuf>, mmap: bool, errors: Vec<SourceError>) -> Units {
+        Units {
+            files: files.into_iter(),
+            mmap,
+            errors,
+            current: None,
+            pending: None,
+        }
+    }
+
+    /// The next unit, or `None` when every file is done.
+    fn next(&mut self) -> Option<Unit> {
+        let mut group: Vec<(String, Data)> = Vec::new();
+        let mut size = 0;
+        loop {
+            if let Some(mut cur) = self.current.take() {
+                if !group.is_empty() {
+                    self.current = Some(cur);
+                    return Some(Unit::Files(group));
+                }
+                if let Some(unit) = self.next_chunk_of(&mut cur) {
+                    self.current = Some(cur);
+                    return Some(unit);
+                }
+            }
+            if let Some(single) = self.pending.take() {
+                size += single.1.len();
+                group.push(single);
+                if group.len() >= FILES || size >= CHUNK {
+                    return Some(Unit::Files(group));
+                }
+            }
+            let Some(path) = self.files.next() else {
+                return (!group.is_empty()).then_some(Unit::Files(group));
+            };
+            self.open(path);
+        }
+    }
+
+    /// Opens `path`: an mbox becomes `current`, a single message `pending`.
+    fn open(&mut self, path: PathBuf) {
+        let name: Arc<str> = path.display().to_string().into();
+        let opened = source::open(&path, self.mmap).and_then(|input| {
+            Ok(match input {
+                Input::Mapped(map) if mbox::is_mbox(&map) => {
+                    let map = Arc::new(map);
+                    self.current = Some(Current::Mapped {
+                        name: name.clone(),
+                        map,
+                        at: 0,
+                    });
+                }
+                Input::Mapped(map) => {
+                    let range = 0..map.len();
+                    let data = Data::Map(Arc::new(map), range);
+                    self.pending = Some((name.to_string(), data));
+                }
+                Input::Stream(r) => {
+                    let mut reader = mbox::Reader::new(r);
+                    if reader.starts_mbox()? {
+                        self.current = Some(Current::Stream {
+                            name: name.clone(),
+                            reader,
+                        });
+                    } else {
+                        let data = Data::Owned(reader.rest()?);
+                        self.pending = Some((name.to_string(), data));
+                    }
+                }
+            })
+        });
+        if let Err(e) = opened {
+            self.errors
+                .push(SourceError::Open { path: name.to_string(), source: e });
+        }
+    }
+
+    /// The next chunk of the current mbox, `None` at its end (a read error
+    /// ends it and is noted).
+    fn next_chunk_of(&mut self, cur: &mut Current) -> Option<Unit> {
+        match cur {
+            Current::Mapped { name, map, at } => {
+                if *at >= map.len() {
+                    return None;
+                }
+                let end = mbox::cut(map, *at, CHUNK);
+                let data = Data::Map(map.clone(), *at..end);
+                let base = *at as u64;
+                *at = end;
+                Some(Unit::Mbox { name: name.clone(), base, data })
+            }
+            Current::Stream { name, reader } => {
+                match reader.next_chunk(CHUNK) {
+                    Ok(Some(c)) => Some(Unit::Mbox {
+                        name: name.clone(),
+                        base: c.base,
+                        data: Data::Owned(c.data),
+                    }),
+                    Ok(None) => None,
+                    Err(e) => {
+                        self.errors.push(SourceError::Open {
+                            path: name.to_string(),
+                            source: e,
+                        });
+                        None
+                    }
+                }
+            }
+        }
     }
 }

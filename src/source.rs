@@ -1,11 +1,12 @@
 //! Finding the messages behind the paths a user names: mbox files, maildir
 //! folders, folders of message files (walked recursively, in name order),
 //! single messages and `-` for standard input. Compressed files (gzip, xz,
-//! zstd) are recognised by their magic bytes. Detection is by content, never
-//! by file name. Splitting an mbox is left to `mbox`.
+//! zstd) are recognised by their magic bytes and decoded as a stream, in
+//! bounded pieces, never read whole into memory. Detection is by content,
+//! never by file name. Splitting an mbox is left to `mbox`.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -38,6 +39,58 @@ impl std::ops::Deref for Contents {
             Contents::Owned(v) => v,
         }
     }
+}
+
+/// An input file opened for the scan: a memory map of a plain file, or a
+/// stream (compressed files, standard input, small files, `--no-mmap`).
+pub enum Input {
+    /// A memory map of a plain file.
+    Mapped(memmap2::Mmap),
+    /// The (decompressed) bytes, to be read in pieces.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// Plain files smaller than this are read rather than mapped: a map costs
+/// more than the read for a maildir message.
+const MAP_AT_LEAST: u64 = 1 << 16;
+
+/// Opens one file (or stdin for `-`) for streaming: compressed content
+/// (gzip, xz, zstd, by magic bytes) is decoded as it is read; a plain file
+/// of some size is memory-mapped unless `mmap` is false.
+pub fn open(path: &Path, mmap: bool) -> io::Result<Input> {
+    if path.as_os_str() == "-" {
+        return stream(BufReader::with_capacity(1 << 16, io::stdin()));
+    }
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if mmap && len >= MAP_AT_LEAST {
+        // SAFETY: the map is read-only; a file truncated by another process
+        // while we read it is the documented risk of memory maps.
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        if compression(&map).is_none() {
+            let _ = map.advise(memmap2::Advice::Sequential);
+            return Ok(Input::Mapped(map));
+        }
+    }
+    stream(BufReader::with_capacity(1 << 16, file))
+}
+
+/// Wraps `reader` in the decoder its first bytes call for.
+fn stream<R: BufRead + Send + 'static>(mut reader: R) -> io::Result<Input> {
+    let head = reader.fill_buf()?;
+    let head = &head[..head.len().min(6)];
+    Ok(Input::Stream(match compression(head) {
+        None => Box::new(reader),
+        Some(Compression::Gzip) => {
+            Box::new(flate2::bufread::MultiGzDecoder::new(reader))
+        }
+        Some(Compression::Xz) => {
+            Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(reader))
+        }
+        Some(Compression::Zstd) => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(reader)?)
+        }
+    }))
 }
 
 /// Lists the files behind `paths` in a stable order: each path as given, a
@@ -178,6 +231,32 @@ mod tests {
         xz.write_all(&text).unwrap();
         assert_eq!(&*decompress(xz.finish().unwrap()).unwrap(), &text[..]);
         assert_eq!(&*decompress(text.clone()).unwrap(), &text[..]);
+    }
+
+    #[test]
+    fn streams_compressed_files() {
+        let text = b"From: a@example.com\n\nhello\n".repeat(5000);
+        let dir = tempfile::tempdir().unwrap();
+        let mut gz =
+            flate2::write::GzEncoder::new(Vec::new(), Default::default());
+        gz.write_all(&text).unwrap();
+        let plain = dir.path().join("plain");
+        let packed = dir.path().join("packed");
+        std::fs::write(&plain, &text).unwrap();
+        std::fs::write(&packed, gz.finish().unwrap()).unwrap();
+        for (path, mmap) in [(&plain, true), (&plain, false), (&packed, true)] {
+            let got = match open(path, mmap).unwrap() {
+                Input::Mapped(m) => m.to_vec(),
+                Input::Stream(mut r) => {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v).unwrap();
+                    v
+                }
+            };
+            assert_eq!(got, text, "{path:?} mmap={mmap}");
+        }
+        assert!(matches!(open(&plain, true).unwrap(), Input::Mapped(_)));
+        assert!(matches!(open(&plain, false).unwrap(), Input::Stream(_)));
     }
 
     #[test]

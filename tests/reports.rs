@@ -469,12 +469,15 @@ fn recipients_csv_has_one_row_per_recipient_with_the_latest_verdict() {
 fn since_and_until_keep_the_period_and_totals_reconcile() {
     let tmp = tempfile::tempdir().unwrap();
     let mbox = fixture(tmp.path());
-    let (all, _) = scan(&[&mbox], &["--quiet"]);
+    let (all, quiet) = scan(&[&mbox], &["--quiet"]);
+    assert_eq!(quiet, "", "--quiet prints no summary");
     let all = Table::read(&all.path().join("bounces.csv"));
     assert_eq!(all.rows.len(), 11);
 
-    let (out, stdout) =
-        scan(&[&mbox], &["--since", "2026-08", "--until", "2026-09-30"]);
+    let (out, stdout) = scan(
+        &[&mbox],
+        &["--since", "2026-08", "--until", "2026-09-30", "--format", "jsonl"],
+    );
     let kept = Table::read(&out.path().join("bounces.csv"));
     let dates: Vec<&str> =
         kept.rows.iter().map(|r| r["date"].as_str()).collect();
@@ -484,11 +487,19 @@ fn since_and_until_keep_the_period_and_totals_reconcile() {
         "{dates:?}"
     );
     assert!(dates.contains(&"2026-09-30T23:30:00Z"));
+    let jsonl =
+        std::fs::read_to_string(out.path().join("bounces.jsonl")).unwrap();
+    assert_eq!(
+        jsonl.lines().count(),
+        5,
+        "the JSON rows are those of the period"
+    );
     assert!(
-        stdout.contains("11 messages read = 11 decoded + 0 skipped"),
+        stdout.contains(
+            "11 messages read = 11 decoded + 0 skipped\n5 rows for 5 recipients"
+        ),
         "{stdout}"
     );
-    assert!(stdout.contains("5 rows for 5 recipients"), "{stdout}");
     assert!(
         stdout.contains(
             "period 2026-08 to 2026-09-30: 6 rows of 6 decoded messages left out (2 earlier, 3 later, 1 undated)"
@@ -662,7 +673,9 @@ fn terminal_summary_shows_top_servers_and_causes() {
     let tmp = tempfile::tempdir().unwrap();
     let (_out, stdout) = scan(&[&fixture(tmp.path())], &[]);
     assert!(
-        stdout.starts_with("11 messages read = 11 decoded + 0 skipped\n"),
+        stdout.starts_with(
+            "11 messages read = 11 decoded + 0 skipped\n11 rows for 8 recipients"
+        ),
         "{stdout}"
     );
     let lines: Vec<&str> = stdout.lines().collect();

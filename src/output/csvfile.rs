@@ -93,10 +93,7 @@ pub fn defuse(cell: &str) -> Cow<'_, str> {
         c.starts_with(['\t', '\r'])
             || c.trim_start_matches(' ').starts_with(['=', '+', '-', '@'])
     };
-    // A quick byte test first (C1 controls start with 0xC2 in UTF-8).
-    let controls = cell
-        .bytes()
-        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2)
+    let controls = may_hold_controls(cell.as_bytes())
         && cell.chars().any(|c| c.is_control() && c != '\t');
     match (controls, risky(cell)) {
         (false, false) => Cow::Borrowed(cell),
@@ -119,6 +116,18 @@ pub fn defuse(cell: &str) -> Cow<'_, str> {
             Cow::Owned(out)
         }
     }
+}
+
+/// A quick test that a cell holds no control character: none of its bytes
+/// is below 0x20, 0x7F, or 0xC2 (the first byte of the C1 controls in
+/// UTF-8). Folded over blocks without early exit, so that it vectorizes:
+/// this runs on every cell of every row.
+fn may_hold_controls(bytes: &[u8]) -> bool {
+    bytes.chunks(32).any(|block| {
+        block.iter().fold(false, |seen, &b| {
+            seen | (b < 0x20) | (b == 0x7f) | (b == 0xc2)
+        })
+    })
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ pub mod terminal;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use csvfile::{defuse, remove_temporaries};
 use csvfile::CsvFile;
+pub use csvfile::{defuse, remove_temporaries};
 use jsonl::JsonLines;
 pub use period::{Bound, Period, Place};
 pub use recipients::Suggestion;

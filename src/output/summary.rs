@@ -162,3 +162,54 @@ impl Tally {
         self.recipients.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: usize) -> Row {
+        Row {
+            kind: "bounce",
+            recipient: format!("user{}@example.com", n % 3),
+            recipient_domain: "example.com".into(),
+            remote_server: if n % 2 == 0 {
+                "mx.example.com".into()
+            } else {
+                String::new()
+            },
+            code_class: "5.1".into(),
+            cause: "userunknown".into(),
+            date: format!("2026-0{}-01T00:00:00Z", 1 + n % 2),
+            origin: format!("a.mbox:{n}"),
+            ..Row::default()
+        }
+    }
+
+    #[test]
+    fn memory_grows_with_distinct_values_not_rows() {
+        let mut t = Tally::default();
+        for n in 0..10_000 {
+            t.add(&row(n));
+        }
+        assert_eq!(t.rows, 10_000);
+        assert_eq!(t.recipients.len(), 3);
+        assert_eq!(t.by_server.len(), 2, "mx.example.com and [example.com]");
+        assert_eq!((t.by_domain.len(), t.by_cause.len()), (1, 1));
+        assert_eq!(t.by_month.len(), 2);
+        assert!(t.by_server.values().all(|g| g.recipients.len() == 3));
+        assert_eq!(t.recipients.iter().map(|r| r.rows).sum::<u64>(), 10_000);
+    }
+
+    #[test]
+    fn rows_left_out_are_counted_once_per_message() {
+        let mut t = Tally::default();
+        let mut r = row(0);
+        t.left_out(&r, Place::Earlier);
+        t.left_out(&r, Place::Earlier);
+        r.origin = "a.mbox:99".into();
+        t.left_out(&r, Place::Undated);
+        let want = Outside { earlier: 2, later: 0, undated: 1, messages: 2 };
+        assert_eq!(t.outside, want);
+        assert_eq!((t.outside.rows(), t.rows), (3, 0));
+    }
+}

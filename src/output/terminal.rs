@@ -1,7 +1,8 @@
 //! The summary printed on the terminal after a scan: totals that reconcile
 //! (messages read = decoded + skipped; rows left out by the period counted
 //! and shown), then the top servers and causes as two small tables. Text
-//! from messages is escaped so that it cannot drive the terminal.
+//! from messages goes through [`escape`], the program's one rule for what
+//! may reach its terminal.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -14,7 +15,8 @@ const TOP: usize = 8;
 /// Widest server name shown, in characters.
 const NAME_WIDTH: usize = 40;
 
-/// The whole summary, ending with a newline.
+/// The whole summary, ending with a newline; every piece of text that came
+/// from a message is escaped.
 pub fn summary(t: &Tally, out: &Path, period: &Period) -> String {
     let mut s = String::new();
     let _ = totals(&mut s, t, out, period);
@@ -189,16 +191,19 @@ mod tests {
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
         t.add(&row("", "blocked", ""));
+        t.add(&row("mx\u{202e}.example.org", "blocked", ""));
         let text = summary(&t, Path::new("out"), &Period::default());
-        assert!(text.starts_with("3 messages read = 3 decoded + 0 skipped\n"));
-        assert!(text.contains("3 rows for 2 recipients"), "{text}");
+        assert!(text.starts_with(
+            "3 messages read = 3 decoded + 0 skipped\n4 rows for 2 recipients"
+        ));
         assert!(!text.contains('\x1b'), "{text}");
+        assert!(text.contains("mx\\u{202e}.example.org"), "{text}");
         let server = text.lines().find(|l| l.starts_with("mx\\u{1b}")).unwrap();
         assert!(server.ends_with(" 2          1  userunknown"), "{server}");
         assert!(text.contains("[blocked.example]"), "{text}");
         assert!(text
             .lines()
-            .any(|l| l.starts_with("userunknown ") && l.ends_with("66.7%")));
+            .any(|l| l.starts_with("userunknown ") && l.ends_with("50.0%")));
     }
 
     #[test]

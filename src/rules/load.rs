@@ -6,12 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use regex_automata::meta;
-use regex_automata::nfa::thompson::WhichCaptures;
-use regex_automata::util::syntax;
+use regex_syntax::hir::Hir;
 use thiserror::Error;
 use toml::Spanned;
 
+use super::automaton::{self, Automaton};
 use super::model::{RuleDef, RuleFile};
 use super::{keys, Cause, Example, Place, Rule, RuleSet, DEFAULT_RULES};
 
@@ -166,7 +165,7 @@ fn build(
 ) -> RuleSet {
     let causes = build_causes(files, errors);
     let mut rules: Vec<Rule> = Vec::new();
-    let mut patterns: Vec<String> = Vec::new();
+    let mut patterns: Vec<Hir> = Vec::new();
     let mut pattern_rule = Vec::new();
     for (src, f) in files {
         for def in &f.rule {
@@ -196,9 +195,9 @@ fn build(
             };
             let first = patterns.len();
             for p in &d.diagnostic {
-                match compile_one(p.get_ref()) {
-                    Ok(()) => {
-                        patterns.push(p.get_ref().clone());
+                match automaton::parse(p.get_ref()) {
+                    Ok(hir) => {
+                        patterns.push(hir);
                         pattern_rule.push(rules.len());
                     }
                     Err(m) => errors.push(src.error(p.span().start, m)),
@@ -216,7 +215,7 @@ fn build(
     let mut set = RuleSet {
         causes,
         rules,
-        regex,
+        automaton: regex,
         pattern_rule,
         code_rules: Vec::new(),
         fallback,
@@ -438,43 +437,15 @@ pub(super) fn reply_glob_ok(g: &str) -> bool {
     chars_ok && first_ok && len_ok
 }
 
-fn builder() -> meta::Builder {
-    let mut b = meta::Regex::builder();
-    // Only which patterns matched is asked, never where: no capture states
-    // (the PikeVM cache of 300 patterns with captures is over 100 MB per
-    // thread), and a lazy DFA cache large enough that the overlapping
-    // search of all patterns does not give up and fall back to the PikeVM.
-    b.syntax(syntax::Config::new().case_insensitive(true)).configure(
-        meta::Config::new()
-            .match_kind(regex_automata::MatchKind::All)
-            .which_captures(WhichCaptures::None)
-            .hybrid_cache_capacity(16 << 20),
-    );
-    b
-}
-
-/// Checks one pattern's syntax, so that an error points at its rule. Only
-/// parsing: building a regex per pattern cost more than the scan of a
-/// small archive; `compile_all` builds them all once.
-fn compile_one(pattern: &str) -> Result<(), String> {
-    let config = syntax::Config::new().case_insensitive(true);
-    syntax::parse_with(pattern, &config).map(|_| ()).map_err(|e| {
-        format!(
-            "invalid pattern `{pattern}`: {}",
-            e.to_string().lines().last().unwrap_or("")
-        )
-    })
-}
-
 fn compile_all(
-    patterns: &[String],
+    patterns: &[Hir],
     errors: &mut Vec<RuleError>,
-) -> Option<meta::Regex> {
+) -> Option<Automaton> {
     if patterns.is_empty() || !errors.is_empty() {
         return None;
     }
-    match builder().build_many(patterns) {
-        Ok(re) => Some(re),
+    match Automaton::build(patterns) {
+        Ok(a) => Some(a),
         Err(e) => {
             errors.push(RuleError {
                 file: "(all rules)".into(),

@@ -9,6 +9,7 @@
 //! Matching itself lives in `select`, loading in `load`, the checks that
 //! `rules check` adds in `check`.
 
+mod automaton;
 mod check;
 mod glob;
 mod keys;
@@ -18,8 +19,6 @@ mod select;
 mod why;
 
 use std::ops::Range;
-
-use regex_automata::meta;
 
 use crate::report::Kind;
 pub use load::RuleError;
@@ -144,7 +143,7 @@ pub struct RuleSet {
     /// Rules in order of writing (user files first, then the defaults).
     pub rules: Vec<Rule>,
     /// Every diagnostic pattern of every rule, in rule order.
-    regex: Option<meta::Regex>,
+    automaton: Option<automaton::Automaton>,
     /// For each pattern of the automaton, the rule it belongs to.
     pattern_rule: Vec<usize>,
     /// The rules without a diagnostic condition, best standing first.

@@ -15,8 +15,7 @@
 use std::cell::RefCell;
 use std::cmp::Reverse;
 
-use regex_automata::{meta, Input, PatternSet};
-
+use super::automaton::Scratch;
 use super::{Facts, RuleSet};
 
 /// The sort key of a rule that matched: smaller is better.
@@ -62,15 +61,11 @@ pub struct Match {
     pub standing: Standing,
 }
 
-/// Per-thread matching state, reused from one recipient to the next.
-struct Scratch {
-    serial: u64,
-    cache: meta::Cache,
-    set: PatternSet,
-}
-
 thread_local! {
-    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+    /// Matching state reused from one recipient to the next, with the
+    /// serial number of the rule set it belongs to.
+    static SCRATCH: RefCell<Option<(u64, Scratch)>> =
+        const { RefCell::new(None) };
 }
 
 impl RuleSet {
@@ -89,26 +84,21 @@ impl RuleSet {
     /// Runs the automaton once over `text` and calls `found` with each
     /// pattern that matched, in ascending order.
     fn scan_text(&self, text: &str, mut found: impl FnMut(usize)) {
-        let Some(re) = &self.regex else { return };
+        let Some(automaton) = &self.automaton else { return };
         if text.is_empty() {
             return;
         }
         SCRATCH.with(|cell| {
             let mut slot = cell.borrow_mut();
-            let s = match &mut *slot {
-                Some(s) if s.serial == self.serial => s,
-                other => other.insert(Scratch {
-                    serial: self.serial,
-                    cache: re.create_cache(),
-                    set: PatternSet::new(re.pattern_len()),
-                }),
+            let (_, s) = match &mut *slot {
+                Some((serial, s)) if *serial == self.serial => (serial, s),
+                other => {
+                    let (serial, s) =
+                        other.insert((self.serial, automaton.scratch()));
+                    (serial, s)
+                }
             };
-            s.set.clear();
-            re.which_overlapping_matches_with(
-                &mut s.cache,
-                &Input::new(text),
-                &mut s.set,
-            );
+            automaton.search(s, text);
             for p in s.set.iter() {
                 found(p.as_usize());
             }

@@ -20,6 +20,9 @@ pub struct Block {
     pub remote: String,
     /// Byte offset of the line that names the address in the report.
     pub at: usize,
+    /// True when only a summary of the original (`To: a@example.com`)
+    /// named the address: any other block beats it.
+    pub weak: bool,
 }
 
 /// Labels that may stand before the address on an address line.
@@ -52,10 +55,14 @@ pub fn find(report: &str) -> Vec<Block> {
         };
         let at = offsets.get(i).copied().unwrap_or(0);
         let indent = indent_of(lines[i]);
+        let weak = is_summary_line(lines[i]);
         let mut text = String::from(rest);
         i += 1;
         while i < lines.len() && !lines[i].trim().is_empty() {
             let l = lines[i];
+            if is_summary_line(l) {
+                break;
+            }
             if address_line(l).is_some_and(|(a, _)| a != address)
                 && indent_of(l) <= indent
             {
@@ -73,9 +80,22 @@ pub fn find(report: &str) -> Vec<Block> {
         }
         let mut b = block_of(&address, &text);
         b.at = at;
+        b.weak = weak;
         merge(&mut out, b);
     }
+    if out.iter().any(|b| !b.weak) {
+        out.retain(|b| !b.weak);
+    }
     out
+}
+
+/// True for a line of a summary of the original message (`To: ...`,
+/// `Subject: ...`, `Sent: ...`), which is never a reason.
+pub fn is_summary_line(line: &str) -> bool {
+    const NAMES: &[&str] = &["to", "subject", "sent", "date", "from", "cc"];
+    line.trim_start().split_once(':').is_some_and(|(name, _)| {
+        NAMES.iter().any(|n| name.trim_end().eq_ignore_ascii_case(n))
+    })
 }
 
 /// Adds `b` to `out`, or merges it into an earlier block for the same
@@ -161,6 +181,10 @@ fn leading_address(line: &str) -> Option<(String, &str)> {
     let colon = rest.starts_with(':');
     rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
     rest = rest.strip_prefix("...").unwrap_or(rest).trim_start();
+    // `name@example.com <name@example.com>`: the address again says nothing.
+    if rest.trim_matches(['<', '>', ' ']).eq_ignore_ascii_case(addr) {
+        rest = "";
+    }
     // A bare word with text after it that is not a reason (prose mentioning
     // an address) is not an address line unless the address was bracketed.
     if !quoted && !colon && !rest.is_empty() && !looks_like_reason(rest) {
@@ -173,6 +197,7 @@ fn looks_like_reason(rest: &str) -> bool {
     let r = rest.trim_start_matches(['(', '[', '-', ' ']);
     rest.starts_with(['[', '('])
         || rest.starts_with('<') && rest.contains('@')
+        || rest.starts_with("on ")
         || r.starts_with(|c: char| c.is_ascii_digit())
         || codes::find_status(r).is_some()
         || r.to_ascii_lowercase().starts_with("host ")
@@ -189,13 +214,20 @@ pub fn block_of(address: &str, text: &str) -> Block {
     let (remote, said) = remote_and_reply(&joined);
     let diagnostic = strip_reason_label(said.unwrap_or(&joined)).to_string();
     let diagnostic = codes::clean_diagnostic(&diagnostic);
+    let last = codes::last_reply(&diagnostic);
+    let status = last
+        .and_then(|(_, s)| s)
+        .filter(|s| !s.ends_with(".0.0"))
+        .or_else(|| best_status(&joined));
+    let reply = last.map(|(r, _)| r).or_else(|| codes::find_reply(&diagnostic));
     Block {
         address: address.to_string(),
-        status: best_status(&joined).unwrap_or_default().to_string(),
-        reply: codes::find_reply(&diagnostic).unwrap_or_default().to_string(),
+        status: status.unwrap_or_default().to_string(),
+        reply: reply.unwrap_or_default().to_string(),
         diagnostic,
         remote: remote.unwrap_or_default().to_ascii_lowercase(),
         at: 0,
+        weak: false,
     }
 }
 
@@ -341,6 +373,25 @@ mod tests {
                 ("gus@example.com", "[User unknown]"),
                 ("hal@example.com", "Unknown user"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_summary_of_the_original_loses_to_a_real_block() {
+        let t = "Your message\n\n  To:      ann@example.com\n  Subject: Hi\n\n\
+                 did not reach the following recipient(s):\n\n\
+                 bo@example.com on Thu, 29 Apr 2010 00:00:00 -0000\n\
+                 \x20   The recipient name is not recognized\n";
+        let b = find(t);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].address, "bo@example.com");
+        assert!(b[0]
+            .diagnostic
+            .ends_with("The recipient name is not recognized"));
+        let only = find("Original Message:\nTo: cy@example.com\nSubject: x\n");
+        assert_eq!(
+            (only[0].address.as_str(), only[0].diagnostic.as_str()),
+            ("cy@example.com", "")
         );
     }
 

@@ -9,6 +9,7 @@
 //! rules.
 
 mod blocks;
+pub mod json;
 mod reasons;
 mod returned;
 mod transcript;
@@ -132,6 +133,7 @@ fn give_reasons(found: &mut [Block], report: &str) {
         return;
     }
     let paragraphs = reasons::paragraphs(report);
+    let starts: Vec<usize> = found.iter().map(|b| b.at).collect();
     for b in found.iter_mut() {
         if !b.diagnostic.is_empty() {
             continue;
@@ -144,6 +146,8 @@ fn give_reasons(found: &mut [Block], report: &str) {
             if b.remote.is_empty() {
                 b.remote = from_text.remote;
             }
+        } else {
+            b.diagnostic = reasons::text_near(report, b.at, &starts);
         }
     }
 }
@@ -161,7 +165,8 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len());
     for l in text.split_inclusive('\n') {
-        let l = l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
+        let l =
+            l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
         out.push_str(l);
     }
     out.into()
@@ -244,7 +249,10 @@ mod tests {
                  To: dee@example.com\n";
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].status.as_str(), r[0].reply.as_str()), ("5.1.1", "550"));
+        assert_eq!(
+            (r[0].status.as_str(), r[0].reply.as_str()),
+            ("5.1.1", "550")
+        );
     }
 
     #[test]
@@ -255,7 +263,10 @@ mod tests {
                  > Received: from a\n> Message-ID: <m@example.org>\n";
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].address.as_str(), r[0].reply.as_str()), ("ida@example.com", "550"));
+        assert_eq!(
+            (r[0].address.as_str(), r[0].reply.as_str()),
+            ("ida@example.com", "550")
+        );
     }
 
     #[test]
@@ -267,6 +278,9 @@ mod tests {
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].address, "eve@example.com");
-        assert_eq!((r[0].status.as_str(), r[0].reply.as_str()), ("5.2.2", "552"));
+        assert_eq!(
+            (r[0].status.as_str(), r[0].reply.as_str()),
+            ("5.2.2", "552")
+        );
     }
 }

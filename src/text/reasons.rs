@@ -39,7 +39,12 @@ pub fn paragraphs(report: &str) -> Vec<Reason<'_>> {
     out
 }
 
-fn push<'a>(report: &'a str, start: usize, end: usize, out: &mut Vec<Reason<'a>>) {
+fn push<'a>(
+    report: &'a str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Reason<'a>>,
+) {
     let text = &report[start..end];
     if text.trim().is_empty() || text.len() > 4000 {
         return;
@@ -71,6 +76,42 @@ pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
         .find(|r| r.at + r.text.len() > at)
         .or_else(|| reasons.last())
         .map(|r| r.text)
+}
+
+/// The longest uncoded reason kept, in characters.
+const MAX_NEAR: usize = 600;
+
+/// Where no paragraph carries a code, the reason is the prose itself: the
+/// text after the line at byte `at` up to the next recipient's line (one of
+/// `starts`), or when that is empty, the report's text, unfolded and cut at
+/// a few hundred characters.
+pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
+    let line_end = report[at.min(report.len())..]
+        .find('\n')
+        .map_or(report.len(), |n| at + n + 1);
+    let next = starts
+        .iter()
+        .copied()
+        .filter(|s| *s > at)
+        .min()
+        .unwrap_or(report.len())
+        .max(line_end);
+    let after =
+        if at > 0 { prose(&report[line_end..next]) } else { String::new() };
+    let text = if after.trim().is_empty() { prose(report) } else { after };
+    codes::clean_diagnostic(&text).chars().take(MAX_NEAR).collect()
+}
+
+/// The lines of `text` that are not a summary of the original message,
+/// up to a few thousand bytes.
+fn prose(text: &str) -> String {
+    let text = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().filter(|l| !super::blocks::is_summary_line(l)) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Words that, on a line naming an address, say it is a failed recipient.
@@ -154,11 +195,26 @@ mod tests {
     }
 
     #[test]
+    fn uncoded_reasons_are_the_text_after_the_address() {
+        let t = "was not delivered to:\n\n  jo@example.com\n\nbecause:\n\n\
+                 \x20 User jo not listed in the directory\n";
+        let at = t.find("  jo@").unwrap();
+        assert_eq!(
+            text_near(t, at, &[at]),
+            "because: User jo not listed in the directory"
+        );
+        assert_eq!(
+            text_near("Group may not exist.\n", 0, &[0]),
+            "Group may not exist."
+        );
+    }
+
+    #[test]
     fn finds_addresses_in_delivery_sentences() {
         let t = "A message sent by <me@example.org> bounced.\n\
                  There was an error delivering your mail to \
                  <cy@example.net>.\nContact postmaster@example.net.\n";
         let m = mentioned(t, &["me@example.org"]);
-        assert_eq!(m, vec![("cy@example.net".to_string(), 43)]);
+        assert_eq!(m, vec![("cy@example.net".to_string(), 44)]);
     }
 }

@@ -14,6 +14,7 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     let mut rcpt: Option<String> = None;
     let mut whole: Option<String> = None;
     let mut replies: Vec<(String, String)> = Vec::new();
+    let mut rcpts: Vec<String> = Vec::new();
     for line in text.lines() {
         let t = line.trim();
         if let Some(p) = t.find("while talking to ") {
@@ -31,7 +32,10 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
                         .then(|| codes::find_address(cmd))
                         .flatten()
                         .map(str::to_ascii_lowercase);
+                    rcpts.extend(rcpt.iter().cloned());
                 }
+                // A positive reply is not a failure.
+                Step::Reply(reply) if reply.starts_with(['2', '3']) => {}
                 Step::Reply(reply) => match &rcpt {
                     Some(a) => replies.push((a.clone(), reply.to_string())),
                     None => {
@@ -48,7 +52,11 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             }
         }
     }
-    for (address, _) in &replies {
+    // A failure after the recipients were accepted (at DATA) is theirs.
+    let accepted =
+        rcpts.iter().filter(|_| replies.is_empty() && whole.is_some());
+    let named = replies.iter().map(|(a, _)| a).chain(accepted);
+    for address in named {
         if !blocks.iter().any(|b| &b.address == address) {
             let mut b = Block::default();
             b.address = address.clone();
@@ -69,7 +77,11 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             .or(whole.as_ref());
         if let Some(r) = reply {
             let r = codes::clean_diagnostic(r);
-            b.reply = codes::leading_reply(&r).unwrap_or_default().to_string();
+            b.reply = codes::last_reply(&r)
+                .map(|(reply, _)| reply)
+                .or_else(|| codes::leading_reply(&r))
+                .unwrap_or_default()
+                .to_string();
             if b.status.is_empty() || b.status.ends_with(".0.0") {
                 if let Some(s) = best_status(&r) {
                     b.status = s.to_string();
@@ -100,6 +112,7 @@ fn dialogue_step(line: &str) -> Option<Step<'_>> {
         let head = t.as_bytes().get(..word.len());
         if head.is_some_and(|h| h.eq_ignore_ascii_case(word.as_bytes())) {
             t = t[word.len()..].trim_start();
+            marked = word.ends_with(':');
             break;
         }
     }
@@ -144,7 +157,25 @@ mod tests {
         let mut blocks = Vec::new();
         apply(t, &mut blocks);
         assert_eq!(blocks.len(), 1);
-        assert_eq!((blocks[0].reply.as_str(), blocks[0].status.as_str()), ("550", "5.1.1"));
+        assert_eq!(
+            (blocks[0].reply.as_str(), blocks[0].status.as_str()),
+            ("550", "5.1.1")
+        );
+    }
+
+    #[test]
+    fn a_failure_at_data_falls_on_the_accepted_recipients() {
+        let t = " In:  RCPT TO:<f@example.net>\n Out: 250 2.1.5 Ok\n\
+                 \x20In:  DATA\n Out: 354 go ahead\n\
+                 \x20Out: 451 4.3.0 Error: queue file write error\n";
+        let mut blocks = Vec::new();
+        apply(t, &mut blocks);
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0].address, "f@example.net");
+        assert_eq!(
+            (blocks[0].reply.as_str(), blocks[0].status.as_str()),
+            ("451", "4.3.0")
+        );
     }
 
     #[test]

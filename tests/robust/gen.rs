@@ -158,8 +158,10 @@ impl Scan {
                 .unwrap_or_else(|| panic!("no {what:?} in {:?}", self.stdout))
         };
         let read = numbers(line(" messages read = "));
-        let rows = numbers(line(" rows "));
-        (read[0], read[1], read[2], rows[0])
+        // `...; R rows for N recipients in DIR`: the number before " rows".
+        let (before_rows, _) = line(" rows ").split_once(" rows ").unwrap();
+        let rows = numbers(before_rows);
+        (read[0], read[1], read[2], *rows.last().unwrap())
     }
 
     /// The terminal's `skipped:` line as reason -> count.
