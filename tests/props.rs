@@ -226,3 +226,15 @@ fn text_bounce(recipient: &str, diagnostic: &str) -> String {
          \x20   (in reply to RCPT TO command)\n"
     )
 }
+
+/// Found by fuzzing (the decode target): mail-parser 0.11.9 fails a debug
+/// assertion on a message/rfc822 part nested in another; its release build
+/// recovers, and test builds now do the same (see Cargo.toml).
+#[test]
+fn a_message_nested_in_a_returned_message_does_not_panic() {
+    let m = "Subject: x\nContent-Type: multipart/mixed; boundary=\"b\"\n\n\
+             --b\nContent-Type: message/rfc822\n\nX: y\n\
+             Content-Type: message/rfc822\n\nz\n\n--b--\n";
+    let skip = decode(m.as_bytes()).unwrap_err();
+    assert_eq!(skip.reason, "no report found");
+}
