@@ -13,8 +13,8 @@ use clap::{Args, Parser, Subcommand};
 
 const EXIT_CODES: &str =
     "Exit codes: 0 every input read; 1 finished, but some \
-paths could not be read; 2 usage or rule-file error (nothing scanned); \
-130 interrupted (no report written).";
+paths could not be read; 2 usage or rule-file error (nothing scanned), or \
+the reports could not be written; 130 interrupted (no report written).";
 
 /// Decode bounce mail (DSNs and text NDRs) and classify every failed
 /// recipient with editable TOML rules.
@@ -172,6 +172,7 @@ fn scan_command(args: ScanArgs) -> i32 {
                 eprintln!("bounceaudit: interrupted; no report written");
                 std::process::exit(130);
             }
+            eprintln!("bounceaudit: stopping (Ctrl-C again to stop at once)");
         });
     }
     let bar = if args.quiet {

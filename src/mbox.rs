@@ -23,9 +23,18 @@ pub struct Piece<'a> {
     pub bytes: &'a [u8],
 }
 
-/// True when `data` begins with a From_ separator line.
+/// True when `data` begins with a From_ separator line (after a byte-order
+/// mark or blank lines, which some tools write first).
 pub fn is_mbox(data: &[u8]) -> bool {
-    data.starts_with(b"From ") && is_separator(line_at(data, 0))
+    let at = lead_len(data);
+    data[at..].starts_with(b"From ") && is_separator(line_at(data, at))
+}
+
+/// Length of a leading UTF-8 byte-order mark and blank lines.
+fn lead_len(data: &[u8]) -> usize {
+    let rest = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let bom = data.len() - rest.len();
+    bom + rest.iter().take_while(|c| c.is_ascii_whitespace()).count()
 }
 
 /// Splits `data` (an mbox) into messages. Text before the first separator,
@@ -38,7 +47,7 @@ pub fn split(data: &[u8]) -> impl Iterator<Item = Piece<'_>> {
         if lead {
             lead = false;
             let first = starts.peek().copied().unwrap_or(data.len());
-            if first > 0 && !data[..first].iter().all(u8::is_ascii_whitespace) {
+            if first > 0 && lead_len(&data[..first]) < first {
                 pending = None;
                 let piece = Piece { offset: 0, bytes: &data[..first] };
                 return Some(piece);
@@ -168,7 +177,10 @@ fn last_complete_separator(buf: &[u8]) -> Option<usize> {
 
 /// Offsets of every separator line.
 fn separators(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    memmem::find_iter(data, b"From ").filter(move |&at| separator_at(data, at))
+    let lead = lead_len(data);
+    memmem::find_iter(data, b"From ").filter(move |&at| {
+        separator_at(data, at) || at == lead && is_separator(line_at(data, at))
+    })
 }
 
 /// The line that starts at `at`, without its line end.

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(set) => {
             for rule in &set.rules {
                 for example in &rule.examples {
-                    let _ = set.classify(&rule.sample_facts(example));
+                    let _ = set.classify(&rule.sample_facts(&example.text));
                 }
             }
             let _ = set.classify(&Facts::default());

@@ -106,6 +106,17 @@ fn a_bad_flag_exits_2_before_any_work() {
         .assert()
         .code(2);
     assert!(!out.exists());
+    for bad in [["--since", "notadate"], ["--format", "xml"]] {
+        bin()
+            .arg("scan")
+            .arg(&good)
+            .args(bad)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        assert!(!out.exists(), "{bad:?}");
+    }
     bin().arg("scan").arg(&good).assert().code(2);
     bin().arg("frobnicate").assert().code(2);
 }
@@ -174,4 +185,18 @@ fn a_corrupt_compressed_file_is_named_and_the_run_goes_on() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("broken.mbox.gz: "), "{}", lines[0]);
     assert_eq!(scan.rows.len(), 1);
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_made_exits_2_and_is_named() {
+    let input = tempfile::tempdir().unwrap();
+    let good = one_bounce(input.path());
+    let file = input.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let assert =
+        bin().arg("scan").arg(&good).arg("--out").arg(&file).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
 }

@@ -77,6 +77,21 @@ fn write_messages(dir: &Path) -> usize {
         cases.push((name, m.into_bytes()));
     }
 
+    // A returned message that holds another message (mail-parser 0.11.9
+    // fails a debug assertion on it: found by fuzzing).
+    let nested = one("fwd").replacen(
+        "Content-Type: text/rfc822-headers\n\n",
+        "Content-Type: message/rfc822\n\nX-Forwarded: yes\n\
+         Content-Type: message/rfc822\n\nz\n",
+        1,
+    );
+    cases.push(("nested-returned.eml", nested.into_bytes()));
+    let nested =
+        "Subject: x\nContent-Type: multipart/mixed; boundary=\"b\"\n\n\
+                  --b\nContent-Type: message/rfc822\n\nX: y\n\
+                  Content-Type: message/rfc822\n\nz\n\n--b--\n";
+    cases.push(("nested-rfc822.eml", nested.into()));
+
     // Broken base64 in the human-readable part and in the report part.
     let b64 = one("b64").replacen(
         "Content-Type: text/plain; charset=us-ascii\n\nThis is",
@@ -134,6 +149,19 @@ fn write_mboxes(dir: &Path) -> usize {
         std::fs::write(dir.join(name), ends(&text)).unwrap();
         total += messages.len();
     }
+
+    // Blank lines or a byte-order mark before the first From_ line.
+    for (name, lead) in
+        [("lead-blank.mbox", "\n\n"), ("lead-bom.mbox", "\u{feff}")]
+    {
+        let mut text = String::from(lead);
+        for (i, m) in mbox_messages(name, 5).iter().enumerate() {
+            text.push_str(&gen::from_line(i));
+            text.push_str(m);
+        }
+        std::fs::write(dir.join(name), text).unwrap();
+        total += 5;
+    }
     total
 }
 
@@ -174,6 +202,7 @@ fn every_hard_case_is_accounted_for() {
     assert!(skipped_as("/binary.bin").is_some());
     assert_eq!(skipped_as("/headers-only.eml"), Some("no report found"));
     assert_eq!(skipped_as("/long-header.eml"), Some("no report found"));
+    assert_eq!(skipped_as("/nested-rfc822.eml"), Some("no report found"));
     let row =
         scan.rows.iter().find(|r| r[0].ends_with("/truncated-fields.eml"));
     assert_eq!(
@@ -195,6 +224,7 @@ fn every_hard_case_is_accounted_for() {
         "/truncated.eml",
         "/long-line.eml",
         "/base64-text.eml",
+        "/nested-returned.eml",
     ] {
         let row = scan.rows.iter().find(|r| r[0].ends_with(file));
         let row = row.unwrap_or_else(|| panic!("{file}: no row"));
@@ -206,7 +236,13 @@ fn every_hard_case_is_accounted_for() {
     }
 
     // Each mbox split into its 5 messages, all decoded.
-    for name in ["mboxo.mbox", "mboxrd.mbox", "crlf.mbox"] {
+    for name in [
+        "mboxo.mbox",
+        "mboxrd.mbox",
+        "crlf.mbox",
+        "lead-blank.mbox",
+        "lead-bom.mbox",
+    ] {
         let origins: BTreeSet<&str> = scan
             .decoded()
             .into_iter()
