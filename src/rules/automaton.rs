@@ -50,6 +50,7 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
         Err(e) => {
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("").trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last);
             Err(format!("invalid pattern `{pattern}`: {last}"))
         }
     }
