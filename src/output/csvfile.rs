@@ -60,12 +60,19 @@ impl CsvFile {
     }
 }
 
-/// A temporary file in `dir` that will become `name` when persisted.
+/// A temporary file in `dir` that will become `name` when persisted. It is
+/// created with the mode an ordinary file gets (0666 less the umask), not
+/// the private 0600 of temporary files, since it becomes the report.
 pub fn temp_in(dir: &Path, name: &str) -> io::Result<NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
 }
 
 /// Removes the temporary report files that runs left in `dir` (named by
@@ -133,6 +140,22 @@ fn may_hold_controls(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::defuse;
+
+    /// A report gets the mode of any file the user creates (0666 less the
+    /// umask), not a temporary file's private 0600.
+    #[cfg(unix)]
+    #[test]
+    fn reports_get_an_ordinary_files_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let tmp = super::temp_in(dir.path(), "bounces.csv").unwrap();
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+        };
+        assert_eq!(mode(tmp.path()), mode(&plain));
+    }
 
     #[test]
     fn defuses_formula_cells() {

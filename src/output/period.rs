@@ -30,6 +30,9 @@ impl Bound {
         if !ok {
             return Err(format!("`{text}` is not a date; use {shape}"));
         }
+        if !in_calendar(t) {
+            return Err(format!("`{text}` is not a date of the calendar"));
+        }
         let mut bytes = [0u8; 20];
         bytes[..t.len()].copy_from_slice(t.as_bytes());
         if t.len() > 10 {
@@ -108,6 +111,33 @@ impl Period {
     }
 }
 
+/// True when the fields of a well-shaped `t` exist: month 1-12, a day of
+/// that month (29 February only in leap years), hour < 24, minute and
+/// second < 60.
+fn in_calendar(t: &str) -> bool {
+    let field = |at: usize| -> Option<u32> { t.get(at..at + 2)?.parse().ok() };
+    let year: u32 = t[..4].parse().unwrap_or(0);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month = field(5);
+    if month.is_some_and(|m| !(1..=12).contains(&m)) {
+        return false;
+    }
+    if let (Some(m), Some(d)) = (month, field(8)) {
+        let days = match m {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if !(1..=days).contains(&d) {
+            return false;
+        }
+    }
+    field(11).is_none_or(|h| h < 24)
+        && field(14).is_none_or(|m| m < 60)
+        && field(17).is_none_or(|s| s < 60)
+}
+
 /// The first `len` bytes of `d` (all of it when shorter).
 fn prefix(d: &[u8], len: u8) -> &[u8] {
     &d[..d.len().min(usize::from(len))]
@@ -147,6 +177,19 @@ mod tests {
             ["", "26-09-01", "2026/09/01", "2026-09-01+02:00", "yesterday"]
         {
             assert!(Bound::parse(bad).is_err(), "{bad}");
+        }
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-09-31",
+            "2025-02-29",
+            "2026-09-01T24:00",
+            "2026-09-01T12:60",
+        ] {
+            assert!(Bound::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["2024-02-29", "2026-12-31T23:59:59Z", "2026-01"] {
+            assert!(Bound::parse(good).is_ok(), "{good}");
         }
         assert!(period("2026-10", "2026-09-30").check().is_err());
         assert!(period("2026-09-30", "2026-09").check().is_ok());

@@ -25,6 +25,9 @@ pub enum Suggestion {
     /// A soft bounce or a delay that a rule judged: the address may work
     /// again, keep sending.
     Retry,
+    /// The report says the message was delivered, relayed or expanded:
+    /// nothing to do.
+    Keep,
     /// Anything else (complaints, auto-replies, rows no rule judged): a
     /// person should look.
     #[default]
@@ -34,9 +37,17 @@ pub enum Suggestion {
 impl Suggestion {
     /// The suggestion for one row.
     pub fn of(row: &Row) -> Suggestion {
+        let failed = matches!(row.action.as_str(), "failed" | "delayed");
         if row.hard_bounce {
             Suggestion::Suppress
-        } else if matches!(row.kind, "bounce" | "delay") && !row.rule.is_empty()
+        } else if matches!(
+            row.action.as_str(),
+            "delivered" | "relayed" | "expanded"
+        ) {
+            Suggestion::Keep
+        } else if matches!(row.kind, "bounce" | "delay")
+            && failed
+            && !row.rule.is_empty()
         {
             Suggestion::Retry
         } else {
@@ -49,6 +60,7 @@ impl Suggestion {
         match self {
             Suggestion::Suppress => "suppress",
             Suggestion::Retry => "retry",
+            Suggestion::Keep => "keep",
             Suggestion::Review => "review",
         }
     }
@@ -131,6 +143,7 @@ mod tests {
     fn suggestion_follows_hard_flag_and_kind() {
         let mut row = Row {
             kind: "bounce",
+            action: "failed".into(),
             hard_bounce: true,
             rule: "x".into(),
             ..Row::default()
@@ -139,11 +152,17 @@ mod tests {
         row.hard_bounce = false;
         assert_eq!(Suggestion::of(&row), Suggestion::Retry);
         row.kind = "delay";
+        row.action = "delayed".into();
         assert_eq!(Suggestion::of(&row), Suggestion::Retry);
         row.rule.clear();
         assert_eq!(Suggestion::of(&row), Suggestion::Review);
         row.rule = "x".into();
         row.kind = "feedback";
+        row.action.clear();
         assert_eq!(Suggestion::of(&row), Suggestion::Review);
+        // A success report: nothing to do, whatever its kind.
+        row.kind = "bounce";
+        row.action = "delivered".into();
+        assert_eq!(Suggestion::of(&row), Suggestion::Keep);
     }
 }
