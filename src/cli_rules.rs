@@ -40,7 +40,9 @@ pub fn check(rules: &[PathBuf], no_defaults: bool) -> i32 {
         }
         Err(errors) => {
             print_errors(&errors);
-            eprintln!("bounceaudit: {} problems in the rules", errors.len());
+            let n = errors.len();
+            let s = if n == 1 { "" } else { "s" };
+            eprintln!("bounceaudit: {n} problem{s} in the rules");
             2
         }
     }

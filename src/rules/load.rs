@@ -17,7 +17,7 @@ use super::{keys, Cause, Example, Place, Rule, RuleSet, DEFAULT_RULES};
 
 /// A problem in a rule file, at a place.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
-#[error("{file}:{line}:{column}: {message}")]
+#[error("{file}{}: {message}", position(*.line, *.column))]
 pub struct RuleError {
     /// The file (`rules/causes.toml` for a default file).
     pub file: String,
@@ -27,6 +27,15 @@ pub struct RuleError {
     pub column: usize,
     /// What is wrong.
     pub message: String,
+}
+
+/// `:line:column`, or nothing for a problem with the whole file (line 0).
+fn position(line: usize, column: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}:{column}")
+    }
 }
 
 /// A rule file's name and text.
