@@ -209,6 +209,12 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
         }
         report.recipients.push(rs);
     }
+    // A command named in the text but for no recipient of its own is the
+    // whole report's.
+    if report.recipients.iter().all(|r| r.command.is_empty()) {
+        let whole = text::command_named(text::split_returned(human).0);
+        report.recipients.iter_mut().for_each(|r| r.command = whole);
+    }
     report
 }
 
@@ -273,6 +279,7 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
         .unwrap_or_default()
         .to_string();
     rs.diagnostic = diagnostic;
+    rs.command = text::command_named(&r.diagnostic);
 }
 
 /// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
@@ -301,6 +308,9 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     }
     if rs.remote_server.is_empty() {
         rs.remote_server = b.remote.clone();
+    }
+    if rs.command.is_empty() {
+        rs.command = b.command;
     }
 }
 
@@ -359,6 +369,7 @@ fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
         rs.reply_code = b.reply;
         rs.remote_server = b.remote;
         rs.diagnostic = b.diagnostic;
+        rs.command = b.command;
         report.recipients.push(rs);
     }
     if let Some(o) = quoted {
@@ -465,9 +476,28 @@ From: ann@example.org\nTo: bob@example.net\nSubject: hi\n\nbody\n";
             ("5.1.1", "550")
         );
         assert_eq!(rs.remote_server, "mx.example.net");
+        assert_eq!(rs.command, "rcpt");
         assert!(rs.diagnostic.ends_with(
             "550 5.1.1 The account does not exist. Please try again later"
         ));
+    }
+
+    #[test]
+    fn a_report_takes_the_command_from_the_text_beside_it() {
+        let raw = "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\n\
+<bob@example.net>: host mx.example.net[192.0.2.7] said: 550 5.1.1\n\
+\x20   <bob@example.net>: User unknown (in reply to end of DATA command)\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.org\n\n\
+Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: User unknown\n\n\
+--b--\n";
+        let r = decode(raw.as_bytes()).unwrap();
+        assert_eq!(r.format, "rfc3464");
+        assert_eq!(r.recipients[0].command, "data");
     }
 
     #[test]
