@@ -185,6 +185,12 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
         date: String::new(),
         ..Report::default()
     };
+    // The command every recipient the text names was refused at, if they
+    // agree: a recipient of the report that the text does not name shares
+    // it.
+    let mut named = blocks.iter().map(|b| b.command);
+    let first = named.next().unwrap_or_default();
+    let common = if named.all(|c| c == first) { first } else { "" };
     for r in &ds.recipients {
         let address = if r.final_recipient.contains('@')
             || r.original_recipient.is_empty()
@@ -203,6 +209,8 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
             fill_from_text(&mut rs, b);
         } else if ds.recipients.len() == 1 && blocks.len() == 1 {
             fill_from_text(&mut rs, &blocks[0]);
+        } else if rs.command.is_empty() {
+            rs.command = common;
         }
         if report.date.is_empty() {
             report.date = mime::parse_date(&r.last_attempt);
@@ -498,6 +506,24 @@ Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: User unknown\n\n\
         let r = decode(raw.as_bytes()).unwrap();
         assert_eq!(r.format, "rfc3464");
         assert_eq!(r.recipients[0].command, "data");
+    }
+
+    #[test]
+    fn a_recipient_the_text_does_not_name_shares_the_common_command() {
+        let raw = "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\n\
+Subject: Returned mail\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\n\
+... while talking to mx.example.net.:\n>>> DATA\n\
+<<< 550 5.7.1 <cy@example.net>... User unknown\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.org\n\n\
+Final-Recipient: rfc822; cy@example.net\nAction: failed\nStatus: 5.7.1\n\n\
+Final-Recipient: rfc822; dan@example.com\nAction: failed\nStatus: 5.7.1\n\n\
+--b--\n";
+        let r = decode(raw.as_bytes()).unwrap();
+        let got: Vec<&str> = r.recipients.iter().map(|r| r.command).collect();
+        assert_eq!(got, ["data", "data"]);
     }
 
     #[test]

@@ -38,6 +38,10 @@ const PHRASES: &[(&str, &str)] = &[
     ("after HELO", "helo"),
     ("after STARTTLS", "starttls"),
     ("after AUTH", "auth"),
+    // A labelled step (m-FILTER: `SMTP command` over the verb).
+    ("SMTP command RCPT", "rcpt"),
+    ("SMTP command MAIL", "mail"),
+    ("SMTP command DATA", "data"),
     // DragonFly.
     ("did not like our RCPT TO", "rcpt"),
     ("did not like our DATA", "data"),
@@ -110,6 +114,7 @@ mod tests {
             ("192.0.2.9 does not like recipient. Remote host said: 550 no", "rcpt"),
             ("Connected to 192.0.2.9 but sender was rejected.", "mail"),
             ("host mx.example.com[192.0.2.9] refused to talk to me: 554 no", "connect"),
+            ("-------server message\n550 no\n\n-------SMTP command\nDATA\n", "data"),
         ];
         for (text, command) in cases {
             assert_eq!(named_in(text), command, "{text}");

@@ -326,7 +326,10 @@ mod tests {
                  full\n\nMessage headers follow.\n\nTo: <eve@example.com>\n";
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].address.as_str(), r[0].command), ("eve@example.com", "rcpt"));
+        assert_eq!(
+            (r[0].address.as_str(), r[0].command),
+            ("eve@example.com", "rcpt")
+        );
         assert_eq!(
             (r[0].status.as_str(), r[0].reply.as_str()),
             ("5.2.2", "552")

@@ -143,10 +143,11 @@ fn dialogue_step(line: &str) -> Option<Step<'_>> {
         return None;
     }
     let upper = t.get(..4).unwrap_or_default().to_ascii_uppercase();
-    const VERBS: &[&str] =
-        &["RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", "RSET", "STAR", "AUTH", "LHLO"];
-    if VERBS.contains(&upper.as_str())
-    {
+    const VERBS: &[&str] = &[
+        "RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", "RSET", "STAR", "AUTH",
+        "LHLO",
+    ];
+    if VERBS.contains(&upper.as_str()) {
         return Some(Step::Command(t));
     }
     codes::leading_reply(t).map(|_| Step::Reply(t))
@@ -205,10 +206,8 @@ mod tests {
                  <<< 550 5.7.1 <b@example.net>... User unknown\n";
         let mut blocks = Vec::new();
         apply(t, &mut blocks);
-        let got: Vec<(&str, &str)> = blocks
-            .iter()
-            .map(|b| (b.address.as_str(), b.command))
-            .collect();
+        let got: Vec<(&str, &str)> =
+            blocks.iter().map(|b| (b.address.as_str(), b.command)).collect();
         assert_eq!(got, [("a@example.net", "rcpt"), ("b@example.net", "data")]);
     }
 
@@ -219,7 +218,10 @@ mod tests {
         let mut blocks =
             vec![Block { address: "c@example.net".into(), ..Block::default() }];
         apply(t, &mut blocks);
-        assert_eq!((blocks[0].reply.as_str(), blocks[0].command), ("554", "connect"));
+        assert_eq!(
+            (blocks[0].reply.as_str(), blocks[0].command),
+            ("554", "connect")
+        );
     }
 
     #[test]
