@@ -514,6 +514,7 @@ Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: User unknown\n\n\
 Subject: Returned mail\nMIME-Version: 1.0\n\
 Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
 --b\nContent-Type: text/plain\n\n\
+<cy@example.net>\n    (reason: 550 5.7.1 User unknown)\n\n\
 ... while talking to mx.example.net.:\n>>> DATA\n\
 <<< 550 5.7.1 <cy@example.net>... User unknown\n\n\
 --b\nContent-Type: message/delivery-status\n\n\

@@ -204,7 +204,10 @@ mod tests {
                  >>> RCPT To:<b@example.net>\n<<< 250 ok\n\
                  >>> DATA\n<<< 354 go\n>>> .\n\
                  <<< 550 5.7.1 <b@example.net>... User unknown\n";
-        let mut blocks = Vec::new();
+        let mut blocks: Vec<Block> = ["a@example.net", "b@example.net"]
+            .iter()
+            .map(|a| Block { address: a.to_string(), ..Block::default() })
+            .collect();
         apply(t, &mut blocks);
         let got: Vec<(&str, &str)> =
             blocks.iter().map(|b| (b.address.as_str(), b.command)).collect();
