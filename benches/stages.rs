@@ -77,6 +77,7 @@ fn bench_rules(c: &mut Criterion) {
             remote: &r.remote_server,
             sender_domain: "example.org",
             recipient_domain: r.recipient_domain(),
+            command: r.command,
         })
         .collect();
     let mut g = c.benchmark_group("rules");

@@ -95,6 +95,7 @@ pub fn facts<'a>(report: &'a Report, r: &'a RecipientStatus) -> Facts<'a> {
         remote: &r.remote_server,
         sender_domain: report.sender.rsplit_once('@').map_or("", |(_, d)| d),
         recipient_domain: r.recipient_domain(),
+        command: r.command,
     }
 }
 

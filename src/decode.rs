@@ -185,6 +185,12 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
         date: String::new(),
         ..Report::default()
     };
+    // The command every recipient the text names was refused at, if they
+    // agree: a recipient of the report that the text does not name shares
+    // it.
+    let mut named = blocks.iter().map(|b| b.command);
+    let first = named.next().unwrap_or_default();
+    let common = if named.all(|c| c == first) { first } else { "" };
     for r in &ds.recipients {
         let address = if r.final_recipient.contains('@')
             || r.original_recipient.is_empty()
@@ -203,11 +209,19 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
             fill_from_text(&mut rs, b);
         } else if ds.recipients.len() == 1 && blocks.len() == 1 {
             fill_from_text(&mut rs, &blocks[0]);
+        } else if rs.command.is_empty() {
+            rs.command = common;
         }
         if report.date.is_empty() {
             report.date = mime::parse_date(&r.last_attempt);
         }
         report.recipients.push(rs);
+    }
+    // A command named in the text but for no recipient of its own is the
+    // whole report's.
+    if report.recipients.iter().all(|r| r.command.is_empty()) {
+        let whole = text::command_named(text::split_returned(human).0);
+        report.recipients.iter_mut().for_each(|r| r.command = whole);
     }
     report
 }
@@ -273,6 +287,7 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
         .unwrap_or_default()
         .to_string();
     rs.diagnostic = diagnostic;
+    rs.command = text::command_named(&r.diagnostic);
 }
 
 /// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
@@ -301,6 +316,9 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     }
     if rs.remote_server.is_empty() {
         rs.remote_server = b.remote.clone();
+    }
+    if rs.command.is_empty() {
+        rs.command = b.command;
     }
 }
 
@@ -359,6 +377,7 @@ fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
         rs.reply_code = b.reply;
         rs.remote_server = b.remote;
         rs.diagnostic = b.diagnostic;
+        rs.command = b.command;
         report.recipients.push(rs);
     }
     if let Some(o) = quoted {
@@ -465,9 +484,47 @@ From: ann@example.org\nTo: bob@example.net\nSubject: hi\n\nbody\n";
             ("5.1.1", "550")
         );
         assert_eq!(rs.remote_server, "mx.example.net");
+        assert_eq!(rs.command, "rcpt");
         assert!(rs.diagnostic.ends_with(
             "550 5.1.1 The account does not exist. Please try again later"
         ));
+    }
+
+    #[test]
+    fn a_report_takes_the_command_from_the_text_beside_it() {
+        let raw = "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\n\
+<bob@example.net>: host mx.example.net[192.0.2.7] said: 550 5.1.1\n\
+\x20   <bob@example.net>: User unknown (in reply to end of DATA command)\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.org\n\n\
+Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: User unknown\n\n\
+--b--\n";
+        let r = decode(raw.as_bytes()).unwrap();
+        assert_eq!(r.format, "rfc3464");
+        assert_eq!(r.recipients[0].command, "data");
+    }
+
+    #[test]
+    fn a_recipient_the_text_does_not_name_shares_the_common_command() {
+        let raw = "From: MAILER-DAEMON@mx.example.org\nTo: ann@example.org\n\
+Subject: Returned mail\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\n\
+<cy@example.net>\n    (reason: 550 5.7.1 User unknown)\n\n\
+... while talking to mx.example.net.:\n>>> DATA\n\
+<<< 550 5.7.1 <cy@example.net>... User unknown\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.org\n\n\
+Final-Recipient: rfc822; cy@example.net\nAction: failed\nStatus: 5.7.1\n\n\
+Final-Recipient: rfc822; dan@example.com\nAction: failed\nStatus: 5.7.1\n\n\
+--b--\n";
+        let r = decode(raw.as_bytes()).unwrap();
+        let got: Vec<&str> = r.recipients.iter().map(|r| r.command).collect();
+        assert_eq!(got, ["data", "data"]);
     }
 
     #[test]

@@ -109,6 +109,7 @@ pub fn explain(
         field(out, "status", &format!("{status}{note}"))?;
         field(out, "reply code", &r.reply_code)?;
         field(out, "remote server", &r.remote_server)?;
+        field(out, "command", r.command)?;
         field(out, "diagnostic", &r.diagnostic)?;
         writeln!(
             out,

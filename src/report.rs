@@ -65,6 +65,10 @@ pub struct RecipientStatus {
     pub diagnostic: String,
     /// ARF feedback type, for feedback reports.
     pub feedback_type: String,
+    /// The SMTP command the remote server's failure reply answered:
+    /// `connect`, `helo`, `starttls`, `auth`, `mail`, `rcpt`, `data` (end
+    /// of data included), or empty when the report does not say.
+    pub command: &'static str,
 }
 
 impl RecipientStatus {
@@ -83,6 +87,7 @@ impl RecipientStatus {
             remote_server: String::new(),
             diagnostic: String::new(),
             feedback_type: String::new(),
+            command: "",
         }
     }
 

@@ -24,6 +24,7 @@ pub const RULE_KEYS: &[&str] = &[
     "kind",
     "sender_domain",
     "recipient_domain",
+    "command",
     "hard",
     "advice",
     "implies",

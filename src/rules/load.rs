@@ -326,6 +326,10 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
         kind: v(&d.kind),
         sender_domain: v(&d.sender_domain),
         recipient_domain: v(&d.recipient_domain),
+        command: v(&d.command)
+            .into_iter()
+            .map(|c: String| c.to_ascii_lowercase())
+            .collect(),
         diagnostic: d.diagnostic.iter().map(|s| s.get_ref().clone()).collect(),
         patterns: 0..0,
         hard: d.hard,

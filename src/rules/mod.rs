@@ -88,6 +88,7 @@ pub struct Rule {
     kind: Vec<String>,
     sender_domain: Vec<String>,
     recipient_domain: Vec<String>,
+    command: Vec<String>,
     /// The rule's diagnostic patterns, as written.
     pub diagnostic: Vec<String>,
     /// Its patterns' indices in the one automaton.
@@ -123,6 +124,8 @@ pub struct Facts<'a> {
     pub sender_domain: &'a str,
     /// Domain of the recipient.
     pub recipient_domain: &'a str,
+    /// The SMTP command the failure reply answered (may be empty).
+    pub command: &'a str,
 }
 
 /// What the rules decided for one recipient.
@@ -278,11 +281,12 @@ impl Rule {
             && any(&self.kind, kind)
             && any(&self.sender_domain, f.sender_domain)
             && any(&self.recipient_domain, f.recipient_domain)
+            && any(&self.command, f.command)
     }
 
     /// The conditions of this rule other than `diagnostic`, as
     /// `(name, globs)` pairs, for `explain`.
-    pub fn conditions(&self) -> [(&'static str, &[String]); 7] {
+    pub fn conditions(&self) -> [(&'static str, &[String]); 8] {
         [
             ("status", &self.status),
             ("reply", &self.reply),
@@ -291,6 +295,7 @@ impl Rule {
             ("kind", &self.kind),
             ("sender_domain", &self.sender_domain),
             ("recipient_domain", &self.recipient_domain),
+            ("command", &self.command),
         ]
     }
 
@@ -322,6 +327,7 @@ impl Rule {
             remote: first(&self.remote),
             sender_domain: first(&self.sender_domain),
             recipient_domain: first(&self.recipient_domain),
+            command: first(&self.command),
         }
     }
 }
@@ -359,6 +365,7 @@ status = "5.1.1"
             remote: "mx2.mail.example.com",
             sender_domain: "news.example.org",
             recipient_domain: "example.net",
+            command: "rcpt",
         }
     }
 
@@ -408,6 +415,30 @@ status = "5.1.1"
         assert!(!wins("sender_domain = [\"example.net\"]", &bounce()));
         assert!(wins("recipient_domain = [\"example.net\"]", &bounce()));
         assert!(!wins("recipient_domain = [\"*.example.net\"]", &bounce()));
+    }
+
+    #[test]
+    fn command_globs() {
+        assert!(wins("command = [\"rcpt\"]", &bounce()));
+        assert!(wins("command = [\"DATA\", \"RCPT\"]", &bounce()));
+        assert!(wins("command = [\"r*\"]", &bounce()));
+        assert!(!wins("command = [\"data\"]", &bounce()));
+        let unknown = Facts { command: "", ..bounce() };
+        assert!(!wins("command = [\"rcpt\"]", &unknown));
+        assert!(wins("command = [\"*\"]", &unknown));
+    }
+
+    #[test]
+    fn a_command_no_server_sends_is_an_error() {
+        let text = format!(
+            "{CAUSES}[[rule]]\nid = \"r\"\ncause = \"gone\"\n\
+             command = [\"rcpt\", \"quit\", \"m*\"]\n"
+        );
+        let errors = RuleSet::from_texts(&[], &[("t.toml", &text)])
+            .err()
+            .expect("an unknown command is an error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("`quit`"), "{errors:?}");
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub struct RuleDef {
     /// Recipient domain globs.
     #[serde(default)]
     pub recipient_domain: Vec<Spanned<String>>,
+    /// Globs on the SMTP command the failure reply answered (`rcpt`,
+    /// `data`, ...).
+    #[serde(default)]
+    pub command: Vec<Spanned<String>>,
     /// Overrides the cause's hard flag.
     #[serde(default)]
     pub hard: Option<bool>,

@@ -18,6 +18,7 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
         &d.kind,
         &d.sender_domain,
         &d.recipient_domain,
+        &d.command,
     ];
     if conditions.iter().all(|c| c.is_empty()) {
         errors.push(src.error(
@@ -64,6 +65,33 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
     }
     check_enum(src, &d.action, "action", ACTIONS, errors);
     check_enum(src, &d.kind, "kind", KINDS, errors);
+    check_command(src, &d.command, errors);
+}
+
+/// The values of the `command` fact.
+pub const COMMANDS: &[&str] =
+    &["connect", "helo", "starttls", "auth", "mail", "rcpt", "data"];
+
+/// A `command` glob must match one of [`COMMANDS`] (or the empty fact).
+fn check_command(
+    src: &Source,
+    values: &[Spanned<String>],
+    errors: &mut Vec<RuleError>,
+) {
+    for s in values {
+        let g = s.get_ref().trim();
+        let fits = |c: &&str| super::glob::matches(g, c);
+        if g != "*" && !COMMANDS.iter().any(fits) {
+            errors.push(src.error(
+                s.span().start,
+                format!(
+                    "command `{}` can never match (one of {}; globs allowed)",
+                    s.get_ref(),
+                    COMMANDS.join(", ")
+                ),
+            ));
+        }
+    }
 }
 
 const ACTIONS: &[&str] =

@@ -24,6 +24,7 @@ impl Rule {
             kind,
             facts.sender_domain,
             facts.recipient_domain,
+            facts.command,
         ];
         for ((name, globs), value) in self.conditions().into_iter().zip(values)
         {

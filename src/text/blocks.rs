@@ -18,6 +18,9 @@ pub struct Block {
     pub reply: String,
     /// The server that refused the message, if the text names it.
     pub remote: String,
+    /// The SMTP command the failure reply answered (`rcpt`, `data`, ...),
+    /// if the text says.
+    pub command: &'static str,
     /// Byte offset of the line that names the address in the report.
     pub at: usize,
     /// True when only a summary of the original (`To: a@example.com`)
@@ -107,14 +110,22 @@ fn merge(out: &mut Vec<Block>, b: Block) {
         };
         if better(&b) > better(old) || old.diagnostic.is_empty() {
             let remote = std::mem::take(&mut old.remote);
-            let at = old.at;
+            let (at, command) = (old.at, old.command);
             *old = b;
             old.at = at;
+            if old.command.is_empty() {
+                old.command = command;
+            }
             if old.remote.is_empty() {
                 old.remote = remote;
             }
-        } else if old.remote.is_empty() {
-            old.remote = b.remote;
+        } else {
+            if old.remote.is_empty() {
+                old.remote = b.remote;
+            }
+            if old.command.is_empty() {
+                old.command = b.command;
+            }
         }
         return;
     }
@@ -230,6 +241,7 @@ pub fn block_of(address: &str, text: &str) -> Block {
         reply: reply.unwrap_or_default().to_string(),
         diagnostic,
         remote: remote.unwrap_or_default().to_ascii_lowercase(),
+        command: super::command::named_in(&joined),
         at: 0,
         weak: false,
     }

@@ -11,12 +11,14 @@
 use crate::codes;
 
 mod blocks;
+mod command;
 pub mod json;
 mod reasons;
 mod returned;
 mod transcript;
 
 pub use blocks::{best_status, Block};
+pub use command::named_in as command_named;
 
 /// Text with every line end (CRLF, lone CR) turned into LF.
 pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
@@ -98,11 +100,21 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
         give_reasons(&mut found, report);
     }
     let global_remote = blocks::rejecting_organization(report);
+    // A command named outside every recipient's own text is the whole
+    // report's.
+    let whole = if found.iter().all(|b| b.command.is_empty()) {
+        command::named_in(report)
+    } else {
+        ""
+    };
     for b in &mut found {
         if b.remote.is_empty() {
             if let Some(r) = &global_remote {
                 b.remote = r.clone();
             }
+        }
+        if b.command.is_empty() {
+            b.command = whole;
         }
     }
     found
@@ -148,6 +160,9 @@ fn give_reasons(found: &mut [Block], report: &str) {
             b.diagnostic = from_text.diagnostic;
             b.status = from_text.status;
             b.reply = from_text.reply;
+            if b.command.is_empty() {
+                b.command = from_text.command;
+            }
             if b.remote.is_empty() {
                 b.remote = from_text.remote;
             }
@@ -263,6 +278,33 @@ mod tests {
     }
 
     #[test]
+    fn each_recipient_takes_the_command_its_own_text_names() {
+        let t = "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 \
+                 5.1.1\n    <a@example.com>: User unknown (in reply to RCPT \
+                 TO\n    command)\n\n<b@example.com>: host \
+                 mx.example.com[192.0.2.1] said: 550 5.7.1 User\n    unknown \
+                 (in reply to end of DATA command)\n\n<c@example.com>: \
+                 unknown user: \"c\"\n";
+        let r = recipients(t, &Hints::default());
+        let got: Vec<&str> = r.iter().map(|b| b.command).collect();
+        assert_eq!(got, ["rcpt", "data", ""]);
+    }
+
+    #[test]
+    fn a_command_outside_the_blocks_is_everyones() {
+        let t = "SMTP error from remote mail server after MAIL \
+                 FROM:<s@example.org>:\n\n  d@example.com\n  \
+                 e@example.com\n\n550 5.7.1 sender refused\n";
+        let hints = Hints {
+            failed: &["d@example.com".into(), "e@example.com".into()],
+            ..Hints::default()
+        };
+        let r = recipients(t, &hints);
+        let got: Vec<&str> = r.iter().map(|b| b.command).collect();
+        assert_eq!(got, ["mail", "mail"]);
+    }
+
+    #[test]
     fn an_inline_forwarded_bounce_is_unquoted() {
         let t = "Fyi.\n\n> The following addresses had errors\n>\n\
                  > <ida@example.com>\n>     (reason: 550 5.1.1 User \
@@ -284,7 +326,10 @@ mod tests {
                  full\n\nMessage headers follow.\n\nTo: <eve@example.com>\n";
         let r = recipients(t, &Hints::default());
         assert_eq!(r.len(), 1);
-        assert_eq!(r[0].address, "eve@example.com");
+        assert_eq!(
+            (r[0].address.as_str(), r[0].command),
+            ("eve@example.com", "rcpt")
+        );
         assert_eq!(
             (r[0].status.as_str(), r[0].reply.as_str()),
             ("5.2.2", "552")

@@ -4,16 +4,20 @@
 //! to a recipient, or to the whole message when MAIL FROM or DATA failed.
 
 use super::blocks::{best_status, Block};
+use super::command;
 use crate::codes;
 
 /// Fills in `blocks` from any transcript in `text`: the remote server where
 /// a block names none, and the reply where a block has no reply code. A
-/// recipient named only in the transcript gets a block of its own.
+/// recipient named only in the transcript gets a block of its own. The
+/// command a failure reply answered is the last one sent before it
+/// (`connect` before any, after `while talking to`); a block without a command takes it.
 pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     let mut remote = String::new();
     let mut rcpt: Option<String> = None;
-    let mut whole: Option<String> = None;
-    let mut replies: Vec<(String, String)> = Vec::new();
+    let mut last = "";
+    let mut whole: Option<(String, &'static str)> = None;
+    let mut replies: Vec<(String, String, &'static str)> = Vec::new();
     let mut rcpts: Vec<String> = Vec::new();
     let talking = memchr::memmem::find(text.as_bytes(), b"while talking to ");
     for line in text.lines() {
@@ -22,11 +26,14 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             if let Some(h) = codes::leading_host(&t[p + 17..]) {
                 remote = h.to_ascii_lowercase();
             }
+            // A new dialogue: a reply before any command is the greeting.
+            last = "connect";
             continue;
         }
         if let Some(step) = dialogue_step(t) {
             match step {
                 Step::Command(cmd) => {
+                    last = command::of_verb(cmd);
                     rcpt = cmd
                         .to_ascii_uppercase()
                         .starts_with("RCPT")
@@ -38,9 +45,11 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
                 // A positive reply is not a failure.
                 Step::Reply(reply) if reply.starts_with(['2', '3']) => {}
                 Step::Reply(reply) => match &rcpt {
-                    Some(a) => replies.push((a.clone(), reply.to_string())),
+                    Some(a) => {
+                        replies.push((a.clone(), reply.to_string(), last))
+                    }
                     None => {
-                        whole.get_or_insert_with(|| reply.to_string());
+                        whole.get_or_insert_with(|| (reply.to_string(), last));
                     }
                 },
             }
@@ -49,14 +58,14 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         // Sendmail's own verdict: "553 5.0.0 addr... reason".
         if codes::leading_reply(t).is_some() && t.contains("... ") {
             if let Some(a) = codes::find_address(t) {
-                replies.push((a.to_ascii_lowercase(), t.to_string()));
+                replies.push((a.to_ascii_lowercase(), t.to_string(), ""));
             }
         }
     }
     // A failure after the recipients were accepted (at DATA) is theirs.
     let accepted =
         rcpts.iter().filter(|_| replies.is_empty() && whole.is_some());
-    let named = replies.iter().map(|(a, _)| a).chain(accepted);
+    let named = replies.iter().map(|(a, _, _)| a).chain(accepted);
     for address in named {
         if !blocks.iter().any(|b| &b.address == address) {
             let mut b = Block::default();
@@ -68,14 +77,20 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         if b.remote.is_empty() {
             b.remote = remote.clone();
         }
+        let own = replies.iter().filter(|(a, _, _)| a == &b.address);
+        if b.command.is_empty() {
+            b.command = own
+                .clone()
+                .map(|(_, _, c)| *c)
+                .find(|c| !c.is_empty())
+                .or(whole.as_ref().map(|(_, c)| *c))
+                .unwrap_or_default();
+        }
         if !b.reply.is_empty() {
             continue;
         }
-        let reply = replies
-            .iter()
-            .find(|(a, _)| a == &b.address)
-            .map(|(_, r)| r)
-            .or(whole.as_ref());
+        let reply =
+            own.map(|(_, r, _)| r).next().or(whole.as_ref().map(|(r, _)| r));
         if let Some(r) = reply {
             let r = codes::clean_diagnostic(r);
             b.reply = codes::last_reply(&r)
@@ -128,9 +143,11 @@ fn dialogue_step(line: &str) -> Option<Step<'_>> {
         return None;
     }
     let upper = t.get(..4).unwrap_or_default().to_ascii_uppercase();
-    if ["RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", "RSET"]
-        .contains(&upper.as_str())
-    {
+    const VERBS: &[&str] = &[
+        "RCPT", "MAIL", "DATA", "EHLO", "HELO", "QUIT", "RSET", "STAR", "AUTH",
+        "LHLO",
+    ];
+    if VERBS.contains(&upper.as_str()) {
         return Some(Step::Command(t));
     }
     codes::leading_reply(t).map(|_| Step::Reply(t))
@@ -180,11 +197,43 @@ mod tests {
     }
 
     #[test]
+    fn each_reply_knows_the_command_it_answered() {
+        let t = "... while talking to mx1.example.net.:\n\
+                 >>> MAIL From:<s@example.org>\n<<< 250 ok\n\
+                 >>> RCPT To:<a@example.net>\n<<< 550 5.1.1 unknown\n\
+                 >>> RCPT To:<b@example.net>\n<<< 250 ok\n\
+                 >>> DATA\n<<< 354 go\n>>> .\n\
+                 <<< 550 5.7.1 <b@example.net>... User unknown\n";
+        let mut blocks: Vec<Block> = ["a@example.net", "b@example.net"]
+            .iter()
+            .map(|a| Block { address: a.to_string(), ..Block::default() })
+            .collect();
+        apply(t, &mut blocks);
+        let got: Vec<(&str, &str)> =
+            blocks.iter().map(|b| (b.address.as_str(), b.command)).collect();
+        assert_eq!(got, [("a@example.net", "rcpt"), ("b@example.net", "data")]);
+    }
+
+    #[test]
+    fn a_refused_greeting_is_at_connect() {
+        let t = "... while talking to mx1.example.net.:\n\
+                 <<< 554 5.7.1 no mail from your network\n";
+        let mut blocks =
+            vec![Block { address: "c@example.net".into(), ..Block::default() }];
+        apply(t, &mut blocks);
+        assert_eq!(
+            (blocks[0].reply.as_str(), blocks[0].command),
+            ("554", "connect")
+        );
+    }
+
+    #[test]
     fn mail_from_failure_applies_to_every_recipient() {
         let t = "... while talking to mx1.example.net.:\n>>> MAIL From:<n@example.org>\n<<< 550 5.0.0 SPF check failed\n";
         let mut blocks =
             vec![Block { address: "c@example.net".into(), ..Block::default() }];
         apply(t, &mut blocks);
         assert_eq!(blocks[0].diagnostic, "550 5.0.0 SPF check failed");
+        assert_eq!(blocks[0].command, "mail");
     }
 }
