@@ -52,9 +52,7 @@ fn bench_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Elements(msgs.len() as u64));
     g.bench_function(format!("{} sample messages", msgs.len()), |b| {
-        b.iter(|| {
-            msgs.iter().filter(|m| decode(black_box(m)).is_ok()).count()
-        })
+        b.iter(|| msgs.iter().filter(|m| decode(black_box(m)).is_ok()).count())
     });
     g.finish();
 }

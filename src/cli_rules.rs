@@ -49,16 +49,22 @@ pub fn check(rules: &[PathBuf], no_defaults: bool) -> i32 {
 /// `rules test`: runs every example; 2 when one is won by another rule.
 pub fn test(rules: &[PathBuf], no_defaults: bool) -> i32 {
     let Some(set) = load(rules, no_defaults) else { return 2 };
-    let failures = set.test_examples();
+    let (overridden, failures): (Vec<_>, Vec<_>) =
+        set.test_examples().into_iter().partition(|f| f.overridden);
     for f in &failures {
         println!("{}", crate::cli::escape(&f.error.to_string()));
     }
     let total: usize = set.rules.iter().map(|r| r.examples.len()).sum();
-    println!(
-        "{total} examples, {} passed, {} failed",
-        total - failures.len(),
-        failures.len()
-    );
+    let passed = total - failures.len() - overridden.len();
+    print!("{total} examples, {passed} passed, {} failed", failures.len());
+    if overridden.is_empty() {
+        println!();
+    } else {
+        println!(
+            ", {} default examples won by your rules (overrides)",
+            overridden.len()
+        );
+    }
     if failures.is_empty() {
         0
     } else {

@@ -169,9 +169,18 @@ pub fn clean_diagnostic(text: &str) -> String {
 /// Removes repeated reply-code prefixes (`550-5.1.1`, `550 5.1.1`, `550-`)
 /// after the first one.
 fn strip_continuations(text: &str) -> String {
-    let first = leading_reply(text);
-    let Some(code) = first else { return text.to_string() };
-    let mut out = String::with_capacity(text.len());
+    // The first reply starts the text, or follows words such as
+    // `Remote host said:` ("NNN-" or "NNN d.d.d" anywhere).
+    let start = if leading_reply(text).is_some() {
+        Some(0)
+    } else {
+        first_multiline_reply(text)
+    };
+    let Some(start) = start else { return text.to_string() };
+    let (before, text) = text.split_at(start);
+    let Some(code) = leading_reply(text) else { return text.to_string() };
+    let mut out = String::with_capacity(text.len() + before.len());
+    out.push_str(before);
     let mut rest = text;
     // Keep the leading "550 5.1.1 " / "550-5.1.1 " as "550 5.1.1 ".
     let (head, tail) = split_prefix(rest, code);
@@ -185,6 +194,28 @@ fn strip_continuations(text: &str) -> String {
     }
     out.push_str(rest);
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Where the first `550-` of a multi-line reply stands inside the text,
+/// when the same code comes again later (so that it is one reply).
+fn first_multiline_reply(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 1;
+    while i + 4 <= b.len() {
+        if b[i - 1] == b' '
+            && matches!(b[i], b'4' | b'5')
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && b[i + 3] == b'-'
+        {
+            let code = &text[i..i + 3];
+            if find_prefix(&text[i + 4..], code).is_some() {
+                return Some(i);
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Splits `550-5.1.1 rest` into (`550 5.1.1 `, `rest`).
@@ -342,6 +373,13 @@ mod tests {
             "550 5.7.1 [192.0.2.1] Our system has detected that this \
              message is likely unsolicited mail. To reduce the amount of \
              spam. gsmtp"
+        );
+        assert_eq!(
+            clean_diagnostic(
+                "Remote host said: 550-5.7.1 Our policy\n550-5.7.1 does \
+                 not allow\n550 5.7.1 this mail"
+            ),
+            "Remote host said: 550 5.7.1 Our policy does not allow this mail"
         );
         assert_eq!(
             clean_diagnostic("550 5.1.1\n   user\tunknown"),

@@ -9,6 +9,10 @@ use crate::mime::{self, Parsed};
 use crate::report::{Kind, RecipientStatus, Report};
 use crate::text;
 
+mod others;
+
+use others::{auto_reply, feedback, is_role_address, notification};
+
 /// Why a message produced no report row, as `skipped.csv` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
@@ -271,45 +275,6 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
     rs.diagnostic = diagnostic;
 }
 
-/// A JSON notification from a sending service (bounce, complaint or
-/// delivery).
-fn notification(human: &str) -> Report {
-    let mut report = Report { format: "json", ..Report::default() };
-    for n in text::json::notifications(human) {
-        let kind = match n.kind {
-            "complaint" => Kind::Feedback,
-            _ if n.action == "delayed" => Kind::Delay,
-            _ => Kind::Bounce,
-        };
-        let mut rs = RecipientStatus::new(kind, &n.address);
-        if kind == Kind::Feedback {
-            rs.diagnostic = format!("feedback-type: {}", n.feedback_type);
-            rs.feedback_type = n.feedback_type;
-        } else {
-            if !n.action.is_empty() {
-                rs.action = n.action;
-            }
-            let diagnostic = codes::clean_diagnostic(&n.diagnostic);
-            let last = codes::last_reply(&diagnostic);
-            rs.status = codes::find_status(&n.status)
-                .or(last.and_then(|(_, s)| s))
-                .unwrap_or_default()
-                .to_string();
-            rs.reply_code = last
-                .map(|(r, _)| r)
-                .or_else(|| codes::leading_reply(&diagnostic))
-                .unwrap_or_default()
-                .to_string();
-            rs.diagnostic = diagnostic;
-        }
-        if report.reporting_server.is_empty() {
-            report.reporting_server = n.reporting_mta.to_ascii_lowercase();
-        }
-        report.recipients.push(rs);
-    }
-    report
-}
-
 /// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
 fn is_generic(status: &str) -> bool {
     status.is_empty() || status.ends_with(".0.0")
@@ -327,8 +292,11 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     if rs.reply_code.is_empty() {
         rs.reply_code = b.reply.clone();
     }
-    if is_generic(&rs.status) && !is_generic(&b.status) && !b.status.is_empty()
-    {
+    // The text may refine the report's class-only status, not contradict
+    // its class.
+    let same_class = rs.status.is_empty()
+        || rs.status.as_bytes().first() == b.status.as_bytes().first();
+    if is_generic(&rs.status) && !is_generic(&b.status) && same_class {
         rs.status = b.status.clone();
     }
     if rs.remote_server.is_empty() {
@@ -368,8 +336,12 @@ fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
         .filter(|_| fallback)
         .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
         .unwrap_or_default();
-    let hints =
-        text::Hints { failed: &failed, exclude: &exclude, fallback: &fallback };
+    let hints = text::Hints {
+        failed: &failed,
+        exclude: &exclude,
+        fallback: &fallback,
+        pasted: true,
+    };
     let blocks = text::recipients(human, &hints);
     if blocks.is_empty() {
         return None;
@@ -397,6 +369,29 @@ fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
     Some(report)
 }
 
+/// Phrases with which a failure notice's own text says what it is.
+const BODIES: &[&str] = &[
+    "could not be delivered",
+    "couldn't be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "undeliverable",
+    "delivery has failed",
+    "delivery failed",
+    "failed permanently",
+    "permanent error",
+    "trouble delivering",
+    "unable to deliver",
+    "error delivering",
+];
+
+/// [`BODIES`] as one case-insensitive automaton, built once.
+static BODY_SIGNS: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
+    std::sync::LazyLock::new(|| {
+        let pattern = format!("(?i)(?:{})", BODIES.join("|"));
+        regex_automata::meta::Regex::new(&pattern).ok()
+    });
+
 /// True when the message presents itself as a delivery failure notice.
 fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
     const SUBJECTS: &[&str] = &[
@@ -421,30 +416,14 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         "bounce",
         "not delivered",
     ];
-    /// Phrases with which a failure notice's own text says what it is.
-    const BODIES: &[&str] = &[
-        "could not be delivered",
-        "couldn't be delivered",
-        "was not delivered",
-        "wasn't delivered",
-        "undeliverable",
-        "delivery has failed",
-        "delivery failed",
-        "failed permanently",
-        "permanent error",
-        "trouble delivering",
-        "unable to deliver",
-        "error delivering",
-    ];
     let subject = parsed.subject.to_ascii_lowercase();
     let from = parsed.from.to_ascii_lowercase();
     let head = &human[..human.floor_char_boundary(4096)];
-    let head = head.to_ascii_lowercase();
     parsed.header("x-failed-recipients").is_some()
         || is_role_address(&from)
         || from.starts_with("microsoftexchange")
         || SUBJECTS.iter().any(|s| subject.contains(s))
-        || BODIES.iter().any(|b| head.contains(b))
+        || BODY_SIGNS.as_ref().is_some_and(|re| re.is_match(head))
         || text::detect_format(human, &parsed.subject) != "text"
 }
 
@@ -456,105 +435,113 @@ fn reporting_host(parsed: &Parsed) -> String {
         .map_or(String::new(), |(_, d)| d.to_ascii_lowercase())
 }
 
-/// An RFC 3834 automatic reply: the recipient is the one who replied.
-fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
-    let subject = parsed.subject.to_ascii_lowercase();
-    let header =
-        |n: &str| parsed.header(n).unwrap_or_default().to_ascii_lowercase();
-    const SUBJECTS: &[&str] = &[
-        "automatic reply",
-        "auto:",
-        "autoreply",
-        "auto-reply",
-        "auto reply",
-        "out of office",
-        "out of the office",
-        "abwesenheit",
-        "réponse automatique",
-        "vacation",
-        "away from",
-        "respuesta automática",
-        "risposta automatica",
-    ];
-    let is_reply = header("auto-submitted").starts_with("auto-replied")
-        || parsed.header("x-autoreply").is_some()
-        || parsed.header("x-autorespond").is_some()
-        || header("precedence").contains("auto_reply")
-        || header("x-apple-action").contains("vacation")
-        || SUBJECTS.iter().any(|s| subject.contains(s));
-    let from = parsed.from.to_ascii_lowercase();
-    if !is_reply || from.is_empty() || is_role_address(&from) {
-        return None;
-    }
-    let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
-    // Cut after unfolding, so that line ends do not change the text kept.
-    let head: String = body.chars().take(2400).collect();
-    rs.diagnostic =
-        codes::clean_diagnostic(&head).chars().take(600).collect::<String>();
-    Some(Report {
-        format: "rfc3834",
-        reporting_server: reporting_host(parsed),
-        recipients: vec![rs],
-        ..Report::default()
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Mail system senders, which never write auto-replies.
-fn is_role_address(address: &str) -> bool {
-    let local = address.split('@').next().unwrap_or_default();
-    let local: String =
-        local.chars().filter(|c| !matches!(c, '-' | '_' | '.')).collect();
-    local.starts_with("mailerdaemon")
-        || local.starts_with("postmaster")
-        || local.contains("maildaemon")
-        || local == "maildeliverysystem"
-}
+    const EXIM: &str = "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n\
+To: ann@example.org\nSubject: Mail delivery failed: returning message to sender\n\
+Auto-Submitted: auto-replied\n\n\
+This message was created automatically by mail delivery software.\n\n\
+A message that you sent could not be delivered to one or more of its\n\
+recipients. This is a permanent error. The following address(es) failed:\n\n\
+\x20 bob@example.net\n\
+\x20   host mx.example.net [192.0.2.7]\n\
+\x20   SMTP error from remote mail server after RCPT TO:<bob@example.net>:\n\
+\x20   550-5.1.1 The account does not exist. Please try\n\
+\x20   550 5.1.1 again later\n\n\
+------ This is a copy of the message, including all the headers. ------\n\n\
+From: ann@example.org\nTo: bob@example.net\nSubject: hi\n\nbody\n";
 
-/// An ARF feedback report (RFC 5965): the complaining recipient comes from
-/// `Original-Rcpt-To`, or the returned message's `To`.
-fn feedback(parsed: &Parsed) -> Report {
-    let raw = parsed.feedback_report.as_deref().unwrap_or_default();
-    let text = String::from_utf8_lossy(raw);
-    let text = text::normalize_newlines(&text);
-    let mut feedback_type = String::new();
-    let mut rcpts = Vec::new();
-    let mut arrival = String::new();
-    let mut source = String::new();
-    for line in text.lines() {
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "feedback-type" => feedback_type = value.to_ascii_lowercase(),
-            "original-rcpt-to" | "removal-recipient" => {
-                if let Some(a) = codes::find_address(value) {
-                    rcpts.push(a.to_ascii_lowercase());
-                }
-            }
-            "arrival-date" | "received-date" => {
-                arrival = mime::parse_date(value)
-            }
-            "reporting-mta" => {
-                source = value.rsplit(';').next().unwrap_or("").trim().into()
-            }
-            _ => {}
-        }
+    #[test]
+    fn an_exim_bounce_with_auto_submitted_is_a_bounce() {
+        let r = decode(EXIM.as_bytes()).unwrap();
+        assert_eq!(r.recipients.len(), 1);
+        let rs = &r.recipients[0];
+        assert_eq!(rs.kind, Kind::Bounce);
+        assert_eq!(rs.recipient, "bob@example.net");
+        assert_eq!(
+            (rs.status.as_str(), rs.reply_code.as_str()),
+            ("5.1.1", "550")
+        );
+        assert_eq!(rs.remote_server, "mx.example.net");
+        assert!(rs.diagnostic.ends_with(
+            "550 5.1.1 The account does not exist. Please try again later"
+        ));
     }
-    if rcpts.is_empty() {
-        if let Some(o) = &parsed.returned {
-            rcpts.extend(o.to.iter().map(|a| a.to_ascii_lowercase()));
-        }
+
+    #[test]
+    fn line_ends_do_not_change_a_text_bounce() {
+        let lf = decode(EXIM.as_bytes()).unwrap().recipients;
+        let crlf = EXIM.replace('\n', "\r\n");
+        assert_eq!(decode(crlf.as_bytes()).unwrap().recipients, lf);
+        let cr = EXIM.replace('\n', "\r");
+        assert_eq!(decode(cr.as_bytes()).unwrap().recipients, lf);
     }
-    let mut report = Report {
-        format: "arf",
-        reporting_server: source.to_ascii_lowercase(),
-        date: arrival,
-        ..Report::default()
-    };
-    for a in rcpts {
-        let mut rs = RecipientStatus::new(Kind::Feedback, &a);
-        rs.feedback_type = feedback_type.clone();
-        rs.diagnostic = format!("feedback-type: {feedback_type}");
-        report.recipients.push(rs);
+
+    #[test]
+    fn a_forwarded_bounce_is_decoded_in_its_place() {
+        let raw = format!(
+            "From: ann@example.org\nTo: help@example.org\nSubject: Fwd: see this\n\
+MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"z\"\n\n\
+--z\nContent-Type: text/plain\n\nWhat does this mean?\n\
+--z\nContent-Type: message/rfc822\n\n{EXIM}\n--z--\n"
+        );
+        let r = decode(raw.as_bytes()).unwrap();
+        assert_eq!(r.recipients.len(), 1);
+        assert_eq!(r.recipients[0].recipient, "bob@example.net");
+        assert_eq!(r.recipients[0].status, "5.1.1");
     }
-    report
+
+    #[test]
+    fn mail_systems_do_not_send_auto_replies_and_letters_are_skipped() {
+        let raw = "From: MAILER-DAEMON@example.net\nTo: ann@example.org\n\
+Subject: Auto: hello\nAuto-Submitted: auto-replied\n\nThanks for writing.\n";
+        assert!(decode(raw.as_bytes()).is_err());
+        let letter = "From: cy@example.net\nTo: ann@example.org\n\
+Subject: lunch\n\nSee you at noon at the usual place.\n";
+        assert_eq!(
+            decode(letter.as_bytes()).unwrap_err().reason,
+            "no report found"
+        );
+        let reply = "From: cy@example.net\nTo: ann@example.org\n\
+Subject: Out of office\nAuto-Submitted: auto-replied\n\nI am away.\n";
+        let r = decode(reply.as_bytes()).unwrap();
+        assert_eq!(r.recipients[0].kind, Kind::AutoReply);
+        assert_eq!(r.recipients[0].recipient, "cy@example.net");
+    }
+
+    #[test]
+    fn a_field_block_in_the_text_is_a_report() {
+        let raw = "From: MAILER-DAEMON@example.com\nTo: ann@example.org\n\
+Subject: Delivery Status Notification (Failure)\n\n\
+An error occurred while trying to deliver the mail to:\ndee@example.jp\n\n\
+Technical report:\n\nReporting-MTA: dsn; out.example.com\n\n\
+Action: failed\nFinal-Recipient: rfc822; dee@example.jp\n\
+Diagnostic-Code: smtp; 550 5.2.1 <dee@example.jp>... Mailbox disabled\n\
+Status: 5.2.1\n";
+        let r = decode(raw.as_bytes()).unwrap();
+        assert_eq!(r.reporting_server, "out.example.com");
+        let rs = &r.recipients[0];
+        assert_eq!(
+            (rs.status.as_str(), rs.reply_code.as_str()),
+            ("5.2.1", "550")
+        );
+    }
+
+    #[test]
+    fn a_reply_code_must_be_one_and_agree_with_the_status() {
+        let mut rs = RecipientStatus::new(Kind::Bounce, "e@example.com");
+        rs.status = "4.4.1".into();
+        rs.reply_code = "554".into();
+        check_reply(&mut rs);
+        assert_eq!(rs.reply_code, "");
+        rs.status = "5.2.0".into();
+        rs.reply_code = "522".into();
+        check_reply(&mut rs);
+        assert_eq!(rs.reply_code, "");
+        rs.reply_code = "552".into();
+        check_reply(&mut rs);
+        assert_eq!(rs.reply_code, "552");
+    }
 }

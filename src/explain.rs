@@ -118,6 +118,9 @@ pub fn explain(
             v.cause.summary
         )?;
         writeln!(out, "  advice: {}", v.advice)?;
+        if let Some(rule) = winner {
+            overrides(rule, v.cause, out)?;
+        }
         match matches.split_first() {
             None => writeln!(
                 out,
@@ -128,6 +131,27 @@ pub fn explain(
                 verdict_lines(rules, &facts, best, others, out)?
             }
         }
+    }
+    Ok(())
+}
+
+/// Says which of the verdict's values the winning rule set itself.
+fn overrides(
+    rule: &crate::rules::Rule,
+    cause: &crate::rules::Cause,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if let Some(h) = rule.hard.filter(|h| *h != cause.hard) {
+        let word = |h: bool| if h { "hard" } else { "soft" };
+        writeln!(
+            out,
+            "  the rule makes it {} (the cause says {})",
+            word(h),
+            word(cause.hard)
+        )?;
+    }
+    if rule.advice.is_some() {
+        writeln!(out, "  the advice is the rule's own")?;
     }
     Ok(())
 }

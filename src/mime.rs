@@ -279,7 +279,14 @@ pub fn parse_date(value: &str) -> String {
 
 /// Joins folded header lines.
 fn unfold(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(value.len());
+    for word in value.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// A rough HTML-to-text conversion: tags become line breaks or nothing,
@@ -307,6 +314,9 @@ fn html_to_text(html: &Cow<'_, str>) -> String {
             (true, c) => tag.push(c),
             (false, c) => out.push(c),
         }
+    }
+    if !out.contains('&') {
+        return out;
     }
     out.replace("&nbsp;", " ")
         .replace("&lt;", "<")

@@ -71,8 +71,17 @@ fn corpus_agreement() {
                 .split('.')
                 .nth(2)
                 .is_some_and(|d| d.len() == 3 && d.starts_with('9'));
+            // A bounce row without a status is one whose status the corpus
+            // does not give (its README: "status not compared").
+            let unstated = e.status.is_empty()
+                && !matches!(e.cause.as_str(), "feedback" | "vacation");
             let checks = [
-                ("status", e.status.as_str(), o.status.as_str(), !private),
+                (
+                    "status",
+                    e.status.as_str(),
+                    o.status.as_str(),
+                    !private && !unstated,
+                ),
                 ("reply", e.reply.as_str(), o.reply.as_str(), true),
                 ("cause", e.cause.as_str(), o.cause.as_str(), true),
                 ("hard", e.hard.as_str(), o.hard.as_str(), true),

@@ -12,7 +12,7 @@
 use regex_automata::hybrid::dfa::{self, DFA};
 use regex_automata::nfa::thompson::{self, pikevm, WhichCaptures, NFA};
 use regex_automata::util::syntax;
-use regex_automata::{Input, MatchKind, PatternSet};
+use regex_automata::{meta, Input, MatchKind, PatternID, PatternSet};
 use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 /// The lazy DFA's memory limit, per thread. States are made as texts need
@@ -24,6 +24,12 @@ const CACHE_CAPACITY: usize = 32 << 20;
 pub struct Automaton {
     dfa: DFA,
     pike: pikevm::PikeVM,
+    /// Patterns that can match a single character (the `.` of catch-all
+    /// rules), with their indices: they would make nearly every DFA state a
+    /// match state, and the walk would list their patterns at every byte.
+    /// Each is asked on its own whether it matches; in the DFA their place
+    /// holds a pattern that never matches.
+    dense: Vec<(usize, meta::Regex)>,
 }
 
 /// Per-thread search state for one [`Automaton`].
@@ -44,6 +50,7 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
         Err(e) => {
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("").trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last);
             Err(format!("invalid pattern `{pattern}`: {last}"))
         }
     }
@@ -52,6 +59,23 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
 impl Automaton {
     /// Compiles parsed patterns; pattern `i` reports as index `i`.
     pub fn build(patterns: &[Hir]) -> Result<Automaton, String> {
+        let mut dense = Vec::new();
+        let mut spread = Vec::with_capacity(patterns.len());
+        for (i, hir) in patterns.iter().enumerate() {
+            if hir.properties().minimum_len().is_some_and(|n| n <= 1) {
+                let one = meta::Builder::new()
+                    .configure(
+                        meta::Config::new().which_captures(WhichCaptures::None),
+                    )
+                    .build_many_from_hir(std::slice::from_ref(hir))
+                    .map_err(|e| e.to_string())?;
+                dense.push((i, one));
+                spread.push(Hir::fail());
+            } else {
+                spread.push(hir.clone());
+            }
+        }
+        let patterns = &spread[..];
         let nfa: NFA = thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
@@ -72,7 +96,7 @@ impl Automaton {
             .configure(pikevm::Config::new().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
-        Ok(Automaton { dfa, pike })
+        Ok(Automaton { dfa, pike, dense })
     }
 
     /// Fresh search state.
@@ -92,6 +116,11 @@ impl Automaton {
             let cache = s.pike.get_or_insert_with(|| self.pike.create_cache());
             let input = Input::new(text);
             self.pike.which_overlapping_matches(cache, &input, &mut s.set);
+        }
+        for (i, one) in &self.dense {
+            if one.is_match(text) {
+                s.set.insert(PatternID::must(*i));
+            }
         }
     }
 
@@ -198,6 +227,14 @@ mod tests {
         // ASCII: `ü` is not a word character, so `\b` sits before `voll`.
         assert_eq!(hits(&[r"\bvoll"], "übervoll"), Vec::<usize>::new());
         assert_eq!(hits(&[r"\bvoll"], "üvoll"), [0]);
+    }
+
+    #[test]
+    fn one_character_patterns_are_found_too() {
+        let p = [".", "full", r"\d", "x*", "^$"];
+        assert_eq!(hits(&p, "mailbox full"), [0, 1, 3]);
+        assert_eq!(hits(&p, "552"), [0, 2, 3]);
+        assert_eq!(hits(&p, "\n"), [3]);
     }
 
     #[test]

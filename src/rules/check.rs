@@ -1,7 +1,9 @@
 //! Running the rules' `examples`: each is a diagnostic text that its rule
 //! must win, classified with facts drawn from the rule itself (codes quoted
 //! in the text, else the rule's first status, reply, kind and so on). Used
-//! by `rules test` and `rules check`.
+//! by `rules test` and `rules check`. A default rule's example won by a
+//! user rule is an override, not a problem: the user's rules win on
+//! purpose.
 
 use super::{Example, Place, RuleError, RuleSet};
 
@@ -14,11 +16,15 @@ pub struct ExampleFailure {
     pub example: Example,
     /// The rule that won it instead, if any.
     pub won_by: Option<usize>,
+    /// True when a default rule's example is won by a user rule: the user
+    /// overrode the default on purpose, so this is not a problem.
+    pub overridden: bool,
     /// The problem at the example's place, as `rules check` prints it.
     pub error: RuleError,
 }
 
-/// Every example of every rule that another rule (or none) wins.
+/// Every example of every rule that another rule (or none) wins, including
+/// the default examples that user rules override.
 pub fn examples(set: &RuleSet) -> Vec<ExampleFailure> {
     let mut out = Vec::new();
     for (i, rule) in set.rules.iter().enumerate() {
@@ -45,10 +51,13 @@ pub fn examples(set: &RuleSet) -> Vec<ExampleFailure> {
                     rule.id, example.text
                 ),
             };
+            let overridden =
+                !rule.user && won_by.is_some_and(|w| set.rules[w].user);
             out.push(ExampleFailure {
                 rule: i,
                 example: example.clone(),
                 won_by,
+                overridden,
                 error,
             });
         }

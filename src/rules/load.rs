@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use super::automaton::{self, Automaton};
 use super::model::{RuleDef, RuleFile};
+use super::values::{check_values, status_glob_ok};
 use super::{keys, Cause, Example, Place, Rule, RuleSet, DEFAULT_RULES};
 
 /// A problem in a rule file, at a place.
@@ -29,7 +30,7 @@ pub struct RuleError {
 }
 
 /// A rule file's name and text.
-struct Source {
+pub(super) struct Source {
     name: String,
     text: String,
     user: bool,
@@ -49,17 +50,19 @@ impl Source {
         Place { file: self.name.clone(), line, column }
     }
 
-    fn error(&self, offset: usize, message: impl Into<String>) -> RuleError {
+    /// A problem at byte `offset`.
+    pub(super) fn error(
+        &self,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> RuleError {
         let Place { file, line, column } = self.place(offset);
         RuleError { file, line, column, message: message.into() }
     }
 }
 
-/// See [`RuleSet::load`].
-pub fn load(
-    user: &[PathBuf],
-    defaults: bool,
-) -> Result<RuleSet, Vec<RuleError>> {
+/// See [`RuleSet::load`]; returns the problems beside the rules.
+pub fn load(user: &[PathBuf], defaults: bool) -> (RuleSet, Vec<RuleError>) {
     let mut errors = Vec::new();
     let mut sources = Vec::new();
     for path in user {
@@ -81,7 +84,7 @@ pub fn load(
 pub fn from_texts(
     user: &[(&str, &str)],
     defaults: &[(&str, &str)],
-) -> Result<RuleSet, Vec<RuleError>> {
+) -> (RuleSet, Vec<RuleError>) {
     let source = |(name, text): &(&str, &str), user| Source {
         name: name.to_string(),
         text: text.to_string(),
@@ -95,10 +98,13 @@ pub fn from_texts(
     from_sources(&sources, Vec::new())
 }
 
+/// The rules of every source that could be read, and every problem found.
+/// A rule with a problem is left out (or loses the bad pattern), so that
+/// the rest can still be checked.
 fn from_sources(
     sources: &[Source],
     mut errors: Vec<RuleError>,
-) -> Result<RuleSet, Vec<RuleError>> {
+) -> (RuleSet, Vec<RuleError>) {
     let mut files = Vec::new();
     for s in sources {
         for (at, message) in keys::unknown(&s.text) {
@@ -113,11 +119,7 @@ fn from_sources(
         }
     }
     let set = build(&files, &mut errors);
-    if errors.is_empty() {
-        Ok(set)
-    } else {
-        Err(errors)
-    }
+    (set, errors)
 }
 
 fn read_user(
@@ -332,116 +334,11 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
     }
 }
 
-/// Checks globs and enumerated values that could never match.
-fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
-    for s in &d.status {
-        if !status_glob_ok(s.get_ref().trim()) {
-            errors.push(src.error(
-                s.span().start,
-                format!(
-                    "status `{}` can never match a status code \
-                     (class.subject.detail, e.g. 5.1.1 or 5.7.*)",
-                    s.get_ref()
-                ),
-            ));
-        }
-    }
-    for s in &d.reply {
-        if !reply_glob_ok(s.get_ref().trim()) {
-            errors.push(src.error(
-                s.span().start,
-                format!(
-                    "reply `{}` can never match a three-digit reply code",
-                    s.get_ref()
-                ),
-            ));
-        }
-    }
-    if let Some(s) = &d.implies {
-        if !status_glob_ok(s) || s.contains(['*', '?']) {
-            errors.push(src.error(
-                d.id.span().start,
-                format!(
-                    "rule `{}`: implies `{s}` is not a status code",
-                    d.id.get_ref()
-                ),
-            ));
-        }
-    }
-    check_enum(src, &d.action, "action", ACTIONS, errors);
-    check_enum(src, &d.kind, "kind", KINDS, errors);
-}
-
-const ACTIONS: &[&str] =
-    &["failed", "delayed", "delivered", "relayed", "expanded"];
-const KINDS: &[&str] = &["bounce", "delay", "feedback", "auto-reply"];
-
-fn check_enum(
-    src: &Source,
-    values: &[Spanned<String>],
-    what: &str,
-    known: &[&str],
-    errors: &mut Vec<RuleError>,
-) {
-    for s in values {
-        let v = s.get_ref().trim().to_ascii_lowercase();
-        if !known.contains(&v.as_str()) {
-            errors.push(src.error(
-                s.span().start,
-                format!(
-                    "unknown {what} `{}` (one of {})",
-                    s.get_ref(),
-                    known.join(", ")
-                ),
-            ));
-        }
-    }
-}
-
-/// Whether a status glob can match some `class.subject.detail` code: class
-/// 2, 4 or 5, subject and detail of one to three digits. A `*` may stand
-/// for several characters, dots included.
-pub(super) fn status_glob_ok(g: &str) -> bool {
-    let parts: Vec<&str> = g.split('.').collect();
-    let wild = g.contains('*');
-    let chars_ok =
-        g.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '*' | '?'));
-    let parts_ok =
-        parts.iter().all(|p| p.contains('*') || (1..=3).contains(&p.len()));
-    let class_ok = match g.as_bytes().first() {
-        Some(b'2' | b'4' | b'5' | b'?' | b'*') => {
-            parts[0].contains('*') || parts[0].len() == 1
-        }
-        _ => false,
-    };
-    chars_ok
-        && parts_ok
-        && class_ok
-        && parts.len() <= 3
-        && (parts.len() == 3 || wild)
-}
-
-/// Whether a reply glob can match some three-digit code from 200 to 599.
-pub(super) fn reply_glob_ok(g: &str) -> bool {
-    let chars_ok =
-        g.chars().all(|c| c.is_ascii_digit() || matches!(c, '*' | '?'));
-    let first_ok = matches!(
-        g.as_bytes().first(),
-        Some(b'2' | b'3' | b'4' | b'5' | b'?' | b'*')
-    );
-    let len_ok = if g.contains('*') {
-        g.chars().filter(|c| *c != '*').count() <= 3
-    } else {
-        g.len() == 3
-    };
-    chars_ok && first_ok && len_ok
-}
-
 fn compile_all(
     patterns: &[Hir],
     errors: &mut Vec<RuleError>,
 ) -> Option<Automaton> {
-    if patterns.is_empty() || !errors.is_empty() {
+    if patterns.is_empty() {
         return None;
     }
     match Automaton::build(patterns) {
@@ -462,20 +359,27 @@ fn compile_all(
 
 #[cfg(test)]
 mod tests {
-    use super::{reply_glob_ok, status_glob_ok};
     use crate::rules::{RuleError, RuleSet};
 
     const CAUSE: &str =
         "[cause.gone]\nsummary = \"s\"\nhard = true\nadvice = \"a\"\n";
 
     fn errors(user: &str) -> Vec<RuleError> {
-        let defaults =
-            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        let defaults = format!(
+            "{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\nreply = [\"5*\"]\n"
+        );
         match RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
         {
             Ok(_) => Vec::new(),
             Err(e) => e,
         }
+    }
+
+    /// The problems of `user` other than rules without conditions.
+    fn errors_but_empty_rules(user: &str) -> Vec<RuleError> {
+        let mut e = errors(user);
+        e.retain(|e| !e.message.contains("has no conditions"));
+        e
     }
 
     fn at(e: &RuleError) -> (usize, usize) {
@@ -495,7 +399,7 @@ mod tests {
 
     #[test]
     fn every_unknown_key_is_reported() {
-        let e = errors(
+        let e = errors_but_empty_rules(
             "[[rule]]\nid = \"x\"\ncause = \"gone\"\nstatuss = [\"5.1.1\"]\n\
              [[rule]]\nid = \"y\"\ncause = \"gone\"\n  diagnostics = [\"a\"]\n",
         );
@@ -506,7 +410,7 @@ mod tests {
 
     #[test]
     fn unknown_causes_and_duplicate_ids() {
-        let e = errors(
+        let e = errors_but_empty_rules(
             "[[rule]]\nid = \"x\"\ncause = \"gonne\"\n\
              [[rule]]\nid = \"y\"\ncause = \"gone\"\n\
              [[rule]]\nid = \"y\"\ncause = \"gone\"\n",
@@ -525,8 +429,9 @@ mod tests {
         let user = "[cause.gone]\nsummary = \"mine\"\nhard = false\n\
                     advice = \"b\"\n[[rule]]\nid = \"d\"\ncause = \"gone\"\n\
                     reply = [\"550\"]\n";
-        let defaults =
-            format!("{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\n");
+        let defaults = format!(
+            "{CAUSE}[[rule]]\nid = \"d\"\ncause = \"gone\"\nreply = [\"5*\"]\n"
+        );
         let set =
             RuleSet::from_texts(&[("u.toml", user)], &[("d.toml", &defaults)])
                 .unwrap();
@@ -537,7 +442,7 @@ mod tests {
 
     #[test]
     fn a_cause_declared_twice_at_the_same_level_is_an_error() {
-        let e = errors(&format!("{CAUSE}"));
+        let e = errors(CAUSE);
         assert!(e.is_empty(), "a user may redeclare a default cause: {e:?}");
         let e =
             RuleSet::from_texts(&[], &[("a.toml", CAUSE), ("b.toml", CAUSE)])
@@ -559,19 +464,11 @@ mod tests {
     }
 
     #[test]
-    fn status_and_reply_globs_that_can_match() {
-        for g in ["5.1.1", "5.7.*", "4.*", "*", "5.?.?", "5.4.317", "2.*.*"] {
-            assert!(status_glob_ok(g), "{g}");
-        }
-        for g in ["5.1", "6.1.1", "5.1.1.1", "55.1.1", "5.1000.1", "x.1.1", ""]
-        {
-            assert!(!status_glob_ok(g), "{g}");
-        }
-        for g in ["550", "55*", "5??", "*", "4*"] {
-            assert!(reply_glob_ok(g), "{g}");
-        }
-        for g in ["5", "5500", "650", "5x0", ""] {
-            assert!(!reply_glob_ok(g), "{g}");
-        }
+    fn a_rule_without_conditions_is_an_error() {
+        let e =
+            errors("[[rule]]\nid = \"all\"\ncause = \"gone\"\nhard = false\n");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(at(&e[0]), (2, 6));
+        assert!(e[0].message.contains("has no conditions"));
     }
 }

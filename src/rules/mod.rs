@@ -16,6 +16,7 @@ mod keys;
 mod load;
 pub mod model;
 mod select;
+mod values;
 mod why;
 
 use std::ops::Range;
@@ -91,9 +92,12 @@ pub struct Rule {
     pub diagnostic: Vec<String>,
     /// Its patterns' indices in the one automaton.
     patterns: Range<usize>,
-    hard: Option<bool>,
-    advice: Option<String>,
-    implies: Option<String>,
+    /// Overrides the cause's hard flag.
+    pub hard: Option<bool>,
+    /// Overrides the cause's advice.
+    pub advice: Option<String>,
+    /// Overrides the status the cause implies.
+    pub implies: Option<String>,
     /// Its priority.
     pub priority: i32,
     /// Diagnostic texts it must win.
@@ -161,7 +165,7 @@ impl RuleSet {
         user: &[std::path::PathBuf],
         defaults: bool,
     ) -> Result<RuleSet, Vec<RuleError>> {
-        load::load(user, defaults)
+        only_if_clean(load::load(user, defaults))
     }
 
     /// Builds a rule set from texts given as `(name, text)`: `user` files
@@ -171,22 +175,33 @@ impl RuleSet {
         user: &[(&str, &str)],
         defaults: &[(&str, &str)],
     ) -> Result<RuleSet, Vec<RuleError>> {
-        load::from_texts(user, defaults)
+        only_if_clean(load::from_texts(user, defaults))
     }
 
     /// Like [`RuleSet::load`], then runs every rule's examples: an example
-    /// won by another rule is one more problem. This is `rules check`.
+    /// won by another rule is one more problem (unless a user rule overrides
+    /// a default one, which is the point of user rules). The examples run
+    /// even when
+    /// there are other problems (on the rules that loaded), and problems come
+    /// file by file in line order. This is `rules check`.
     pub fn check(
         user: &[std::path::PathBuf],
         defaults: bool,
     ) -> Result<RuleSet, Vec<RuleError>> {
-        let set = load::load(user, defaults)?;
-        let problems = check::examples(&set);
-        if problems.is_empty() {
-            Ok(set)
-        } else {
-            Err(problems.into_iter().map(|p| p.error).collect())
+        let (set, mut errors) = load::load(user, defaults);
+        let failures = check::examples(&set).into_iter();
+        errors.extend(failures.filter(|f| !f.overridden).map(|f| f.error));
+        let mut files: Vec<String> = Vec::new();
+        for e in &errors {
+            if !files.contains(&e.file) {
+                files.push(e.file.clone());
+            }
         }
+        errors.sort_by_key(|e| {
+            let file = files.iter().position(|f| *f == e.file);
+            (file, e.line, e.column)
+        });
+        only_if_clean((set, errors))
     }
 
     /// Every example of every rule that another rule (or none) wins, in rule
@@ -238,6 +253,16 @@ impl RuleSet {
 }
 
 pub use check::ExampleFailure;
+
+fn only_if_clean(
+    (set, errors): (RuleSet, Vec<RuleError>),
+) -> Result<RuleSet, Vec<RuleError>> {
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(errors)
+    }
+}
 
 impl Rule {
     /// True when every condition other than the diagnostic holds.

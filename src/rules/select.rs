@@ -268,7 +268,7 @@ advice = "do b"
     fn user_files_keep_their_order_among_themselves() {
         let one = "[[rule]]\nid = \"u1\"\ncause = \"a\"\nreply = [\"5*\"]\n";
         let two = "[[rule]]\nid = \"u2\"\ncause = \"b\"\nreply = [\"5*\"]\n";
-        let defaults = format!("{CAUSES}");
+        let defaults = CAUSES.to_string();
         let s = RuleSet::from_texts(
             &[("one.toml", one), ("two.toml", two)],
             &[("d.toml", &defaults)],

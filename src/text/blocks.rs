@@ -141,13 +141,17 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
         || phrase.len() > 40
         || phrase.contains(['@', ':', '<'])
         || phrase.to_ascii_lowercase().contains("sender")
-        || phrase.to_ascii_lowercase().starts_with("from")
+        || phrase.to_ascii_lowercase().contains("from")
         || indent_of(line) > 8
         || codes::find_address(word).map(str::len) != Some(word.len())
     {
         return None;
     }
-    Some((word.to_ascii_lowercase(), phrase))
+    // `target mail address: a@example.com` names, it gives no reason.
+    let lower = phrase.to_ascii_lowercase();
+    let label =
+        ["address", "recipient", "mailbox"].iter().any(|w| lower.ends_with(w));
+    Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
 }
 
 fn leading_address(line: &str) -> Option<(String, &str)> {
@@ -278,6 +282,19 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
     if let Some(p) = lower.find("said:") {
         return (None, Some(text[p + 5..].trim()));
     }
+    // "mx.example.com [192.0.2.1] did not like our RCPT TO: 550 ..."
+    if let Some(host) = codes::leading_host(text) {
+        let rest = text.trim_start()[host.len()..].trim_start();
+        if rest.starts_with('[') {
+            let reply = rest
+                .find(": ")
+                .map(|p| rest[p + 2..].trim().trim_start_matches(['<', ' ']));
+            return (
+                Some(host),
+                reply.filter(|r| codes::leading_reply(r).is_some()),
+            );
+        }
+    }
     // Exchange: "mail.contoso.com #<...#5.7.1 smtp;530 ...> #SMTP#"
     if let Some(host) = codes::leading_host(text) {
         let rest = text.trim_start()[host.len()..]
@@ -392,6 +409,20 @@ mod tests {
         assert_eq!(
             (only[0].address.as_str(), only[0].diagnostic.as_str()),
             ("cy@example.com", "")
+        );
+    }
+
+    #[test]
+    fn host_and_ip_then_the_reply() {
+        let t = "<cy@example.net>:\n    mx.example.net [192.0.2.2]:\n\
+                 >>> RCPT TO:<cy@example.net>\n\
+                 <<< 550 5.1.1 <cy@example.net>... User Unknown\n";
+        let b = find(t);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].remote, "mx.example.net");
+        assert_eq!(
+            b[0].diagnostic,
+            "550 5.1.1 <cy@example.net>... User Unknown"
         );
     }
 

@@ -8,6 +8,8 @@
 //! shapes find is a set of facts per recipient; judging them is left to the
 //! rules.
 
+use crate::codes;
+
 mod blocks;
 pub mod json;
 mod reasons;
@@ -67,6 +69,9 @@ pub struct Hints<'a> {
     /// Addresses to fall back on when the text names none (the returned
     /// original's `To`).
     pub fallback: &'a [String],
+    /// Whether to read the "copy" as the report when the report part names
+    /// no one (a bounce pasted into a message).
+    pub pasted: bool,
 }
 
 /// Facts found in the text about each failed recipient, in order of first
@@ -79,7 +84,7 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
     let text = unquote(&text);
     let (report, copy) = split_returned(&text);
     let mut found = shapes(&text, report, hints);
-    if found.is_empty() && !copy.is_empty() {
+    if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
         let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
@@ -146,6 +151,8 @@ fn give_reasons(found: &mut [Block], report: &str) {
             if b.remote.is_empty() {
                 b.remote = from_text.remote;
             }
+        } else if let Some(r) = reasons::labelled_reason(report) {
+            b.diagnostic = codes::clean_diagnostic(r);
         } else {
             b.diagnostic = reasons::text_near(report, b.at, &starts);
         }

@@ -78,6 +78,21 @@ pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
         .map(|r| r.text)
 }
 
+/// The key/value shape: a `Reason: ...` (`reject reason:`, `Error:`,
+/// `Diagnostic:`) line in the report, whose value is the reason.
+pub fn labelled_reason(report: &str) -> Option<&str> {
+    const KEYS: &[&str] = &["reason", "error", "diagnostic", "problem"];
+    report.lines().find_map(|line| {
+        let (key, value) = line.trim().split_once(':')?;
+        let key = key.trim().to_ascii_lowercase();
+        let value = value.trim();
+        let keyed = key.len() <= 30
+            && key.split(' ').count() <= 3
+            && KEYS.iter().any(|k| key.ends_with(k));
+        (keyed && value.len() > 3).then_some(value)
+    })
+}
+
 /// The longest uncoded reason kept, in characters.
 const MAX_NEAR: usize = 600;
 
@@ -107,7 +122,9 @@ pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
 fn prose(text: &str) -> String {
     let text = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
     let mut out = String::with_capacity(text.len());
-    for line in text.lines().filter(|l| !super::blocks::is_summary_line(l)) {
+    let wordy = |l: &&str| l.chars().any(char::is_alphanumeric);
+    let lines = text.lines().filter(wordy);
+    for line in lines.filter(|l| !super::blocks::is_summary_line(l)) {
         out.push_str(line);
         out.push('\n');
     }
@@ -207,6 +224,14 @@ mod tests {
             text_near("Group may not exist.\n", 0, &[0]),
             "Group may not exist."
         );
+    }
+
+    #[test]
+    fn a_reason_key_gives_the_reason() {
+        let t = "Your email was rejected.\n\nreject reason: Mailbox full\n\
+                 target mail address: kim@example.net\n";
+        assert_eq!(labelled_reason(t), Some("Mailbox full"));
+        assert_eq!(labelled_reason("Subject: an error: none\n"), None);
     }
 
     #[test]

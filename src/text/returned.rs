@@ -68,9 +68,36 @@ const STRONG: &[&str] = &[
     "x-originating-ip",
 ];
 
+/// All marker lines as one case-insensitive automaton, built once.
+static MARKER: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
+    std::sync::LazyLock::new(|| {
+        let pattern = format!("(?i)(?:{})", MARKERS.join("|"));
+        regex_automata::meta::Regex::new(&pattern).ok()
+    });
+
 /// Splits a text bounce into the report and the returned original (which
 /// may be empty).
 pub fn split(text: &str) -> (&str, &str) {
+    // The first marker line, found in one pass.
+    let marker = MARKER.as_ref().and_then(|re| re.find(text)).map(|m| {
+        let start = text[..m.start()].rfind('\n').map_or(0, |n| n + 1);
+        let end =
+            text[m.end()..].find('\n').map_or(text.len(), |n| m.end() + n + 1);
+        (start, end)
+    });
+    let limit = marker.map_or(text.len(), |(start, _)| start);
+    if let Some(s) = header_run(&text[..limit]) {
+        return (&text[..s], &text[s..]);
+    }
+    match marker {
+        Some((start, end)) => (&text[..start], &text[end..]),
+        None => (text, ""),
+    }
+}
+
+/// Where the first run of header lines (three or more, one of them a name
+/// a summary does not use) starts in `text`.
+fn header_run(text: &str) -> Option<usize> {
     let mut pos = 0;
     let mut run_start = None;
     let mut run_len = 0;
@@ -78,17 +105,14 @@ pub fn split(text: &str) -> (&str, &str) {
     for line in text.split_inclusive('\n') {
         let start = pos;
         pos += line.len();
-        if is_marker(line) {
-            return (&text[..start], &text[pos..]);
-        }
         match header_name(line) {
             Some(name) => {
                 run_start.get_or_insert(start);
                 run_len += 1;
-                run_strong |= STRONG.contains(&name.as_str());
+                run_strong |=
+                    STRONG.iter().any(|s| s.eq_ignore_ascii_case(name));
                 if run_len >= 3 && run_strong {
-                    let s = run_start.unwrap_or(start);
-                    return (&text[..s], &text[s..]);
+                    return run_start;
                 }
             }
             None if run_start.is_some() && line.starts_with([' ', '\t']) => {}
@@ -99,25 +123,16 @@ pub fn split(text: &str) -> (&str, &str) {
             }
         }
     }
-    (text, "")
+    None
 }
 
-fn is_marker(line: &str) -> bool {
-    if line.len() < 12 || line.len() > 200 {
-        return false;
-    }
-    let lower = line.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(m))
-}
-
-/// The lower-cased name when `line` starts with a known header field.
-fn header_name(line: &str) -> Option<String> {
+/// The name when `line` starts with a known header field.
+fn header_name(line: &str) -> Option<&str> {
     let (name, _) = line.split_once(':')?;
     if name.is_empty() || name.len() > 30 || name.contains([' ', '\t']) {
         return None;
     }
-    let name = name.to_ascii_lowercase();
-    HEADER_NAMES.contains(&name.as_str()).then_some(name)
+    HEADER_NAMES.iter().any(|h| h.eq_ignore_ascii_case(name)).then_some(name)
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     let mut whole: Option<String> = None;
     let mut replies: Vec<(String, String)> = Vec::new();
     let mut rcpts: Vec<String> = Vec::new();
+    let talking = memchr::memmem::find(text.as_bytes(), b"while talking to ");
     for line in text.lines() {
         let t = line.trim();
-        if let Some(p) = t.find("while talking to ") {
+        if let Some(p) = talking.and_then(|_| t.find("while talking to ")) {
             if let Some(h) = codes::leading_host(&t[p + 17..]) {
                 remote = h.to_ascii_lowercase();
             }
