@@ -119,7 +119,8 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
                 .to_ascii_lowercase();
         }
     }
-    collect(&message, 0, &mut parsed, 0);
+    let mut seen = vec![false; message.parts.len()];
+    collect(&message, 0, &mut parsed, &mut seen, 0);
     if parsed.texts.is_empty()
         && parsed.delivery_status.is_none()
         && parsed.feedback_report.is_none()
@@ -134,10 +135,23 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
 }
 
 /// Walks the parts of `message` below part `id`, filling `parsed`.
-fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
+/// Each part is visited once, at most 64 deep: a broken message can make
+/// mail-parser's part tree loop back on itself (found by fuzzing), which
+/// would never end.
+fn collect(
+    message: &Message<'_>,
+    id: u32,
+    parsed: &mut Parsed,
+    seen: &mut [bool],
+    depth: usize,
+) {
     let Some(part) = message.part(id) else { return };
     if depth > 64 {
         return;
+    }
+    match seen.get_mut(id as usize) {
+        Some(s) if !*s => *s = true,
+        _ => return,
     }
     let (ctype, subtype) = content_type(part);
     match &part.body {
@@ -149,7 +163,7 @@ fn collect(message: &Message<'_>, id: u32, parsed: &mut Parsed, depth: usize) {
                 if plain && is_text(message, *child, "html") {
                     continue;
                 }
-                collect(message, *child, parsed, depth + 1);
+                collect(message, *child, parsed, seen, depth + 1);
             }
         }
         PartType::Message(original) => {

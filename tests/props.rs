@@ -238,3 +238,18 @@ fn a_message_nested_in_a_returned_message_does_not_panic() {
     let skip = decode(m.as_bytes()).unwrap_err();
     assert_eq!(skip.reason, "no report found");
 }
+
+/// Found by fuzzing: inputs that once hung or panicked the decoder (a part
+/// tree that loops back on itself; a nested message/rfc822). Each must
+/// decode, or be skipped, at once.
+#[test]
+fn inputs_found_by_fuzzing_decode() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-found");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let started = std::time::Instant::now();
+        let _ = decode(&bytes);
+        assert!(started.elapsed().as_secs() < 5, "{}", path.display());
+    }
+}
