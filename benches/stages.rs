@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use bounceaudit::classify::{classify, Row};
+use bounceaudit::classify::{self, classify, Row};
 use bounceaudit::decode::decode;
 use bounceaudit::mbox;
 use bounceaudit::output::{CsvStyle, Reports};
@@ -67,17 +67,8 @@ fn bench_rules(c: &mut Criterion) {
     let decoded = reports(&data);
     let facts: Vec<Facts<'_>> = decoded
         .iter()
-        .flat_map(|r| r.recipients.iter())
-        .map(|r| Facts {
-            kind: Some(r.kind),
-            action: &r.action,
-            status: &r.status,
-            reply: &r.reply_code,
-            diagnostic: &r.diagnostic,
-            remote: &r.remote_server,
-            sender_domain: "example.org",
-            recipient_domain: r.recipient_domain(),
-            command: r.command,
+        .flat_map(|rep| {
+            rep.recipients.iter().map(move |r| classify::facts(rep, r))
         })
         .collect();
     let mut g = c.benchmark_group("rules");
