@@ -203,6 +203,12 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
             fill_from_text(&mut rs, b);
         } else if ds.recipients.len() == 1 && blocks.len() == 1 {
             fill_from_text(&mut rs, &blocks[0]);
+        } else if ds.recipients.len() == 1 && blocks.is_empty() {
+            // The text names no address (a pipe, a program), but its
+            // transcript may still hold the reply.
+            if let Some(b) = text::reason_block(human, &rs.recipient) {
+                fill_from_text(&mut rs, &b);
+            }
         }
         if report.date.is_empty() {
             report.date = mime::parse_date(&r.last_attempt);
@@ -273,6 +279,8 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
         .unwrap_or_default()
         .to_string();
     rs.diagnostic = diagnostic;
+    // A number that is no reply must not keep the text's reply out.
+    check_reply(rs);
 }
 
 /// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
