@@ -1,7 +1,9 @@
 //! Turning one raw message into a [`Report`], or saying why it is not one.
 //! It chooses among the decoders: an RFC 3464 report (filled in from the
-//! human-readable text where the report is vague), an ARF complaint, a text
-//! bounce, an RFC 3834 auto-reply. Judging causes is left to `rules`.
+//! human-readable text where the report is vague), an ARF complaint, a JSON
+//! notification, a text bounce (`plain`), a bounce forwarded as an
+//! attachment, an RFC 3834 auto-reply (`others`). Judging causes is left to
+//! `rules`.
 
 use crate::codes;
 use crate::dsn;
@@ -10,8 +12,10 @@ use crate::report::{Kind, RecipientStatus, Report};
 use crate::text;
 
 mod others;
+mod plain;
 
 use others::{auto_reply, feedback, is_role_address, notification};
+use plain::text_bounce;
 
 /// Why a message produced no report row, as `skipped.csv` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +213,14 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
             fill_from_text(&mut rs, b);
         } else if ds.recipients.len() == 1 && blocks.len() == 1 {
             fill_from_text(&mut rs, &blocks[0]);
-        } else if rs.command.is_empty() {
+        } else if ds.recipients.len() == 1 && blocks.is_empty() {
+            // The text names no address (a pipe, a program), but its
+            // transcript may still hold the reply.
+            if let Some(b) = text::reason_block(human, &rs.recipient) {
+                fill_from_text(&mut rs, &b);
+            }
+        }
+        if rs.command.is_empty() {
             rs.command = common;
         }
         if report.date.is_empty() {
@@ -288,6 +299,8 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
         .to_string();
     rs.diagnostic = diagnostic;
     rs.command = text::command_named(&r.diagnostic);
+    // A number that is no reply must not keep the text's reply out.
+    check_reply(rs);
 }
 
 /// A status is generic when it says only its class: `5.0.0`, `4.0.0`.
@@ -320,130 +333,6 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
     if rs.command.is_empty() {
         rs.command = b.command;
     }
-}
-
-/// A bounce that has no machine-readable part, decoded from its text. With
-/// `fallback`, a bounce whose text names no recipient falls back on the
-/// recipients of the returned original.
-fn text_bounce(parsed: &Parsed, human: &str, fallback: bool) -> Option<Report> {
-    if !is_bounce_like(parsed, human) {
-        return None;
-    }
-    let (_, returned) = text::split_returned(human);
-    let quoted = if parsed.returned.is_none() && !returned.is_empty() {
-        mime::parse_original(returned.trim_start().as_bytes())
-    } else {
-        None
-    };
-    let original = parsed.returned.as_ref().or(quoted.as_ref());
-    let failed: Vec<String> = parsed
-        .header("x-failed-recipients")
-        .unwrap_or_default()
-        .split(',')
-        .map(|a| a.trim().to_ascii_lowercase())
-        .filter(|a| a.contains('@'))
-        .collect();
-    let to = parsed.header("to").and_then(codes::find_address);
-    let exclude: Vec<&str> = original
-        .map(|o| o.from.as_str())
-        .into_iter()
-        .chain(to)
-        .filter(|a| !a.is_empty())
-        .collect();
-    let fallback: Vec<String> = original
-        .filter(|_| fallback)
-        .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
-        .unwrap_or_default();
-    let hints = text::Hints {
-        failed: &failed,
-        exclude: &exclude,
-        fallback: &fallback,
-        pasted: true,
-    };
-    let blocks = text::recipients(human, &hints);
-    if blocks.is_empty() {
-        return None;
-    }
-    let delayed = text::says_delayed(human, &parsed.subject);
-    let kind = if delayed { Kind::Delay } else { Kind::Bounce };
-    let mut report = Report {
-        format: text::detect_format(human, &parsed.subject),
-        reporting_server: reporting_host(parsed),
-        ..Report::default()
-    };
-    for b in blocks {
-        let mut rs = RecipientStatus::new(kind, &b.address);
-        rs.status = b.status;
-        rs.reply_code = b.reply;
-        rs.remote_server = b.remote;
-        rs.diagnostic = b.diagnostic;
-        rs.command = b.command;
-        report.recipients.push(rs);
-    }
-    if let Some(o) = quoted {
-        report.message_id = o.message_id;
-        report.subject = o.subject;
-        report.sender = o.from.to_ascii_lowercase();
-    }
-    Some(report)
-}
-
-/// Phrases with which a failure notice's own text says what it is.
-const BODIES: &[&str] = &[
-    "could not be delivered",
-    "couldn't be delivered",
-    "was not delivered",
-    "wasn't delivered",
-    "undeliverable",
-    "delivery has failed",
-    "delivery failed",
-    "failed permanently",
-    "permanent error",
-    "trouble delivering",
-    "unable to deliver",
-    "error delivering",
-];
-
-/// [`BODIES`] as one case-insensitive automaton, built once.
-static BODY_SIGNS: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
-    std::sync::LazyLock::new(|| {
-        let pattern = format!("(?i)(?:{})", BODIES.join("|"));
-        regex_automata::meta::Regex::new(&pattern).ok()
-    });
-
-/// True when the message presents itself as a delivery failure notice.
-fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
-    const SUBJECTS: &[&str] = &[
-        "undeliver",
-        "delivery",
-        "failure",
-        "returned mail",
-        "failed",
-        "mail system error",
-        "delayed",
-        "nondeliverable",
-        "non-deliverable",
-        "could not send",
-        "rejected",
-        "returned to sender",
-        "unzustellbar",
-        "non remis",
-        "no entregado",
-        "warning",
-        "error sending",
-        "mail error",
-        "bounce",
-        "not delivered",
-    ];
-    let subject = parsed.subject.to_ascii_lowercase();
-    let from = parsed.from.to_ascii_lowercase();
-    let head = &human[..human.floor_char_boundary(4096)];
-    parsed.header("x-failed-recipients").is_some()
-        || is_role_address(&from)
-        || from.starts_with("microsoftexchange")
-        || SUBJECTS.iter().any(|s| subject.contains(s))
-        || BODY_SIGNS.as_ref().is_some_and(|re| re.is_match(head))
-        || text::detect_format(human, &parsed.subject) != "text"
 }
 
 /// The host that wrote a text bounce: the domain of its sender.

@@ -143,6 +143,16 @@ fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
     found
 }
 
+/// The first paragraph of the report part of `text` that carries a reply
+/// or status code, read as the reason for `address`.
+pub fn reason_block(text: &str, address: &str) -> Option<Block> {
+    let text = normalize_newlines(text);
+    let (report, _) = split_returned(&text);
+    let paragraphs = reasons::paragraphs(report);
+    let p = reasons::reason_for(&paragraphs, 0)?;
+    Some(blocks::block_of(address, p))
+}
+
 /// Gives each recipient still without a reason the nearest paragraph of
 /// `report` that carries a code.
 fn give_reasons(found: &mut [Block], report: &str) {
@@ -316,6 +326,16 @@ mod tests {
             (r[0].address.as_str(), r[0].reply.as_str()),
             ("ida@example.com", "550")
         );
+    }
+
+    #[test]
+    fn a_transcript_without_an_address_still_gives_the_reply() {
+        let t = "   ----- The following addresses had permanent fatal errors \
+                 -----\n\"|/usr/local/bin/filter\"\n    (reason: 255)\n\n\
+                 \x20  ----- Transcript of session follows -----\n\
+                 554 5.3.0 unknown mailer error 255\n";
+        let b = reason_block(t, "fi@example.com").unwrap();
+        assert_eq!((b.reply.as_str(), b.status.as_str()), ("554", "5.3.0"));
     }
 
     #[test]

@@ -1,0 +1,138 @@
+//! Bounces with no report part: telling a failure notice from other mail
+//! (its sender, subject or own words), then reading its recipients through
+//! the text shapes of `text`.
+
+use crate::codes;
+use crate::mime::{self, Parsed};
+use crate::report::{Kind, RecipientStatus, Report};
+use crate::text;
+
+use super::{is_role_address, reporting_host};
+
+/// A bounce that has no machine-readable part, decoded from its text. With
+/// `fallback`, a bounce whose text names no recipient falls back on the
+/// recipients of the returned original.
+pub(super) fn text_bounce(
+    parsed: &Parsed,
+    human: &str,
+    fallback: bool,
+) -> Option<Report> {
+    if !is_bounce_like(parsed, human) {
+        return None;
+    }
+    let (_, returned) = text::split_returned(human);
+    let quoted = if parsed.returned.is_none() && !returned.is_empty() {
+        mime::parse_original(returned.trim_start().as_bytes())
+    } else {
+        None
+    };
+    let original = parsed.returned.as_ref().or(quoted.as_ref());
+    let failed: Vec<String> = parsed
+        .header("x-failed-recipients")
+        .unwrap_or_default()
+        .split(',')
+        .map(|a| a.trim().to_ascii_lowercase())
+        .filter(|a| a.contains('@'))
+        .collect();
+    let to = parsed.header("to").and_then(codes::find_address);
+    let exclude: Vec<&str> = original
+        .map(|o| o.from.as_str())
+        .into_iter()
+        .chain(to)
+        .filter(|a| !a.is_empty())
+        .collect();
+    let fallback: Vec<String> = original
+        .filter(|_| fallback)
+        .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let hints = text::Hints {
+        failed: &failed,
+        exclude: &exclude,
+        fallback: &fallback,
+        pasted: true,
+    };
+    let blocks = text::recipients(human, &hints);
+    if blocks.is_empty() {
+        return None;
+    }
+    let delayed = text::says_delayed(human, &parsed.subject);
+    let kind = if delayed { Kind::Delay } else { Kind::Bounce };
+    let mut report = Report {
+        format: text::detect_format(human, &parsed.subject),
+        reporting_server: reporting_host(parsed),
+        ..Report::default()
+    };
+    for b in blocks {
+        let mut rs = RecipientStatus::new(kind, &b.address);
+        rs.status = b.status;
+        rs.reply_code = b.reply;
+        rs.remote_server = b.remote;
+        rs.diagnostic = b.diagnostic;
+        rs.command = b.command;
+        report.recipients.push(rs);
+    }
+    if let Some(o) = quoted {
+        report.message_id = o.message_id;
+        report.subject = o.subject;
+        report.sender = o.from.to_ascii_lowercase();
+    }
+    Some(report)
+}
+
+/// Phrases with which a failure notice's own text says what it is.
+const BODIES: &[&str] = &[
+    "could not be delivered",
+    "couldn't be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "undeliverable",
+    "delivery has failed",
+    "delivery failed",
+    "failed permanently",
+    "permanent error",
+    "trouble delivering",
+    "unable to deliver",
+    "error delivering",
+];
+
+/// [`BODIES`] as one case-insensitive automaton, built once.
+static BODY_SIGNS: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
+    std::sync::LazyLock::new(|| {
+        let pattern = format!("(?i)(?:{})", BODIES.join("|"));
+        regex_automata::meta::Regex::new(&pattern).ok()
+    });
+
+/// True when the message presents itself as a delivery failure notice.
+fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
+    const SUBJECTS: &[&str] = &[
+        "undeliver",
+        "delivery",
+        "failure",
+        "returned mail",
+        "failed",
+        "mail system error",
+        "delayed",
+        "nondeliverable",
+        "non-deliverable",
+        "could not send",
+        "rejected",
+        "returned to sender",
+        "unzustellbar",
+        "non remis",
+        "no entregado",
+        "warning",
+        "error sending",
+        "mail error",
+        "bounce",
+        "not delivered",
+    ];
+    let subject = parsed.subject.to_ascii_lowercase();
+    let from = parsed.from.to_ascii_lowercase();
+    let head = &human[..human.floor_char_boundary(4096)];
+    parsed.header("x-failed-recipients").is_some()
+        || is_role_address(&from)
+        || from.starts_with("microsoftexchange")
+        || SUBJECTS.iter().any(|s| subject.contains(s))
+        || BODY_SIGNS.as_ref().is_some_and(|re| re.is_match(head))
+        || text::detect_format(human, &parsed.subject) != "text"
+}
