@@ -362,6 +362,18 @@ recipients. This is a permanent error. The following address(es) failed:\n\n\
 From: ann@example.org\nTo: bob@example.net\nSubject: hi\n\nbody\n";
 
     #[test]
+    fn failed_recipients_header_is_read_as_addresses() {
+        let m = "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n\
+To: ann@example.org\nSubject: Mail delivery failed\n\
+X-Failed-Recipients: <Bob@Example.NET>, carol@example.net\n\n\
+Delivery failed permanently:\n\n550 5.1.1 mailbox unavailable\n";
+        let r = decode(m.as_bytes()).unwrap();
+        let got: Vec<&str> =
+            r.recipients.iter().map(|r| r.recipient.as_str()).collect();
+        assert_eq!(got, ["bob@example.net", "carol@example.net"]);
+    }
+
+    #[test]
     fn an_exim_bounce_with_auto_submitted_is_a_bounce() {
         let r = decode(EXIM.as_bytes()).unwrap();
         assert_eq!(r.recipients.len(), 1);

@@ -229,12 +229,15 @@ fn write_all(
     Ok(reports)
 }
 
-/// Decodes and classifies one message. A panic inside the decoders (a bug)
-/// is caught and reported as an undecodable message, never lost.
+/// Decodes and classifies one message. A panic inside the decoders or the
+/// rules (a bug) is caught and reported as an undecodable message, never
+/// lost.
 pub fn process(bytes: &[u8], origin: &str, rules: &RuleSet) -> Outcome {
-    let result = std::panic::catch_unwind(|| decode(bytes));
+    let result = std::panic::catch_unwind(|| {
+        decode(bytes).map(|report| classify(&report, origin, rules))
+    });
     match result {
-        Ok(Ok(report)) => Outcome::Rows(classify(&report, origin, rules)),
+        Ok(Ok(rows)) => Outcome::Rows(rows),
         Ok(Err(skip)) => Outcome::Skipped(skip),
         Err(_) => Outcome::Skipped(Skip {
             reason: "undecodable",

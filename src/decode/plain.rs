@@ -31,8 +31,8 @@ pub(super) fn text_bounce(
         .header("x-failed-recipients")
         .unwrap_or_default()
         .split(',')
-        .map(|a| a.trim().to_ascii_lowercase())
-        .filter(|a| a.contains('@'))
+        .filter_map(codes::find_address)
+        .map(str::to_ascii_lowercase)
         .collect();
     let to = parsed.header("to").and_then(codes::find_address);
     let exclude: Vec<&str> = original

@@ -123,7 +123,8 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
 /// The shapes of [`recipients`], on the report part `report` of `text`.
 fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
     let mut found = blocks::find(report);
-    let excluded = |a: &str| hints.exclude.iter().any(|e| e == &a);
+    let excluded =
+        |a: &str| hints.exclude.iter().any(|e| e.eq_ignore_ascii_case(a));
     found.retain(|b| !(b.diagnostic.is_empty() && excluded(&b.address)));
     if found.iter().any(|b| hints.failed.contains(&b.address)) {
         found.retain(|b| hints.failed.contains(&b.address));
