@@ -314,6 +314,17 @@ pub fn leading_host(text: &str) -> Option<&str> {
     is_hostname(h).then_some(h)
 }
 
+/// One automaton that finds any of `phrases`, ignoring case: the fixed
+/// phrase tables of the decoders (marker lines, failure wording). Phrases
+/// are literal text, escaped here, so a table can hold any character.
+pub fn phrase_finder(phrases: &[&str]) -> regex_automata::meta::Regex {
+    let alternatives: Vec<String> =
+        phrases.iter().map(|p| regex_syntax::escape(p)).collect();
+    let pattern = format!("(?i)(?:{})", alternatives.join("|"));
+    regex_automata::meta::Regex::new(&pattern)
+        .expect("escaped literal phrases always compile")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,11 +96,8 @@ const BODIES: &[&str] = &[
 ];
 
 /// [`BODIES`] as one case-insensitive automaton, built once.
-static BODY_SIGNS: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
-    std::sync::LazyLock::new(|| {
-        let pattern = format!("(?i)(?:{})", BODIES.join("|"));
-        regex_automata::meta::Regex::new(&pattern).ok()
-    });
+static BODY_SIGNS: std::sync::LazyLock<regex_automata::meta::Regex> =
+    std::sync::LazyLock::new(|| codes::phrase_finder(BODIES));
 
 /// True when the message presents itself as a delivery failure notice.
 fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
@@ -133,6 +130,6 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         || is_role_address(&from)
         || from.starts_with("microsoftexchange")
         || SUBJECTS.iter().any(|s| subject.contains(s))
-        || BODY_SIGNS.as_ref().is_some_and(|re| re.is_match(head))
+        || BODY_SIGNS.is_match(head)
         || text::detect_format(human, &parsed.subject) != "text"
 }

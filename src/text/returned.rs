@@ -69,17 +69,14 @@ const STRONG: &[&str] = &[
 ];
 
 /// All marker lines as one case-insensitive automaton, built once.
-static MARKER: std::sync::LazyLock<Option<regex_automata::meta::Regex>> =
-    std::sync::LazyLock::new(|| {
-        let pattern = format!("(?i)(?:{})", MARKERS.join("|"));
-        regex_automata::meta::Regex::new(&pattern).ok()
-    });
+static MARKER: std::sync::LazyLock<regex_automata::meta::Regex> =
+    std::sync::LazyLock::new(|| crate::codes::phrase_finder(MARKERS));
 
 /// Splits a text bounce into the report and the returned original (which
 /// may be empty).
 pub fn split(text: &str) -> (&str, &str) {
     // The first marker line, found in one pass.
-    let marker = MARKER.as_ref().and_then(|re| re.find(text)).map(|m| {
+    let marker = MARKER.find(text).map(|m| {
         let start = text[..m.start()].rfind('\n').map_or(0, |n| n + 1);
         let end =
             text[m.end()..].find('\n').map_or(text.len(), |n| m.end() + n + 1);
