@@ -99,8 +99,8 @@ impl RuleSet {
                 }
             };
             automaton.search(s, text);
-            for p in s.set.iter() {
-                found(p.as_usize());
+            for &p in s.matched() {
+                found(p);
             }
         });
     }
