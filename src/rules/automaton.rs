@@ -32,6 +32,9 @@ pub struct Automaton {
     /// patterns that need it.
     spans: Vec<std::ops::Range<usize>>,
     targets: Vec<Target>,
+    /// The whole words (lower case) of [`Need::Whole`] targets, one after
+    /// the other.
+    wholes: Vec<u8>,
     /// Patterns that are one class of characters (`.`, `\d`): they match
     /// when a character of the text is in the class.
     classes: Vec<(usize, Class)>,
@@ -43,27 +46,36 @@ pub struct Automaton {
 #[derive(Debug, Clone, Copy)]
 struct Target {
     pattern: usize,
-    /// The word found is a match of the whole pattern.
-    exact: bool,
+    need: Need,
+}
+
+/// What finding a word tells of its pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// The pattern may match: try its regex.
+    Maybe,
+    /// The word is a match of the whole pattern.
+    Sure,
+    /// The pattern matches if the text from the word on starts with
+    /// `wholes[from..to]` (ignoring ASCII case): the word is its first
+    /// bytes.
+    Whole(u32, u32),
 }
 
 /// Per-thread search state for one [`Automaton`].
 #[derive(Debug)]
 pub struct Scratch {
     /// Each pattern's regex cache, made when the pattern is first tried.
-    caches: Vec<Option<meta::Cache>>,
-    /// Patterns whose words were found, still to be tried.
+    caches: Caches,
+    /// Patterns whose words were found, that may match (ascending).
     candidates: Vec<usize>,
-    /// The patterns that matched in the last search, ascending.
-    matched: Vec<usize>,
+    /// After [`Automaton::search`], every pattern that matches, ascending.
+    pub matched: Vec<usize>,
 }
 
-impl Scratch {
-    /// The patterns that matched in the last search, in ascending order.
-    pub fn matched(&self) -> &[usize] {
-        &self.matched
-    }
-}
+/// The patterns' regex caches, one thread's.
+#[derive(Debug)]
+struct Caches(Vec<Option<meta::Cache>>);
 
 /// Parses one pattern as rules mean it: case-insensitive, ASCII word
 /// boundaries. The error is a one-line message.
@@ -95,7 +107,7 @@ impl Automaton {
             .auto_prefilter(false);
         let mut regexes = Vec::with_capacity(patterns.len());
         let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
-        let (mut classes, mut always) = (Vec::new(), Vec::new());
+        let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
         for (i, hir) in patterns.iter().enumerate() {
             let one = meta::Builder::new()
                 .configure(config.clone())
@@ -106,13 +118,22 @@ impl Automaton {
                 classes.push((i, class.clone()));
                 continue;
             }
-            match required_words(hir) {
-                Some((words, exact)) => by_word.extend(
-                    words
-                        .into_iter()
-                        .map(|w| (w, Target { pattern: i, exact })),
-                ),
-                None => always.push(i),
+            let Some((found, exact)) = required_words(hir) else {
+                always.push(i);
+                continue;
+            };
+            for mut word in found {
+                let need = if !exact {
+                    Need::Maybe
+                } else if word.len() <= WORD_LEN {
+                    Need::Sure
+                } else {
+                    let from = wholes.len() as u32;
+                    wholes.extend_from_slice(&word);
+                    word.truncate(WORD_LEN);
+                    Need::Whole(from, wholes.len() as u32)
+                };
+                by_word.push((word, Target { pattern: i, need }));
             }
         }
         by_word.sort_by(|a, b| a.0.cmp(&b.0));
@@ -142,22 +163,47 @@ impl Automaton {
                 .map_err(|e| e.to_string())?;
             Some(finder)
         };
-        Ok(Automaton { regexes, words, spans, targets, classes, always })
+        Ok(Automaton {
+            regexes,
+            words,
+            spans,
+            targets,
+            wholes,
+            classes,
+            always,
+        })
     }
 
     /// Fresh search state.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            caches: (0..self.regexes.len()).map(|_| None).collect(),
+            caches: Caches((0..self.regexes.len()).map(|_| None).collect()),
             candidates: Vec::new(),
             matched: Vec::new(),
         }
     }
 
-    /// Finds every pattern that matches somewhere in `text`:
-    /// [`Scratch::matched`] lists them.
+    /// Finds every pattern that matches somewhere in `text`: afterwards
+    /// `s.matched` lists them.
     pub fn search(&self, s: &mut Scratch, text: &str) {
+        self.find(s, text);
         let Scratch { caches, candidates, matched } = s;
+        let known = matched.len();
+        for &p in candidates.iter() {
+            if self.verify(caches, p, text) {
+                matched.push(p);
+            }
+        }
+        if matched.len() > known {
+            matched.sort_unstable();
+        }
+    }
+
+    /// The first step of [`Automaton::search`]: one pass of the word finder
+    /// fills `s.matched` with the patterns that surely match `text` and
+    /// `s.candidates` with those that may (no pattern in both).
+    fn find(&self, s: &mut Scratch, text: &str) {
+        let Scratch { candidates, matched, .. } = s;
         matched.clear();
         candidates.clear();
         if folds_beyond_ascii(text) {
@@ -168,10 +214,19 @@ impl Automaton {
             for m in words.find_overlapping_iter(text) {
                 let span = self.spans[m.pattern().as_usize()].clone();
                 for t in &self.targets[span] {
-                    if t.exact {
-                        matched.push(t.pattern);
-                    } else {
-                        candidates.push(t.pattern);
+                    match t.need {
+                        Need::Maybe => candidates.push(t.pattern),
+                        Need::Sure => matched.push(t.pattern),
+                        Need::Whole(from, to) => {
+                            let whole =
+                                &self.wholes[from as usize..to as usize];
+                            let at = &text.as_bytes()[m.start()..];
+                            if at.len() >= whole.len()
+                                && at[..whole.len()].eq_ignore_ascii_case(whole)
+                            {
+                                matched.push(t.pattern);
+                            }
+                        }
                     }
                 }
             }
@@ -186,21 +241,14 @@ impl Automaton {
         matched.dedup();
         candidates.sort_unstable();
         candidates.dedup();
-        let known = matched.len();
-        let input = Input::new(text);
-        for &p in candidates.iter() {
-            if matched[..known].binary_search(&p).is_ok() {
-                continue;
-            }
-            let regex = &self.regexes[p];
-            let cache = caches[p].get_or_insert_with(|| regex.create_cache());
-            if regex.is_match_with(cache, &input) {
-                matched.push(p);
-            }
-        }
-        if matched.len() > known {
-            matched.sort_unstable();
-        }
+        candidates.retain(|p| matched.binary_search(p).is_err());
+    }
+
+    /// Whether pattern `p` matches somewhere in `text`.
+    fn verify(&self, caches: &mut Caches, p: usize, text: &str) -> bool {
+        let regex = &self.regexes[p];
+        let cache = caches.0[p].get_or_insert_with(|| regex.create_cache());
+        regex.is_match_with(cache, &Input::new(text))
     }
 }
 
@@ -229,10 +277,11 @@ fn folds_beyond_ascii(text: &str) -> bool {
 
 /// At most this many words stand for a pattern exactly; a larger exact set
 /// is cut to [`WORD_LEN`] bytes and the pattern tried when one is found.
-const EXACT_WORDS: usize = 16;
+const EXACT_WORDS: usize = 64;
 
-/// Words standing for a pattern that is tried anyway are cut to this length:
-/// fewer, shorter words keep the finder small.
+/// The finder looks for words of at most this many bytes (a longer word of
+/// an exact set is checked in full where its start is found): short words
+/// keep the finder small enough to stay in the processor's cache.
 const WORD_LEN: usize = 8;
 
 /// Words (lower-case bytes) of which every match of `hir` holds one, and
@@ -262,7 +311,7 @@ fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
     tries
         .into_iter()
         .filter(|(words, _)| {
-            !words.is_empty() && words.iter().all(|w| !w.is_empty())
+            !words.is_empty() && words.iter().all(|w| w.len() >= 1)
         })
         .max_by_key(|(words, exact)| {
             let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
@@ -380,7 +429,7 @@ mod tests {
         let a = Automaton::build(&hirs).unwrap();
         let mut s = a.scratch();
         a.search(&mut s, text);
-        s.matched().to_vec()
+        s.matched.clone()
     }
 
     #[test]
@@ -418,7 +467,10 @@ mod tests {
             "(a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r)zz",
         ];
         assert_eq!(hits(&p, "  552 <a@example.com> Mailbox is FULL"), [0]);
-        assert_eq!(hits(&p, "552 for <a@example.com>: mailbox full"), Vec::<usize>::new());
+        assert_eq!(
+            hits(&p, "552 for <a@example.com>: mailbox full"),
+            Vec::<usize>::new()
+        );
         assert_eq!(hits(&p, "550 User Unknown"), [1]);
         assert_eq!(hits(&p, "55 user unknown"), Vec::<usize>::new());
         assert_eq!(hits(&p, "a fizz"), [2]);
