@@ -42,7 +42,7 @@ pub struct DsnRecipient {
 
 /// Parses the body of a `message/delivery-status` part.
 pub fn parse(raw: &[u8]) -> DeliveryStatus {
-    let text = String::from_utf8_lossy(raw);
+    let text = crate::codes::undeclared_text(raw);
     let mut out = DeliveryStatus::default();
     let mut current: Option<DsnRecipient> = None;
     for field in fields(&text) {

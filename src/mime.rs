@@ -190,7 +190,8 @@ fn collect(
         }
         PartType::Text(text) => {
             if ctype == "text" || ctype.is_empty() {
-                parsed.texts.push(text.to_string());
+                let text = crate::codes::undeclared_str(text);
+                parsed.texts.push(text.into_owned());
             }
         }
         PartType::Html(html) => {
@@ -200,7 +201,8 @@ fn collect(
             if ctype == "message" {
                 store_report(parsed, &subtype, bytes);
             } else if ctype == "text" {
-                parsed.texts.push(String::from_utf8_lossy(bytes).into_owned());
+                let text = crate::codes::undeclared_text(bytes);
+                parsed.texts.push(text.into_owned());
             }
         }
     }

@@ -1,0 +1,48 @@
+//! Fixture bounces for the facts the decoders extract (recipient, status,
+//! reply code, remote server, diagnostic), one per shape of text that was
+//! once read wrongly. The messages are written for these tests.
+
+use bounceaudit::decode::decode;
+use bounceaudit::report::RecipientStatus;
+
+fn recipients(raw: &[u8]) -> Vec<RecipientStatus> {
+    decode(raw).expect("a bounce").recipients
+}
+
+#[test]
+fn a_declared_iso_2022_jp_text_is_decoded() {
+    // "エラー" (error) and "宛先不明" (unknown destination) in ISO-2022-JP.
+    let raw = b"From: postmaster@mx.example.co.jp\nTo: ann@example.org\n\
+Subject: Undeliverable message\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=ISO-2022-JP\n\n\
+------- Failure Reasons --------\n\n\
+\x1b$B%(%i!<\x1b(B: \x1b$B08@hITL@\x1b(B\nbob@example.co.jp\n\n\
+------- Returned Message --------\n\
+From: ann@example.org\nTo: bob@example.co.jp\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@example.co.jp");
+    assert!(
+        rs[0].diagnostic.contains("エラー: 宛先不明"),
+        "{}",
+        rs[0].diagnostic
+    );
+}
+
+#[test]
+fn iso_2022_jp_in_a_report_part_without_charset_is_decoded() {
+    // "ユーザー" (user) in the Diagnostic-Code of a delivery-status part,
+    // which declares no charset.
+    let raw = b"From: MAILER-DAEMON@mx.example.co.jp\nTo: ann@example.org\n\
+Subject: DELIVERY FAILURE\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nYour message was not delivered.\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.co.jp\n\n\
+Final-Recipient: rfc822; bob@example.co.jp\nAction: failed\nStatus: 5.0.0\n\
+Diagnostic-Code: X-Notes; \x1b$B%f!<%6!<\x1b(B bob \x1b$B$O8+$D$+$j$^$;$s\x1b(B\n\n\
+--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].recipient, "bob@example.co.jp");
+    assert_eq!(rs[0].diagnostic, "ユーザー bob は見つかりません");
+}
