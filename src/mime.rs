@@ -71,6 +71,8 @@ const KEPT: &[&str] = &[
     "return-path",
     "to",
     "received",
+    "x-mlserver",
+    "mailing-list",
 ];
 
 /// The MIME parser, made once: the headers the decoders read are parsed,

@@ -46,3 +46,26 @@ Diagnostic-Code: X-Notes; \x1b$B%f!<%6!<\x1b(B bob \x1b$B$O8+$D$+$j$^$;$s\x1b(B\
     assert_eq!(rs[0].recipient, "bob@example.co.jp");
     assert_eq!(rs[0].diagnostic, "ユーザー bob は見つかりません");
 }
+
+#[test]
+fn a_mailing_list_notice_names_the_list_as_the_failed_recipient() {
+    let raw = b"From: cats-admin@lists.example.org\nTo: ann@example.com\n\
+Subject: You ann@example.com are not member (cats ML)\n\
+X-MLServer: fml [fml 4.0.3 release]\n\n\
+Your post was refused by the list <cats@lists.example.org>.\n\n\
+To join, write to\n\n\tcats-ctl@lists.example.org\n\n\
+Original mail as follows:\n\n\
+From: ann@example.com\nTo: cats@lists.example.org\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "cats@lists.example.org");
+    assert_eq!(
+        rs[0].diagnostic,
+        "Your post was refused by the list <cats@lists.example.org>."
+    );
+    // A post the list distributes comes from its author: not a notice.
+    let post = b"From: ann@example.com\nTo: cats@lists.example.org\n\
+Subject: lunch\nX-MLServer: fml [fml 4.0.3 release]\n\n\
+Write to me at <ann@example.com>.\n";
+    assert!(decode(post).is_err());
+}
