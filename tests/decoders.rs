@@ -69,3 +69,36 @@ Subject: lunch\nX-MLServer: fml [fml 4.0.3 release]\n\n\
 Write to me at <ann@example.com>.\n";
     assert!(decode(post).is_err());
 }
+
+#[test]
+fn a_transcript_of_several_dialogues_keeps_order_and_hosts() {
+    let raw = b"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>\n\
+To: ann@example.com\nSubject: Returned mail: User unknown\n\n\
+   ----- Transcript of session follows -----\n\
+550 example.net (smtp)... 550 Host unknown\n\
+554 <bob@example.net>... 550 Host unknown (Authoritative answer)\n\
+While talking to mail.example.org:\n\
+>>> RCPT To:<cy@example.org>\n\
+<<< 550 No such user here.\n\
+550 <cy@example.org>... User unknown\n\
+While talking to mx.example.jp:\n\
+>>> DATA\n\
+<<< 451 Try later\n\
+451 <dee@example.jp>... Deferred\n\n\
+   ----- Unsent message follows -----\n\
+From: ann@example.com\nTo: bob@example.net\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    let got: Vec<(&str, &str)> = rs
+        .iter()
+        .map(|r| (r.recipient.as_str(), r.remote_server.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bob@example.net", ""),
+            ("cy@example.org", "mail.example.org"),
+            ("dee@example.jp", "mx.example.jp"),
+        ]
+    );
+    assert!(rs[1].diagnostic.contains("No such user here"));
+}
