@@ -102,3 +102,36 @@ From: ann@example.com\nTo: bob@example.net\nSubject: hi\n\nhello\n";
     );
     assert!(rs[1].diagnostic.contains("No such user here"));
 }
+
+#[test]
+fn a_no_reply_auto_reply_answers_for_the_mailbox_it_names() {
+    let raw = b"From: <no-reply@example.com>\nTo: <ann@example.org>\n\
+Subject: Automatic reply: hello\nAuto-Submitted: auto-replied\n\n\
+Thank you, ann@example.org. The inbox bob@example.com is no longer \
+in use; please write to help@example.com.\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].recipient, "bob@example.com");
+    let own = b"From: <cy@example.com>\nTo: <ann@example.org>\n\
+Subject: Out of office\nAuto-Submitted: auto-replied\n\n\
+I am away; write to dee@example.com.\n";
+    assert_eq!(recipients(own)[0].recipient, "cy@example.com");
+}
+
+#[test]
+fn a_complaint_about_undisclosed_recipients_names_no_one() {
+    let raw = b"From: <fbl@example.net>\nTo: <abuse@example.org>\n\
+Subject: FW: hi\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nAn abuse report.\n\n\
+--b\nContent-Type: message/feedback-report\n\n\
+Feedback-Type: abuse\nVersion: 1\n\n\
+--b\nContent-Type: message/rfc822\n\n\
+From: <ann@example.org>\nTo: <Undisclosed Recipients>\nSubject: hi\n\n\
+hello\n--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(
+        (rs[0].recipient.as_str(), rs[0].feedback_type.as_str()),
+        ("", "abuse")
+    );
+}
