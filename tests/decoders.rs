@@ -135,3 +135,24 @@ hello\n--b--\n";
         ("", "abuse")
     );
 }
+
+#[test]
+fn a_reason_leaves_out_the_notice_furniture() {
+    let raw = b"From: MAILER-DAEMON@mx.example.com\nTo: ann@example.com\n\
+Subject: Warning: could not send message for past 4 hours\n\
+MIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\n\n\
+    **      THIS IS A WARNING MESSAGE ONLY      **\n\n\
+   ----- Transcript of session follows -----\n\
+451 4.3.0 Queue file write error\n\
+Warning: message still undelivered after 4 hours\n\
+Will keep trying until message is 5 days old\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.com\n\n\
+Final-Recipient: RFC822; bob@example.com\nAction: delayed\nStatus: 4.3.0\n\
+Diagnostic-Code: X-Unix; 73\n\n--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].diagnostic, "451 4.3.0 Queue file write error");
+    assert_eq!(rs[0].reply_code, "451");
+}
