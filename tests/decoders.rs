@@ -156,3 +156,28 @@ Diagnostic-Code: X-Unix; 73\n\n--b--\n";
     assert_eq!(rs[0].diagnostic, "451 4.3.0 Queue file write error");
     assert_eq!(rs[0].reply_code, "451");
 }
+
+#[test]
+fn report_fields_in_the_text_are_not_the_reason() {
+    // A multipart/report whose boundary never appears: its fields are text.
+    let raw = b"From: MAILER-DAEMON@mx.example.edu\nTo: ann@example.com\n\
+Subject: Returned mail: Service unavailable\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"gone\"\n\n\
+   ----- The following addresses had permanent fatal errors -----\n\
+\"|/usr/bin/filter #bob\"\n    (expanded from: <bob@example.edu>)\n\n\
+   ----- Transcript of session follows -----\n\
+554 \"|/usr/bin/filter #bob\"... Service unavailable\n\n\
+Reporting-MTA: dns; mx.example.edu\n\n\
+Final-Recipient: RFC822; bob@mx.example.edu\n\
+X-Actual-Recipient: RFC822; |/usr/bin/filter #bob@mx.example.edu\n\
+Action: failed\nStatus: 5.5.0\n\n\
+Return-Path: <ann@example.com>\nFrom: ann@example.com\n\
+To: bob@example.edu\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@mx.example.edu");
+    assert_eq!(
+        (rs[0].reply_code.as_str(), rs[0].diagnostic.as_str()),
+        ("554", "554 \"|/usr/bin/filter #bob\"... Service unavailable")
+    );
+}

@@ -163,6 +163,7 @@ pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
         let lower = line.to_ascii_lowercase();
         if !DELIVERY_WORDS.iter().any(|w| lower.contains(w))
             || lower.trim_start().starts_with("from")
+            || is_report_field(&lower)
             || lower.contains("sent by")
         {
             continue;
@@ -183,6 +184,16 @@ pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
         }
     }
     out
+}
+
+/// True for an RFC 3464 recipient field written into the text
+/// (`Final-Recipient: rfc822; a@example.com`): the report's fields give
+/// those recipients, the field block is no sentence about them.
+fn is_report_field(lower: &str) -> bool {
+    let t = lower.trim_start();
+    ["final-recipient:", "original-recipient:", "x-actual-recipient:"]
+        .iter()
+        .any(|f| t.starts_with(f))
 }
 
 #[cfg(test)]
