@@ -19,6 +19,7 @@ pub const RULE_KEYS: &[&str] = &[
     "status",
     "reply",
     "diagnostic",
+    "like",
     "remote",
     "action",
     "kind",
