@@ -36,6 +36,8 @@ pub struct Cause {
     pub summary: String,
     /// Whether the address should not be mailed again.
     pub hard: bool,
+    /// Whether `hard` holds also for a temporary (4xx) failure.
+    pub hard_when_temporary: bool,
     /// What to do about it.
     pub advice: String,
     /// The standard status code it implies when a report gives none.
@@ -236,11 +238,12 @@ impl RuleSet {
         facts: &Facts<'_>,
     ) -> Verdict<'s> {
         let cause = &self.causes[rule.map_or(self.fallback, |r| r.cause)];
-        let transient = facts.action == "delayed"
-            || facts.status.starts_with('4')
+        let delayed = facts.action == "delayed";
+        let temporary = facts.status.starts_with('4')
             || facts.status.is_empty() && facts.reply.starts_with('4');
-        let hard =
-            rule.and_then(|r| r.hard).unwrap_or(cause.hard) && !transient;
+        let hard = rule.and_then(|r| r.hard).unwrap_or(cause.hard)
+            && !delayed
+            && (!temporary || cause.hard_when_temporary);
         Verdict {
             cause,
             rule,
@@ -523,6 +526,34 @@ status = "5.1.1"
         );
         // A delay is never a hard bounce, whatever the cause says.
         let delayed = Facts { action: "delayed", reply: "550", ..bounce() };
+        assert!(!set.classify(&delayed).hard);
+    }
+
+    #[test]
+    fn a_temporary_failure_is_hard_only_if_its_cause_says() {
+        let rules = "[[rule]]\nid = \"r\"\ncause = \"gone\"\n\
+                     diagnostic = [\"unknown\"]\n";
+        let text = format!("{CAUSES}{rules}");
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        let temporary = Facts {
+            status: "4.1.1",
+            reply: "450",
+            diagnostic: "450 4.1.1 user unknown",
+            ..bounce()
+        };
+        assert!(set.classify(&Facts { status: "5.1.1", ..temporary }).hard);
+        assert!(!set.classify(&temporary).hard);
+        let no_status = Facts { status: "", ..temporary };
+        assert!(!set.classify(&no_status).hard);
+        let always = CAUSES.replace(
+            "hard = true\n",
+            "hard = true\nhard_when_temporary = true\n",
+        );
+        let text = format!("{always}{rules}");
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        assert!(set.classify(&temporary).hard);
+        assert!(set.classify(&no_status).hard);
+        let delayed = Facts { action: "delayed", ..temporary };
         assert!(!set.classify(&delayed).hard);
     }
 }

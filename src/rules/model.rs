@@ -28,6 +28,10 @@ pub struct CauseDef {
     pub hard: bool,
     /// What an administrator should do.
     pub advice: String,
+    /// Whether `hard` holds also for a failure given with a temporary
+    /// (4xx) code; by default such a failure is soft.
+    #[serde(default)]
+    pub hard_when_temporary: bool,
     /// The standard status code this cause implies, for reports that give
     /// none (`5.1.1`; the class becomes 4 for delays).
     #[serde(default)]
