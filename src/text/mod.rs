@@ -11,7 +11,7 @@
 use crate::codes;
 
 mod blocks;
-mod command;
+pub mod command;
 pub mod json;
 mod reasons;
 mod returned;
