@@ -84,7 +84,7 @@ While talking to mail.example.org:\n\
 While talking to mx.example.jp:\n\
 >>> DATA\n\
 <<< 451 Try later\n\
-451 <dee@example.jp>... Deferred\n\n\
+554 <dee@example.jp>... Remote protocol error\n\n\
    ----- Unsent message follows -----\n\
 From: ann@example.com\nTo: bob@example.net\nSubject: hi\n\nhello\n";
     let rs = recipients(raw);
@@ -101,6 +101,12 @@ From: ann@example.com\nTo: bob@example.net\nSubject: hi\n\nhello\n";
         ]
     );
     assert!(rs[1].diagnostic.contains("No such user here"));
+    // The verdict quotes no reply: the reply its dialogue got is the
+    // server's.
+    assert_eq!(
+        (rs[2].reply_code.as_str(), rs[2].diagnostic.as_str()),
+        ("451", "451 Try later 554 <dee@example.jp>... Remote protocol error")
+    );
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     // Each dialogue's host, and for each reply given in one, its host.
     let mut dialogues: Vec<String> = Vec::new();
     let mut reply_remote: Vec<(String, String)> = Vec::new();
+    // Each dialogue's first failure reply that answered no RCPT.
+    let mut dialogue_whole: Vec<(String, String)> = Vec::new();
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
         let at = pos;
@@ -62,6 +64,10 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
                         replies.push((a.clone(), reply.to_string(), last))
                     }
                     None => {
+                        if !dialogue_whole.iter().any(|(h, _)| h == &remote) {
+                            dialogue_whole
+                                .push((remote.clone(), reply.to_string()));
+                        }
                         whole.get_or_insert_with(|| (reply.to_string(), last));
                     }
                 },
@@ -118,15 +124,30 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         if !b.reply.is_empty() {
             continue;
         }
+        let verdict_only = own.clone().all(|(_, _, c)| c.is_empty());
         let reply =
             own.map(|(_, r, _)| r).next().or(whole.as_ref().map(|(r, _)| r));
         if let Some(r) = reply {
-            let r = codes::clean_diagnostic(r);
-            b.reply = codes::last_reply(&r)
+            let mut r = codes::clean_diagnostic(r);
+            // A verdict that quotes no reply of the remote server
+            // (`554 <a@example.org>... Remote protocol error`) follows the
+            // reply its dialogue got, which is the server's answer.
+            let said = dialogue_whole
+                .iter()
+                .find(|(h, _)| !h.is_empty() && *h == b.remote)
+                .map(|(_, said)| codes::clean_diagnostic(said))
+                .filter(|said| {
+                    verdict_only && !quotes_reply(&r) && !repeats(&r, said)
+                });
+            let code = said.as_deref().unwrap_or(&r);
+            b.reply = codes::last_reply(code)
                 .map(|(reply, _)| reply)
-                .or_else(|| codes::leading_reply(&r))
+                .or_else(|| codes::leading_reply(code))
                 .unwrap_or_default()
                 .to_string();
+            if let Some(said) = said {
+                r = format!("{said} {r}");
+            }
             if b.status.is_empty() || b.status.ends_with(".0.0") {
                 if let Some(s) = best_status(&r) {
                     b.status = s.to_string();
@@ -135,6 +156,22 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             b.diagnostic = r;
         }
     }
+}
+
+/// True when a verdict line quotes the remote server's reply after its
+/// own code (`554 <a@example.org>... 550 Host unknown`).
+fn quotes_reply(verdict: &str) -> bool {
+    let own = codes::leading_reply(verdict);
+    let p = verdict.find("... ").map_or(verdict.len(), |p| p + 4);
+    own.is_none() || codes::leading_reply(&verdict[p..]).is_some()
+}
+
+/// True when the verdict already repeats the reply's words (`<<< 550
+/// 5.1.1 <a@example.com>... User unknown` then `550 5.1.1 <a@example.com>...
+/// User unknown`).
+fn repeats(verdict: &str, said: &str) -> bool {
+    let words = said.split_once(' ').map_or(said, |(_, w)| w);
+    verdict.contains(words.trim())
 }
 
 /// The text after `while talking to ` (any case) in `line`.
