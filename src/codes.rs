@@ -117,7 +117,8 @@ pub fn leading_reply(text: &str) -> Option<&str> {
 
 /// The last reply in `text` that names itself as one: a reply code with an
 /// enhanced status code after it (`550 5.7.1`, `550-5.7.1`, `550 '5.7.1`),
-/// or a reply code after the `addr... ` of a Sendmail verdict. When a server
+/// or a reply code after the `addr... ` of a Sendmail verdict or after
+/// `said: ` / `server refused to talk to me: `. When a server
 /// quotes the remote reply inside its own (`554 4.4.7 expired <421 4.4.2
 /// timed out>`, `554 <a@example.com>... 550 Host unknown`), the quoted one
 /// is last and is the remote server's own word. Returns the reply code and
@@ -144,7 +145,10 @@ pub fn last_reply(text: &str) -> Option<(&str, Option<&str>)> {
             .then(|| status_end(after.as_bytes(), 0).map(|e| &after[..e]))
             .flatten()
             .filter(|_| after.starts_with(|c: char| c.is_ascii_digit()));
-        let quoted = text[..start].ends_with("... ") && rest.starts_with(' ');
+        let quoted = ["... ", "said: ", "talk to me: "]
+            .iter()
+            .any(|q| text[..start].ends_with(q))
+            && rest.starts_with(' ');
         if status.is_some() || quoted {
             found = Some((&text[start..start + 3], status));
         }
@@ -393,6 +397,10 @@ mod tests {
             Some(("550", Some("5.7.1")))
         );
         assert_eq!(last_reply("554 Blocked - see the page"), None);
+        assert_eq!(
+            last_reply("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 421 Busy"),
+            Some(("421", None))
+        );
         assert_eq!(
             find_reply("ERROR_CODE :550, ERROR_CODE :5.2.1"),
             Some("550")

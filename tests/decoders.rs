@@ -187,3 +187,29 @@ To: bob@example.edu\nSubject: hi\n\nhello\n";
         ("554", "554 \"|/usr/bin/filter #bob\"... Service unavailable")
     );
 }
+
+#[test]
+fn a_delivery_report_pasted_into_a_message_is_read() {
+    let raw = b"From: helpdesk@example.net\nTo: ann@example.com\n\
+Subject: Undelivered Mail Returned to Sender\n\n\
+Your message could not be delivered; the report follows.\n\n\
+---------------------------------\n\
+Return-Path: <>\nReceived: by mx.example.net (Postfix) id 1\n\
+From: MAILER-DAEMON@mx.example.net\nTo: ann@example.com\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\n\
+<bob@example.org>: host mx.example.org[192.0.2.8] refused to talk to me\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\n\
+Final-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 4.0.0\n\
+Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.8]: server\n\
+\x20   refused to talk to me: 421 Busy, try later\n\n--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@example.org");
+    assert_eq!(
+        (rs[0].status.as_str(), rs[0].reply_code.as_str()),
+        ("4.0.0", "421")
+    );
+}
