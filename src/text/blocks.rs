@@ -251,7 +251,7 @@ pub fn block_of(address: &str, text: &str) -> Block {
 /// a dashed title (`----- Transcript of session follows -----`) and the
 /// queue status of a delay warning (`Warning: message still undelivered
 /// after 4 hours`, `Will keep trying until message is 5 days old`).
-fn is_furniture(line: &str) -> bool {
+pub fn is_furniture(line: &str) -> bool {
     let t = line.trim();
     t.len() > 10 && t.starts_with("---") && t.ends_with("---")
         || t.starts_with("Warning: message still undelivered")

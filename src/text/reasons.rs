@@ -124,7 +124,10 @@ fn prose(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let wordy = |l: &&str| l.chars().any(char::is_alphanumeric);
     let lines = text.lines().filter(wordy);
-    for line in lines.filter(|l| !super::blocks::is_summary_line(l)) {
+    let reason = |l: &&str| {
+        !super::blocks::is_summary_line(l) && !super::blocks::is_furniture(l)
+    };
+    for line in lines.filter(reason) {
         out.push_str(line);
         out.push('\n');
     }
@@ -234,6 +237,14 @@ mod tests {
         assert_eq!(
             text_near("Group may not exist.\n", 0, &[0]),
             "Group may not exist."
+        );
+        assert_eq!(
+            text_near(
+                "------- Failure Reasons -------\n\nNot listed\n",
+                0,
+                &[0]
+            ),
+            "Not listed"
         );
     }
 
