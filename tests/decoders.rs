@@ -213,3 +213,16 @@ Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.8]: server\n\
         ("4.0.0", "421")
     );
 }
+
+#[test]
+fn utf8_declared_as_iso_2022_jp_is_read_as_utf8() {
+    let raw = "From: postmaster@mx.example.jp\nTo: ann@example.com\n\
+Subject: Undeliverable mail\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=\"ISO-2022-JP\"\n\
+Content-Transfer-Encoding: 7bit\n\n\
+Your message was not delivered to:\n\n\
+bob@example.jp\n    メールボックスが一杯です (mailbox full)\n";
+    let rs = recipients(raw.as_bytes());
+    assert_eq!(rs[0].recipient, "bob@example.jp");
+    assert_eq!(rs[0].diagnostic, "メールボックスが一杯です (mailbox full)");
+}
