@@ -17,6 +17,10 @@ pub(super) fn text_bounce(
     human: &str,
     fallback: bool,
 ) -> Option<Report> {
+    let from = parsed.from.to_ascii_lowercase();
+    if is_list_notice(parsed, &from) {
+        return list_notice(parsed, human);
+    }
     if !is_bounce_like(parsed, human) {
         return None;
     }
@@ -132,4 +136,41 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         || SUBJECTS.iter().any(|s| subject.contains(s))
         || BODY_SIGNS.is_match(head)
         || text::detect_format(human, &parsed.subject) != "text"
+}
+
+/// A mailing-list server's notice: the failed recipient is the list its
+/// first paragraph names (`You are not a member of this mailing list
+/// <list@example.org>.`), that paragraph the diagnostic.
+fn list_notice(parsed: &Parsed, human: &str) -> Option<Report> {
+    let text = text::normalize_newlines(human);
+    let (report, _) = text::split_returned(&text);
+    let poster = parsed.header("to").and_then(codes::find_address);
+    let paragraph = report.split("\n\n").find_map(|p| {
+        let address = codes::find_address(p)?;
+        let poster = poster.is_some_and(|a| a.eq_ignore_ascii_case(address));
+        (!poster).then_some((address, p))
+    })?;
+    let mut rs = RecipientStatus::new(Kind::Bounce, paragraph.0);
+    rs.diagnostic = codes::clean_diagnostic(paragraph.1);
+    Some(Report {
+        format: "text",
+        reporting_server: reporting_host(parsed),
+        recipients: vec![rs],
+        ..Report::default()
+    })
+}
+
+/// True when a mailing-list server writes to a poster from the list's own
+/// administrative address (`list-admin@`, `owner-list@`): its notices say
+/// why the list refused a post, naming the list as the failed recipient.
+/// Posts the list distributes come from their authors, not from there.
+fn is_list_notice(parsed: &Parsed, from: &str) -> bool {
+    let list_server = ["x-mlserver", "mailing-list"]
+        .iter()
+        .any(|h| parsed.header(h).is_some());
+    let local = from.split('@').next().unwrap_or_default();
+    list_server
+        && (local.ends_with("-admin")
+            || local.ends_with("-owner")
+            || local.starts_with("owner-"))
 }

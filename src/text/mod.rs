@@ -11,7 +11,7 @@
 use crate::codes;
 
 mod blocks;
-mod command;
+pub mod command;
 pub mod json;
 mod reasons;
 mod returned;
@@ -233,7 +233,18 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
 /// with `Action:` or `Status:`). Returns the text from the block's first
 /// field, for the field parser.
 pub fn embedded_status(text: &str) -> Option<&str> {
-    let (report, _) = split_returned(text);
+    let (report, copy) = split_returned(text);
+    field_block(report).or_else(|| {
+        // A bounce pasted into a message: the copy is a delivery report.
+        let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
+        let head = copy[..body].to_ascii_lowercase();
+        head.contains("report-type=delivery-status")
+            .then(|| field_block(split_returned(&copy[body..]).0))?
+    })
+}
+
+/// The RFC 3464 field block in `report`, from its first field.
+fn field_block(report: &str) -> Option<&str> {
     let mut start = None;
     let mut recipient = false;
     let mut outcome = false;
