@@ -15,8 +15,9 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
 use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::nfa::thompson::{self, pikevm};
 use regex_automata::util::syntax;
-use regex_automata::{meta, Input};
+use regex_automata::{hybrid, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
 
@@ -24,7 +25,7 @@ use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
 #[derive(Debug)]
 pub struct Automaton {
     /// One regex per pattern, to try the candidates.
-    regexes: Vec<meta::Regex>,
+    regexes: Vec<One>,
     /// Finds the required words of all patterns (none when no pattern has
     /// one).
     words: Option<AhoCorasick>,
@@ -75,7 +76,54 @@ pub struct Scratch {
 
 /// The patterns' regex caches, one thread's.
 #[derive(Debug)]
-struct Caches(Vec<Option<meta::Cache>>);
+struct Caches(Vec<Option<OneCache>>);
+
+/// The regex of one pattern. Only "does it match anywhere" is asked, so a
+/// forward lazy DFA serves (no reverse automaton, no other engine); should
+/// it fail on some text, a PikeVM over the same NFA answers.
+#[derive(Debug)]
+struct One {
+    dfa: hybrid::dfa::DFA,
+    pike: pikevm::PikeVM,
+}
+
+/// Search state for one [`One`].
+#[derive(Debug)]
+struct OneCache {
+    dfa: hybrid::dfa::Cache,
+    pike: Option<pikevm::Cache>,
+}
+
+impl One {
+    fn build(hir: &Hir) -> Result<One, String> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(64 << 20)),
+            )
+            .build_from_hir(hir)
+            .map_err(|e| e.to_string())?;
+        let dfa = hybrid::dfa::DFA::builder()
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| e.to_string())?;
+        let pike =
+            pikevm::PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
+        Ok(One { dfa, pike })
+    }
+
+    fn is_match(&self, cache: &mut OneCache, text: &str) -> bool {
+        let input = Input::new(text).earliest(true);
+        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
+            Ok(found) => found.is_some(),
+            Err(_) => {
+                let pike = &self.pike;
+                let c = cache.pike.get_or_insert_with(|| pike.create_cache());
+                pike.is_match(c, input)
+            }
+        }
+    }
+}
 
 /// Parses one pattern as rules mean it: case-insensitive, ASCII word
 /// boundaries. The error is a one-line message.
@@ -95,23 +143,11 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
 impl Automaton {
     /// Compiles parsed patterns; pattern `i` reports as index `i`.
     pub fn build(patterns: &[Hir]) -> Result<Automaton, String> {
-        let config = meta::Config::new()
-            .which_captures(WhichCaptures::None)
-            .nfa_size_limit(Some(64 << 20))
-            // Only `is_match` is asked, on short texts the word finder
-            // chose: a lazy DFA serves; the other engines and a prefilter
-            // of its own would cost more to build than they save.
-            .dfa(false)
-            .onepass(false)
-            .backtrack(false)
-            .auto_prefilter(false);
         let mut regexes = Vec::with_capacity(patterns.len());
         let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
         let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
         for (i, hir) in patterns.iter().enumerate() {
-            let one = meta::Builder::new()
-                .configure(config.clone())
-                .build_from_hir(hir)
+            let one = One::build(hir)
                 .map_err(|e| format!("pattern {}: {e}", i + 1))?;
             regexes.push(one);
             if let HirKind::Class(class) = unwrap_captures(hir).kind() {
@@ -246,9 +282,12 @@ impl Automaton {
 
     /// Whether pattern `p` matches somewhere in `text`.
     fn verify(&self, caches: &mut Caches, p: usize, text: &str) -> bool {
-        let regex = &self.regexes[p];
-        let cache = caches.0[p].get_or_insert_with(|| regex.create_cache());
-        regex.is_match_with(cache, &Input::new(text))
+        let one = &self.regexes[p];
+        let cache = caches.0[p].get_or_insert_with(|| OneCache {
+            dfa: one.dfa.create_cache(),
+            pike: None,
+        });
+        one.is_match(cache, text)
     }
 }
 
@@ -321,8 +360,8 @@ fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
 
 /// The literals of `seq` lower-cased, sorted, without repeats (none when
 /// `seq` is infinite). With `cut` (true: keep the start, false: the end)
-/// each is cut to [`WORD_LEN`] bytes and a word holding another is dropped,
-/// since finding the other is as good.
+/// each is cut to [`WORD_LEN`] bytes and a word that starts with another is
+/// dropped, since finding the other is as good.
 fn words_of(seq: &Seq, cut: Option<bool>) -> Vec<Vec<u8>> {
     let Some(literals) = seq.literals() else { return Vec::new() };
     let mut words: Vec<Vec<u8>> = literals
@@ -339,10 +378,15 @@ fn words_of(seq: &Seq, cut: Option<bool>) -> Vec<Vec<u8>> {
     words.sort();
     words.dedup();
     if cut.is_some() {
-        let all = words.clone();
-        words.retain(|w| {
-            !all.iter().any(|v| v != w && memchr::memmem::find(w, v).is_some())
-        });
+        // Sorted, a word that starts with another comes right after it (or
+        // after others that start with it too).
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(words.len());
+        for w in words {
+            if !kept.last().is_some_and(|k| w.starts_with(k)) {
+                kept.push(w);
+            }
+        }
+        words = kept;
     }
     words
 }
