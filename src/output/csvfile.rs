@@ -4,6 +4,7 @@
 //! that an interrupted run leaves no partial report.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -11,8 +12,26 @@ use tempfile::NamedTempFile;
 
 /// A CSV file being written.
 pub struct CsvFile {
-    writer: csv::Writer<BufWriter<NamedTempFile>>,
+    writer: csv::Writer<Shared<BufWriter<NamedTempFile>>>,
     name: String,
+}
+
+/// A writer the `csv` writer owns and we can still reach (through
+/// `get_ref`), to add bytes formatted elsewhere or take what it wrote.
+struct Shared<W>(RefCell<W>);
+
+impl<W: Write> Write for Shared<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.get_mut().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.get_mut().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.get_mut().flush()
+    }
 }
 
 impl CsvFile {
@@ -33,8 +52,9 @@ impl CsvFile {
         } else {
             csv::Terminator::Any(b'\n')
         };
-        let mut writer =
-            csv::WriterBuilder::new().terminator(terminator).from_writer(buf);
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(terminator)
+            .from_writer(Shared(RefCell::new(buf)));
         writer.write_record(header)?;
         Ok(CsvFile { writer, name: name.to_string() })
     }
@@ -51,12 +71,80 @@ impl CsvFile {
         Ok(())
     }
 
+    /// Writes rows that [`Formatter::rows`] already turned into bytes.
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if !bytes.is_empty() {
+            self.writer.flush()?;
+            self.writer.get_ref().0.borrow_mut().write_all(bytes)?;
+        }
+        Ok(())
+    }
+
     /// Flushes and renames the file into place.
     pub fn finish(self, dir: &Path) -> io::Result<()> {
         let buf = self.writer.into_inner().map_err(|e| e.into_error())?;
-        let tmp = buf.into_inner().map_err(|e| e.into_error())?;
+        let tmp =
+            buf.0.into_inner().into_inner().map_err(|e| e.into_error())?;
         tmp.persist(dir.join(&self.name)).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+/// Turns rows into the bytes [`CsvFile::row`] would write, on any thread:
+/// the workers format their rows while the data is in their cache, and the
+/// one writer only copies bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Formatter {
+    excel: bool,
+}
+
+thread_local! {
+    /// A CSV writer into memory per thread and line-end style, reused.
+    static FORMAT: RefCell<Option<(bool, csv::Writer<Shared<Vec<u8>>>)>> =
+        const { RefCell::new(None) };
+}
+
+impl Formatter {
+    /// A formatter for files made with `excel` as [`CsvFile::create`] has it.
+    pub fn new(excel: bool) -> Formatter {
+        Formatter { excel }
+    }
+
+    /// Appends to `out` each row of cells, each cell defused.
+    pub fn rows<'a, R, C>(&self, rows: R, out: &mut Vec<u8>) -> io::Result<()>
+    where
+        R: IntoIterator<Item = C>,
+        C: IntoIterator<Item = &'a str>,
+    {
+        FORMAT.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let writer = match &mut *slot {
+                Some((excel, w)) if *excel == self.excel => w,
+                other => &mut other.insert((self.excel, self.writer())).1,
+            };
+            for row in rows {
+                for c in row {
+                    writer.write_field(defuse(c).as_bytes())?;
+                }
+                writer.write_record(None::<&[u8]>)?;
+            }
+            writer.flush()?;
+            out.append(&mut writer.get_ref().0.borrow_mut());
+            Ok(())
+        })
+    }
+
+    fn writer(&self) -> csv::Writer<Shared<Vec<u8>>> {
+        let terminator = if self.excel {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        csv::WriterBuilder::new()
+            .terminator(terminator)
+            .buffer_capacity(4096)
+            .has_headers(false)
+            .from_writer(Shared(RefCell::new(Vec::new())))
     }
 }
 
@@ -177,6 +265,39 @@ mod tests {
             std::fs::metadata(p).unwrap().permissions().mode() & 0o777
         };
         assert_eq!(mode(tmp.path()), mode(&plain));
+    }
+
+    #[test]
+    fn formatted_rows_are_the_bytes_the_file_writes() {
+        let rows = [
+            vec!["a", "=1", "x,y", "say \"hi\"", "line\nend", ""],
+            vec!["", "", "", "", "", ""],
+            vec!["é", "-2", " @x", "\tz", "ok", "last"],
+        ];
+        for excel in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut file =
+                super::CsvFile::create(dir.path(), "t.csv", &["h"; 6], excel)
+                    .unwrap();
+            for r in &rows {
+                file.row(r.iter().copied()).unwrap();
+            }
+            file.finish(dir.path()).unwrap();
+            let written = std::fs::read(dir.path().join("t.csv")).unwrap();
+
+            let mut file =
+                super::CsvFile::create(dir.path(), "u.csv", &["h"; 6], excel)
+                    .unwrap();
+            let mut bytes = Vec::new();
+            let f = super::Formatter::new(excel);
+            f.rows(rows[..2].iter().map(|r| r.iter().copied()), &mut bytes)
+                .unwrap();
+            file.raw(&bytes).unwrap();
+            file.row(rows[2].iter().copied()).unwrap();
+            file.finish(dir.path()).unwrap();
+            let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
+            assert_eq!(String::from_utf8(raw), String::from_utf8(written));
+        }
     }
 
     #[test]
