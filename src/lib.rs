@@ -11,6 +11,7 @@ pub mod codes;
 pub mod decode;
 pub mod dsn;
 pub mod explain;
+pub mod fasthash;
 pub mod mbox;
 pub mod mime;
 pub mod output;

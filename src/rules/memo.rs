@@ -5,8 +5,7 @@
 //! the automaton. The memory is bounded: past [`ENTRIES`] texts it starts
 //! afresh, and long texts are never kept.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::fasthash::FastMap;
 
 /// Texts remembered at most, per thread.
 const ENTRIES: usize = 4096;
@@ -17,7 +16,7 @@ const LONGEST: usize = 1024;
 /// Diagnostic text -> the patterns that match it, ascending.
 #[derive(Debug, Default)]
 pub struct Memo {
-    map: HashMap<Box<str>, Box<[u32]>, BuildHasherDefault<WordHasher>>,
+    map: FastMap<Box<str>, Box<[u32]>>,
 }
 
 impl Memo {
@@ -36,39 +35,6 @@ impl Memo {
         }
         let matched = matched.iter().map(|&p| p as u32).collect();
         self.map.insert(text.into(), matched);
-    }
-}
-
-/// A fast hash of the bytes, a machine word at a time (texts are short and
-/// come from mail, not from an adversary who could only make lookups slow).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct WordHasher(u64);
-
-impl WordHasher {
-    fn add(&mut self, word: u64) {
-        self.0 =
-            (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last) ^ (rest.len() as u64) << 56);
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
