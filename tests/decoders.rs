@@ -161,6 +161,12 @@ Diagnostic-Code: X-Unix; 73\n\n--b--\n";
     let rs = recipients(raw);
     assert_eq!(rs[0].diagnostic, "451 4.3.0 Queue file write error");
     assert_eq!(rs[0].reply_code, "451");
+    let labelled = b"From: MAILER-DAEMON@mx.example.com\nTo: ann@example.com\n\
+Subject: Mail delivery failed\n\n\
+Your message could not be delivered.\n\n\
+bob@example.com\n-------server message\n550 5.1.1 unknown user <bob@example.com>\n";
+    let rs = recipients(labelled);
+    assert_eq!(rs[0].diagnostic, "550 5.1.1 unknown user <bob@example.com>");
 }
 
 #[test]
