@@ -193,7 +193,7 @@ fn collect(
         PartType::Text(text) => {
             if ctype == "text" || ctype.is_empty() {
                 let text = match utf8_body(message, part, text) {
-                    Some(body) => body.into(),
+                    Some(body) => body,
                     None => crate::codes::undeclared_str(text),
                 };
                 parsed.texts.push(text.into_owned());
@@ -214,13 +214,14 @@ fn collect(
 }
 
 /// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are in
-/// fact UTF-8 (some Japanese servers write that), which decoding as
-/// declared has turned into replacement characters.
+/// fact UTF-8, EUC-JP or Shift_JIS (some Japanese servers write that),
+/// which decoding as declared has turned into replacement characters: the
+/// first of those that reads it without an error.
 fn utf8_body<'a>(
     message: &'a Message<'_>,
     part: &MessagePart<'_>,
     decoded: &str,
-) -> Option<&'a str> {
+) -> Option<Cow<'a, str>> {
     let charset = part.content_type()?.attribute("charset")?;
     let encoded = part.content_transfer_encoding().is_some_and(|e| {
         e.eq_ignore_ascii_case("base64")
@@ -234,7 +235,12 @@ fn utf8_body<'a>(
     }
     let (start, end) = (part.offset_body as usize, part.offset_end as usize);
     let raw = message.raw_message().get(start..end)?;
-    std::str::from_utf8(raw).ok()
+    if let Ok(text) = std::str::from_utf8(raw) {
+        return Some(text.into());
+    }
+    [encoding_rs::EUC_JP, encoding_rs::SHIFT_JIS].iter().find_map(|e| {
+        e.decode_without_bom_handling_and_without_replacement(raw)
+    })
 }
 
 /// True when part `id` is `text/<subtype>`.

@@ -232,3 +232,16 @@ bob@example.jp\n    メールボックスが一杯です (mailbox full)\n";
     assert_eq!(rs[0].recipient, "bob@example.jp");
     assert_eq!(rs[0].diagnostic, "メールボックスが一杯です (mailbox full)");
 }
+
+#[test]
+fn euc_jp_declared_as_iso_2022_jp_is_read_as_euc_jp() {
+    // "メールボックスが一杯です" (the mailbox is full) in EUC-JP.
+    let raw = b"From: postmaster@mx.example.jp\nTo: ann@example.com\n\
+Subject: Undeliverable mail\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=iso-2022-jp\n\n\
+Your message was not delivered to:\n\n\
+bob@example.jp\n    \xa5\xe1\xa1\xbc\xa5\xeb\xa5\xdc\xa5\xc3\xa5\xaf\xa5\xb9\
+\xa4\xac\xb0\xec\xc7\xd5\xa4\xc7\xa4\xb9 (mailbox full)\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].diagnostic, "メールボックスが一杯です (mailbox full)");
+}
