@@ -59,7 +59,7 @@ impl DsnRecipient {
 
 /// Parses the body of a `message/delivery-status` part.
 pub fn parse(raw: &[u8]) -> DeliveryStatus {
-    let text = crate::codes::undeclared_text(raw);
+    let text = crate::charset::undeclared_text(raw);
     let mut out = DeliveryStatus::default();
     let mut current: Option<DsnRecipient> = None;
     for field in fields(&text) {

@@ -194,7 +194,7 @@ fn collect(
             if ctype == "text" || ctype.is_empty() {
                 let text = match utf8_body(message, part, text) {
                     Some(body) => body,
-                    None => crate::codes::undeclared_str(text),
+                    None => crate::charset::undeclared_str(text),
                 };
                 parsed.texts.push(text.into_owned());
             }
@@ -206,17 +206,16 @@ fn collect(
             if ctype == "message" {
                 store_report(parsed, &subtype, bytes);
             } else if ctype == "text" {
-                let text = crate::codes::undeclared_text(bytes);
+                let text = crate::charset::undeclared_text(bytes);
                 parsed.texts.push(text.into_owned());
             }
         }
     }
 }
 
-/// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are in
-/// fact UTF-8, EUC-JP or Shift_JIS (some Japanese servers write that),
-/// which decoding as declared has turned into replacement characters: the
-/// first of those that reads it without an error.
+/// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are 8-bit
+/// (see [`crate::charset::mislabelled`]), when decoding as declared has
+/// turned them into replacement characters.
 fn utf8_body<'a>(
     message: &'a Message<'_>,
     part: &MessagePart<'_>,
@@ -234,13 +233,7 @@ fn utf8_body<'a>(
         return None;
     }
     let (start, end) = (part.offset_body as usize, part.offset_end as usize);
-    let raw = message.raw_message().get(start..end)?;
-    if let Ok(text) = std::str::from_utf8(raw) {
-        return Some(text.into());
-    }
-    [encoding_rs::EUC_JP, encoding_rs::SHIFT_JIS].iter().find_map(|e| {
-        e.decode_without_bom_handling_and_without_replacement(raw)
-    })
+    crate::charset::mislabelled(message.raw_message().get(start..end)?)
 }
 
 /// True when part `id` is `text/<subtype>`.
