@@ -113,8 +113,8 @@ From: ann@example.com\nTo: bob@example.net\nSubject: hi\n\nhello\n";
 fn a_no_reply_auto_reply_answers_for_the_mailbox_it_names() {
     let raw = b"From: <no-reply@example.com>\nTo: <ann@example.org>\n\
 Subject: Automatic reply: hello\nAuto-Submitted: auto-replied\n\n\
-Thank you, ann@example.org. The inbox bob@example.com is no longer \
-in use; please write to help@example.com.\n";
+Thank you, ann@example.org (cc cy@example.net). The inbox \
+bob@example.com is no longer in use; please write to help@example.com.\n";
     let rs = recipients(raw);
     assert_eq!(rs[0].recipient, "bob@example.com");
     let own = b"From: <cy@example.com>\nTo: <ann@example.org>\n\
