@@ -245,3 +245,27 @@ bob@example.jp\n    \xa5\xe1\xa1\xbc\xa5\xeb\xa5\xdc\xa5\xc3\xa5\xaf\xa5\xb9\
     let rs = recipients(raw);
     assert_eq!(rs[0].diagnostic, "メールボックスが一杯です (mailbox full)");
 }
+
+#[test]
+fn a_bounce_whose_copy_is_a_report_names_its_own_recipient() {
+    let raw = b"From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n\
+To: postmaster@example.org\nSubject: Mail delivery failed\n\n\
+A message that you sent could not be delivered to one or more of its\n\
+recipients. This is a permanent error. The following address(es) failed:\n\n\
+\x20 cy@example.net\n\
+\x20   550 5.1.1 no such user\n\n\
+------ This is a copy of the message, including all the headers. ------\n\n\
+From: MAILER-DAEMON@example.org\nTo: cy@example.net\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; example.org\n\n\
+Final-Recipient: rfc822; dee@example.com\nAction: failed\nStatus: 5.2.2\n\n\
+--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(
+        (rs[0].recipient.as_str(), rs[0].status.as_str()),
+        ("cy@example.net", "5.1.1")
+    );
+}

@@ -235,7 +235,11 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
 pub fn embedded_status(text: &str) -> Option<&str> {
     let (report, copy) = split_returned(text);
     field_block(report).or_else(|| {
-        // A bounce pasted into a message: the copy is a delivery report.
+        // A bounce pasted into a message: the copy is a delivery report
+        // and the message's own text names no failed address.
+        if !blocks::find(report).is_empty() {
+            return None;
+        }
         let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
         let head = copy[..body].to_ascii_lowercase();
         head.contains("report-type=delivery-status")
