@@ -29,9 +29,12 @@ pub fn undeclared_str(text: &str) -> Cow<'_, str> {
     text.into()
 }
 
+/// ISO-2022-JP is 7-bit: text with 8-bit bytes beside the escapes is
+/// something else and is left as it is.
 fn has_jis_escape(raw: &[u8]) -> bool {
-    memchr::memchr_iter(0x1b, raw)
-        .any(|i| matches!(raw.get(i + 1..i + 3), Some(b"$B") | Some(b"$@")))
+    let escape =
+        |i: usize| matches!(raw.get(i + 1..i + 3), Some(b"$B" | b"$@"));
+    memchr::memchr_iter(0x1b, raw).any(escape) && raw.is_ascii()
 }
 
 /// The text of 8-bit bytes labelled ISO-2022-JP (a 7-bit charset): the first
@@ -59,6 +62,7 @@ mod tests {
         );
         assert_eq!(undeclared_str("plain \x1b[1m text"), "plain \x1b[1m text");
         assert_eq!(undeclared_text(b"caf\xe9"), "caf\u{fffd}");
+        assert_eq!(undeclared_str("\x1b$B%( caf\u{e9}"), "\x1b$B%( caf\u{e9}");
         assert_eq!(
             undeclared_str("\x1b$B%(%i!<\x1b(B: no"),
             "\u{30a8}\u{30e9}\u{30fc}: no"
