@@ -222,14 +222,14 @@ fn utf8_body<'a>(
     decoded: &str,
 ) -> Option<Cow<'a, str>> {
     let charset = part.content_type()?.attribute("charset")?;
+    if !charset.eq_ignore_ascii_case("iso-2022-jp") {
+        return None;
+    }
     let encoded = part.content_transfer_encoding().is_some_and(|e| {
         e.eq_ignore_ascii_case("base64")
             || e.eq_ignore_ascii_case("quoted-printable")
     });
-    if !decoded.contains('\u{fffd}')
-        || !charset.eq_ignore_ascii_case("iso-2022-jp")
-        || encoded
-    {
+    if encoded || !decoded.contains('\u{fffd}') {
         return None;
     }
     let (start, end) = (part.offset_body as usize, part.offset_end as usize);
