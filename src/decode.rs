@@ -98,7 +98,10 @@ fn forwarded(raw: &[u8], parsed: &Parsed, depth: usize) -> Option<Report> {
     if depth >= MAX_FORWARDS {
         return None;
     }
-    let (start, end) = parsed.attached?;
+    let (start, end) = match parsed.attached {
+        None if parsed.cut => mime::attached(raw)?,
+        range => range?,
+    };
     let inner = raw.get(start..end.min(raw.len()))?;
     decode_at(inner, depth + 1).ok().filter(|r| {
         r.recipients

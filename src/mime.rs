@@ -11,6 +11,8 @@ use mail_parser::{
     HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
 
+mod cut;
+
 /// The parts of a message that can hold report data.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -35,6 +37,9 @@ pub struct Parsed {
     /// Byte range in the raw message of the first attached
     /// `message/rfc822` part, so that a forwarded bounce can be decoded.
     pub attached: Option<(usize, usize)>,
+    /// True when the bodies of attached messages were cut before parsing
+    /// (so `attached` is not known: [`attached`] finds it).
+    pub cut: bool,
 }
 
 /// Headers of the returned original message.
@@ -92,8 +97,27 @@ fn parser() -> &'static MessageParser {
 }
 
 /// Parses `raw`. Returns `None` when it does not look like a mail message
-/// at all (no header field could be read).
+/// at all (no header field could be read). The bodies of attached messages
+/// are cut first: only their headers are read.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    match cut::cut_returned(raw) {
+        Some(shorter) => {
+            let mut parsed = parse_whole(&shorter)?;
+            parsed.attached = None;
+            parsed.cut = true;
+            Some(parsed)
+        }
+        None => parse_whole(raw),
+    }
+}
+
+/// The byte range in `raw` of its first attached message, for a message
+/// that [`parse`] read with the attached bodies cut.
+pub fn attached(raw: &[u8]) -> Option<(usize, usize)> {
+    parse_whole(raw)?.attached
+}
+
+fn parse_whole(raw: &[u8]) -> Option<Parsed> {
     let message = parser().parse(raw)?;
     if message.headers().is_empty() {
         return None;
