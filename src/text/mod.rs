@@ -8,6 +8,9 @@
 //! shapes find is a set of facts per recipient; judging them is left to the
 //! rules.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use crate::codes;
 
 mod blocks;
@@ -35,6 +38,87 @@ pub fn split_returned(text: &str) -> (&str, &str) {
     returned::split(text)
 }
 
+/// A bounce's text read once for all the shapes: line ends turned into LF,
+/// split into the report and the returned copy, and the same for the text
+/// with one level of quoting removed (a bounce forwarded inline).
+#[derive(Debug)]
+pub struct View<'a> {
+    text: Cow<'a, str>,
+    /// Where the report ends and the copy starts in `text`.
+    split: (usize, usize),
+    /// The unquoted text and its split, when quoting was removed.
+    unquoted: Option<(String, (usize, usize))>,
+}
+
+/// The split of `text` as offsets: the end of the report, the start of the
+/// copy.
+fn split_at(text: &str) -> (usize, usize) {
+    let (report, copy) = split_returned(text);
+    (report.len(), text.len() - copy.len())
+}
+
+impl<'a> View<'a> {
+    /// Reads `text`.
+    pub fn new(text: &'a str) -> Self {
+        let text = normalize_newlines(text);
+        let split = split_at(&text);
+        let unquoted = match unquote(&text) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(u) => {
+                let at = split_at(&u);
+                Some((u, at))
+            }
+        };
+        View { text, split, unquoted }
+    }
+
+    /// The whole text, LF line ends.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The report part of the text.
+    pub fn report(&self) -> &str {
+        &self.text[..self.split.0]
+    }
+
+    /// The returned copy (may be empty).
+    pub fn copy(&self) -> &str {
+        &self.text[self.split.1..]
+    }
+
+    /// Text, report and copy with quoting removed.
+    fn unquoted(&self) -> (&str, &str, &str) {
+        match &self.unquoted {
+            Some((u, (r, c))) => (u, &u[..*r], &u[*c..]),
+            None => (self.text(), self.report(), self.copy()),
+        }
+    }
+}
+
+/// Fixed phrases, each searched with a searcher built once.
+struct Phrases<T: 'static> {
+    finders: Vec<(memchr::memmem::Finder<'static>, T)>,
+}
+
+impl<T: Copy> Phrases<T> {
+    fn new(table: &'static [(&'static str, T)]) -> Self {
+        let finders = table
+            .iter()
+            .map(|(p, v)| (memchr::memmem::Finder::new(p.as_bytes()), *v))
+            .collect();
+        Phrases { finders }
+    }
+
+    /// The value of the first phrase of the table found in `text`.
+    fn first_in(&self, text: &str) -> Option<T> {
+        self.finders
+            .iter()
+            .find(|(f, _)| f.find(text.as_bytes()).is_some())
+            .map(|(_, v)| *v)
+    }
+}
+
 /// The text layout a bounce uses, for the `format` column.
 pub fn detect_format(text: &str, subject: &str) -> &'static str {
     const SIGNS: &[(&str, &str)] = &[
@@ -49,10 +133,10 @@ pub fn detect_format(text: &str, subject: &str) -> &'static str {
         ("Your message to", "office365"),
         ("Remote Server returned", "exchange"),
     ];
-    for (needle, name) in SIGNS {
-        if text.contains(needle) {
-            return name;
-        }
+    static FINDERS: LazyLock<Phrases<&str>> =
+        LazyLock::new(|| Phrases::new(SIGNS));
+    if let Some(name) = FINDERS.first_in(text) {
+        return name;
     }
     if subject.to_ascii_lowercase().contains("failure notice") {
         return "qmail";
@@ -82,10 +166,13 @@ pub struct Hints<'a> {
 /// addresses mentioned in sentences; a recipient left without a reason takes
 /// the nearest paragraph that carries a code.
 pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
-    let text = normalize_newlines(text);
-    let text = unquote(&text);
-    let (report, copy) = split_returned(&text);
-    let mut found = shapes(&text, report, hints);
+    recipients_in(&View::new(text), hints)
+}
+
+/// [`recipients`] on a text already read into a [`View`].
+pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
+    let (text, report, copy) = view.unquoted();
+    let mut found = shapes(text, report, hints);
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
@@ -93,12 +180,29 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
         found = shapes(body, split_returned(body).0, hints);
     }
     if found.is_empty() {
-        for a in hints.fallback {
-            found.push(Block { address: a.clone(), ..Block::default() });
-        }
-        transcript::apply(&text, &mut found);
-        give_reasons(&mut found, report);
+        return fallback_recipients(view, hints);
     }
+    complete(found, report)
+}
+
+/// The recipients of a text in which [`recipients_in`] found none: the
+/// addresses `hints` falls back on, with the reasons the text gives.
+pub fn fallback_recipients(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
+    let (text, report, _) = view.unquoted();
+    let mut found = Vec::new();
+    for a in hints.fallback {
+        found.push(Block { address: a.clone(), ..Block::default() });
+    }
+    if found.is_empty() {
+        return found;
+    }
+    transcript::apply(text, &mut found);
+    give_reasons(&mut found, report);
+    complete(found, report)
+}
+
+/// Gives every recipient found in `report` what the report says for all.
+fn complete(mut found: Vec<Block>, report: &str) -> Vec<Block> {
     let global_remote = blocks::rejecting_organization(report);
     // A command named outside every recipient's own text is the whole
     // report's.
@@ -147,9 +251,12 @@ fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
 /// The first paragraph of the report part of `text` that carries a reply
 /// or status code, read as the reason for `address`.
 pub fn reason_block(text: &str, address: &str) -> Option<Block> {
-    let text = normalize_newlines(text);
-    let (report, _) = split_returned(&text);
-    let paragraphs = reasons::paragraphs(report);
+    reason_block_in(&View::new(text), address)
+}
+
+/// [`reason_block`] on a text already read into a [`View`].
+pub fn reason_block_in(view: &View<'_>, address: &str) -> Option<Block> {
+    let paragraphs = reasons::paragraphs(view.report());
     let p = reasons::reason_for(&paragraphs, 0)?;
     Some(blocks::block_of(address, p))
 }
@@ -218,14 +325,21 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
         "could not be delivered for more than",
         "is delayed",
     ];
+    const PERMANENT: &[(&str, ())] =
+        &[("permanent error", ()), ("permanent fatal", ())];
+    static DELAYS: LazyLock<Phrases<()>> = LazyLock::new(|| {
+        let table: Vec<(&str, ())> = DELAY.iter().map(|d| (*d, ())).collect();
+        Phrases::new(table.leak())
+    });
+    static PERMANENTS: LazyLock<Phrases<()>> =
+        LazyLock::new(|| Phrases::new(PERMANENT));
     let s = subject.to_ascii_lowercase();
     s.contains("delayed mail")
         || s.contains("(delay)")
         || s.starts_with("warning: could not send")
         || s.contains("delivery delay")
-        || DELAY.iter().any(|d| text.contains(d))
-            && !text.contains("permanent error")
-            && !text.contains("permanent fatal")
+        || DELAYS.first_in(text).is_some()
+            && PERMANENTS.first_in(text).is_none()
 }
 
 /// The key/value shape: an RFC 3464 field block written into the text of
@@ -233,7 +347,15 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
 /// with `Action:` or `Status:`). Returns the text from the block's first
 /// field, for the field parser.
 pub fn embedded_status(text: &str) -> Option<&str> {
-    let (report, _) = split_returned(text);
+    embedded_in(split_returned(text).0)
+}
+
+/// [`embedded_status`] on a text already read into a [`View`].
+pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
+    embedded_in(view.report())
+}
+
+fn embedded_in(report: &str) -> Option<&str> {
     let mut start = None;
     let mut recipient = false;
     let mut outcome = false;
