@@ -78,20 +78,21 @@ const KEPT: &[&str] = &[
     "received",
 ];
 
-/// The MIME parser, made once: the headers the decoders read are parsed,
-/// `Received` (costly to tokenize, read raw when needed) is skipped and any
-/// other header is kept raw.
+/// The MIME parser, made once: only the headers the decoders read as
+/// values are parsed (the MIME fields, `Date`, `From`, `To`, `Message-ID`,
+/// `Subject`); every other field is skipped, its bytes still found by
+/// `header_raw` (the kept fields of [`KEPT`]).
 fn parser() -> &'static MessageParser {
     static PARSER: std::sync::LazyLock<MessageParser> =
         std::sync::LazyLock::new(|| {
             MessageParser::new()
                 .with_mime_headers()
-                .with_date_headers()
-                .with_address_headers()
-                .with_message_ids()
+                .header_date(HeaderName::Date)
+                .header_address(HeaderName::From)
+                .header_address(HeaderName::To)
+                .header_id(HeaderName::MessageId)
                 .header_text(HeaderName::Subject)
-                .ignore_header(HeaderName::Received)
-                .default_header_raw()
+                .default_header_ignore()
         });
     &PARSER
 }
