@@ -242,7 +242,7 @@ fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
     // A command named in the text but for no recipient of its own is the
     // whole report's.
     if report.recipients.iter().all(|r| r.command.is_empty()) {
-        let whole = text::command_named(view.report());
+        let whole = view.report_command();
         report.recipients.iter_mut().for_each(|r| r.command = whole);
     }
     report

@@ -9,6 +9,7 @@
 //! rules.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 
 use crate::codes;
@@ -48,6 +49,9 @@ pub struct View<'a> {
     split: (usize, usize),
     /// The unquoted text and its split, when quoting was removed.
     unquoted: Option<(String, (usize, usize))>,
+    /// The command the report names, and the unquoted report, once found.
+    command: OnceCell<&'static str>,
+    unquoted_command: OnceCell<&'static str>,
 }
 
 /// The split of `text` as offsets: the end of the report, the start of the
@@ -69,7 +73,13 @@ impl<'a> View<'a> {
                 Some((u, at))
             }
         };
-        View { text, split, unquoted }
+        View {
+            text,
+            split,
+            unquoted,
+            command: OnceCell::new(),
+            unquoted_command: OnceCell::new(),
+        }
     }
 
     /// The whole text, LF line ends.
@@ -85,6 +95,21 @@ impl<'a> View<'a> {
     /// The returned copy (may be empty).
     pub fn copy(&self) -> &str {
         &self.text[self.split.1..]
+    }
+
+    /// The command the report names ([`command_named`] on [`Self::report`]).
+    pub fn report_command(&self) -> &'static str {
+        *self.command.get_or_init(|| command::named_in(self.report()))
+    }
+
+    /// [`Self::report_command`] for the report with quoting removed.
+    fn unquoted_command(&self) -> &'static str {
+        match &self.unquoted {
+            Some((u, (r, _))) => *self
+                .unquoted_command
+                .get_or_init(|| command::named_in(&u[..*r])),
+            None => self.report_command(),
+        }
     }
 
     /// Text, report and copy with quoting removed.
@@ -182,7 +207,7 @@ pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     if found.is_empty() {
         return fallback_recipients(view, hints);
     }
-    complete(found, report)
+    complete(found, report, view)
 }
 
 /// The recipients of a text in which [`recipients_in`] found none: the
@@ -198,16 +223,21 @@ pub fn fallback_recipients(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     }
     transcript::apply(text, &mut found);
     give_reasons(&mut found, report);
-    complete(found, report)
+    complete(found, report, view)
 }
 
-/// Gives every recipient found in `report` what the report says for all.
-fn complete(mut found: Vec<Block>, report: &str) -> Vec<Block> {
+/// Gives every recipient found in `report`, the unquoted report of
+/// `view`, what the report says for all.
+fn complete(
+    mut found: Vec<Block>,
+    report: &str,
+    view: &View<'_>,
+) -> Vec<Block> {
     let global_remote = blocks::rejecting_organization(report);
     // A command named outside every recipient's own text is the whole
     // report's.
     let whole = if found.iter().all(|b| b.command.is_empty()) {
-        command::named_in(report)
+        view.unquoted_command()
     } else {
         ""
     };
