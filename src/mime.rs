@@ -331,29 +331,29 @@ fn unfold(value: &str) -> String {
 /// A rough HTML-to-text conversion: tags become line breaks or nothing,
 /// the common entities are decoded.
 fn html_to_text(html: &Cow<'_, str>) -> String {
+    const BREAKS: &[&[u8]] =
+        &[b"br", b"p", b"div", b"tr", b"li", b"table", b"h1", b"h2", b"h3"];
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    let mut tag = String::new();
-    for c in html.chars() {
-        match (in_tag, c) {
-            (false, '<') => {
-                in_tag = true;
-                tag.clear();
-            }
-            (true, '>') => {
-                in_tag = false;
-                let t = tag.trim_start_matches('/').to_ascii_lowercase();
-                if ["br", "p", "div", "tr", "li", "table", "h1", "h2", "h3"]
-                    .iter()
-                    .any(|b| t.starts_with(b))
-                {
-                    out.push('\n');
-                }
-            }
-            (true, c) => tag.push(c),
-            (false, c) => out.push(c),
+    let mut rest: &str = html;
+    while let Some(open) = memchr::memchr(b'<', rest.as_bytes()) {
+        out.push_str(&rest[..open]);
+        // A tag never closed swallows the rest of the text.
+        let Some(len) = memchr::memchr(b'>', &rest.as_bytes()[open..]) else {
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + len].trim_start_matches('/');
+        let starts = |b: &&[u8]| {
+            tag.as_bytes()
+                .get(..b.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(b))
+        };
+        if BREAKS.iter().any(starts) {
+            out.push('\n');
         }
+        rest = &rest[open + len + 1..];
     }
+    out.push_str(rest);
     if !out.contains('&') {
         return out;
     }

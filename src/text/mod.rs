@@ -325,6 +325,12 @@ fn give_reasons(found: &mut [Block], report: &str) {
 /// A bounce forwarded inline is quoted (`> ` before each line): when most
 /// lines are, one level of quoting is removed.
 fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
+    // Most texts have too few lines starting with `>` to count them all.
+    let starts = memchr::memmem::find_iter(text.as_bytes(), b"\n>").count()
+        + text.starts_with('>') as usize;
+    if starts < 5 {
+        return text.into();
+    }
     let (mut quoted, mut lines) = (0, 0);
     for l in text.lines().filter(|l| !l.trim().is_empty()) {
         lines += 1;
