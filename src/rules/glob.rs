@@ -1,5 +1,6 @@
 //! Glob patterns for codes and host names: `*` matches any run of
-//! characters, `?` one character; matching ignores ASCII case.
+//! characters, `?` one character; matching ignores ASCII case. A glob
+//! written with a leading `!` excludes what it matches.
 
 /// True when `text` matches `pattern`.
 pub fn matches(pattern: &str, text: &str) -> bool {
@@ -27,9 +28,54 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
+/// Whether a condition's globs accept `value`: some glob without `!`
+/// matches it (or the condition has none), and no `!glob` does.
+pub fn holds(globs: &[String], value: &str) -> bool {
+    let mut wanted = None;
+    for g in globs {
+        match g.strip_prefix('!') {
+            Some(not) if matches(not, value) => return false,
+            Some(_) => {}
+            None => {
+                if wanted != Some(true) {
+                    wanted = Some(matches(g, value));
+                }
+            }
+        }
+    }
+    wanted.unwrap_or(true)
+}
+
+/// The glob with its `!` removed, and whether it had one.
+pub fn split_not(glob: &str) -> (&str, bool) {
+    match glob.strip_prefix('!') {
+        Some(g) => (g, true),
+        None => (glob, false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{holds, matches};
+
+    fn list(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn negated_globs_exclude() {
+        let not_rcpt_or_mail = list(&["!rcpt", "!mail"]);
+        assert!(holds(&not_rcpt_or_mail, "data"));
+        assert!(holds(&not_rcpt_or_mail, ""));
+        assert!(!holds(&not_rcpt_or_mail, "rcpt"));
+        assert!(!holds(&not_rcpt_or_mail, "MAIL"));
+        let five_not_511 = list(&["5.*", "!5.1.1"]);
+        assert!(holds(&five_not_511, "5.2.1"));
+        assert!(!holds(&five_not_511, "5.1.1"));
+        assert!(!holds(&five_not_511, "4.2.1"));
+        assert!(!holds(&five_not_511, ""));
+        assert!(holds(&[], "anything"));
+    }
 
     #[test]
     fn globs() {

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The keys a `[cause.NAME]` table may have.
-pub const CAUSE_KEYS: &[&str] = &["summary", "hard", "advice", "status"];
+pub const CAUSE_KEYS: &[&str] =
+    &["summary", "hard", "hard_when_temporary", "advice", "status"];
 
 /// The keys a `[[rule]]` may have.
 pub const RULE_KEYS: &[&str] = &[
@@ -19,6 +20,7 @@ pub const RULE_KEYS: &[&str] = &[
     "status",
     "reply",
     "diagnostic",
+    "like",
     "remote",
     "action",
     "kind",

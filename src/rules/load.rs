@@ -178,11 +178,35 @@ fn build(
     let mut rules: Vec<Rule> = Vec::new();
     let mut patterns: Vec<Hir> = Vec::new();
     let mut pattern_rule = Vec::new();
+    let liked = |id: &str| {
+        let defs = files.iter().flat_map(|(_, f)| &f.rule);
+        defs.map(|d| d.get_ref()).find(|d| d.id.get_ref() == id)
+    };
     for (src, f) in files {
         for def in &f.rule {
             let d = def.get_ref();
             let id = d.id.get_ref();
             check_values(src, d, errors);
+            let like = d.like.as_ref().map(|l| (l, liked(l.get_ref())));
+            if let Some((l, target)) = &like {
+                let problem = match target {
+                    None => Some("names no rule"),
+                    Some(t) if t.like.is_some() => {
+                        Some("names a rule that itself uses `like`")
+                    }
+                    Some(t) if t.diagnostic.is_empty() => {
+                        Some("names a rule with no diagnostic patterns")
+                    }
+                    Some(_) => None,
+                };
+                if let Some(p) = problem {
+                    errors.push(src.error(
+                        l.span().start,
+                        format!("like `{}` {p}", l.get_ref()),
+                    ));
+                    continue;
+                }
+            }
             if let Some(prev) = rules.iter().find(|r| &r.id == id) {
                 if prev.user == src.user {
                     errors.push(src.error(
@@ -205,17 +229,26 @@ fn build(
                 continue;
             };
             let first = patterns.len();
-            for p in &d.diagnostic {
+            let mut written = Vec::new();
+            let borrowed = like.and_then(|(_, t)| t).map(|t| &t.diagnostic);
+            let own = d.diagnostic.iter().map(|p| (p, true));
+            let all =
+                own.chain(borrowed.into_iter().flatten().map(|p| (p, false)));
+            for (p, here) in all {
                 match automaton::parse(p.get_ref()) {
                     Ok(hir) => {
                         patterns.push(hir);
                         pattern_rule.push(rules.len());
                     }
+                    // A borrowed pattern's problem is reported at its rule.
+                    Err(_) if !here => continue,
                     Err(m) => errors.push(src.error(p.span().start, m)),
                 }
+                written.push(p.get_ref().clone());
             }
             let place = src.place(def.span().start);
             let mut rule = rule_of(d, cause, src, place);
+            rule.diagnostic = written;
             rule.patterns = first..patterns.len();
             rules.push(rule);
         }
@@ -285,6 +318,7 @@ fn build_causes(
                     name: name.clone(),
                     summary: d.summary.clone(),
                     hard: d.hard,
+                    hard_when_temporary: d.hard_when_temporary,
                     advice: d.advice.clone(),
                     status: d.status.clone(),
                     place: format!("{}:{}", at.file, at.line),
@@ -299,6 +333,7 @@ fn build_causes(
             name: "undefined".into(),
             summary: "No rule matched the facts of this report.".into(),
             hard: false,
+            hard_when_temporary: false,
             advice: "Read the diagnostic text; add a rule if it recurs.".into(),
             status: None,
             place: String::new(),
@@ -330,7 +365,7 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
             .into_iter()
             .map(|c: String| c.to_ascii_lowercase())
             .collect(),
-        diagnostic: d.diagnostic.iter().map(|s| s.get_ref().clone()).collect(),
+        diagnostic: Vec::new(),
         patterns: 0..0,
         hard: d.hard,
         advice: d.advice.clone(),

@@ -36,6 +36,8 @@ pub struct Cause {
     pub summary: String,
     /// Whether the address should not be mailed again.
     pub hard: bool,
+    /// Whether `hard` holds also for a temporary (4xx) failure.
+    pub hard_when_temporary: bool,
     /// What to do about it.
     pub advice: String,
     /// The standard status code it implies when a report gives none.
@@ -236,11 +238,12 @@ impl RuleSet {
         facts: &Facts<'_>,
     ) -> Verdict<'s> {
         let cause = &self.causes[rule.map_or(self.fallback, |r| r.cause)];
-        let transient = facts.action == "delayed"
-            || facts.status.starts_with('4')
+        let delayed = facts.action == "delayed";
+        let temporary = facts.status.starts_with('4')
             || facts.status.is_empty() && facts.reply.starts_with('4');
-        let hard =
-            rule.and_then(|r| r.hard).unwrap_or(cause.hard) && !transient;
+        let hard = rule.and_then(|r| r.hard).unwrap_or(cause.hard)
+            && !delayed
+            && (!temporary || cause.hard_when_temporary);
         Verdict {
             cause,
             rule,
@@ -270,9 +273,7 @@ fn only_if_clean(
 impl Rule {
     /// True when every condition other than the diagnostic holds.
     fn accepts(&self, f: &Facts<'_>) -> bool {
-        let any = |globs: &[String], value: &str| {
-            globs.is_empty() || globs.iter().any(|g| glob::matches(g, value))
-        };
+        let any = glob::holds;
         let kind = f.kind.map_or("", Kind::as_str);
         any(&self.status, f.status)
             && any(&self.reply, f.reply)
@@ -303,11 +304,17 @@ impl Rule {
     /// text: used to run its examples. Codes quoted in the text are used;
     /// other conditions take their first value.
     pub fn sample_facts<'a>(&'a self, diagnostic: &'a str) -> Facts<'a> {
-        let first = |v: &'a [String]| v.first().map_or("", |s| s.as_str());
+        let first = |v: &'a [String]| {
+            v.iter().find(|g| !g.starts_with('!')).map_or("", |s| s.as_str())
+        };
         let status = crate::codes::find_status(diagnostic)
             .unwrap_or_else(|| first(&self.status));
         let reply = crate::codes::leading_reply(diagnostic)
             .unwrap_or_else(|| first(&self.reply));
+        let command = match first(&self.command) {
+            "" => crate::text::command::named_in(diagnostic),
+            c => c,
+        };
         let kind = match first(&self.kind) {
             "delay" => Kind::Delay,
             "feedback" => Kind::Feedback,
@@ -327,7 +334,7 @@ impl Rule {
             remote: first(&self.remote),
             sender_domain: first(&self.sender_domain),
             recipient_domain: first(&self.recipient_domain),
-            command: first(&self.command),
+            command,
         }
     }
 }
@@ -426,6 +433,54 @@ status = "5.1.1"
         let unknown = Facts { command: "", ..bounce() };
         assert!(!wins("command = [\"rcpt\"]", &unknown));
         assert!(wins("command = [\"*\"]", &unknown));
+        assert!(wins("command = [\"\"]", &unknown));
+        assert!(!wins("command = [\"\"]", &bounce()));
+    }
+
+    #[test]
+    fn negated_globs() {
+        assert!(wins("status = [\"!5.1.1\"]", &bounce()));
+        assert!(!wins("status = [\"5.*\", \"!5.7.*\"]", &bounce()));
+        assert!(wins("command = [\"!data\", \"!mail\"]", &bounce()));
+        assert!(!wins("command = [\"!rcpt\"]", &bounce()));
+        let unknown = Facts { command: "", status: "", ..bounce() };
+        assert!(wins("command = [\"!rcpt\"]", &unknown));
+        assert!(wins("status = [\"!5.1.1\"]", &unknown));
+        let text = format!(
+            "{CAUSES}[[rule]]\nid = \"r\"\ncause = \"gone\"\n\
+             status = [\"!6.1.1\"]\ncommand = [\"!quit\"]\n"
+        );
+        let errors = RuleSet::from_texts(&[], &[("t.toml", &text)])
+            .err()
+            .expect("a negated glob that fits no value is an error");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn like_borrows_another_rules_patterns() {
+        let text = format!(
+            "{CAUSES}[cause.filter]\nsummary = \"f\"\nhard = false\n\
+             advice = \"a\"\n\
+             [[rule]]\nid = \"spam\"\ncause = \"gone\"\n\
+             diagnostic = [\"as spam\"]\n\
+             [[rule]]\nid = \"spam-here\"\ncause = \"filter\"\n\
+             like = \"spam\"\nremote = [\"*.example.com\"]\npriority = 1\n"
+        );
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        let win = |f: &Facts<'_>| set.classify(f).rule.map(|r| r.id.clone());
+        assert_eq!(win(&bounce()).as_deref(), Some("spam-here"));
+        let elsewhere = Facts { remote: "mx.example.org", ..bounce() };
+        assert_eq!(win(&elsewhere).as_deref(), Some("spam"));
+        let other = Facts { diagnostic: "554 no", ..bounce() };
+        assert_eq!(win(&other), None);
+        let bad = format!(
+            "{CAUSES}[[rule]]\nid = \"r\"\ncause = \"gone\"\n\
+             like = \"nothing\"\n"
+        );
+        let errors = RuleSet::from_texts(&[], &[("t.toml", &bad)])
+            .err()
+            .expect("like naming no rule is an error");
+        assert!(errors[0].message.contains("names no rule"), "{errors:?}");
     }
 
     #[test]
@@ -471,6 +526,34 @@ status = "5.1.1"
         );
         // A delay is never a hard bounce, whatever the cause says.
         let delayed = Facts { action: "delayed", reply: "550", ..bounce() };
+        assert!(!set.classify(&delayed).hard);
+    }
+
+    #[test]
+    fn a_temporary_failure_is_hard_only_if_its_cause_says() {
+        let rules = "[[rule]]\nid = \"r\"\ncause = \"gone\"\n\
+                     diagnostic = [\"unknown\"]\n";
+        let text = format!("{CAUSES}{rules}");
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        let temporary = Facts {
+            status: "4.1.1",
+            reply: "450",
+            diagnostic: "450 4.1.1 user unknown",
+            ..bounce()
+        };
+        assert!(set.classify(&Facts { status: "5.1.1", ..temporary }).hard);
+        assert!(!set.classify(&temporary).hard);
+        let no_status = Facts { status: "", ..temporary };
+        assert!(!set.classify(&no_status).hard);
+        let always = CAUSES.replace(
+            "hard = true\n",
+            "hard = true\nhard_when_temporary = true\n",
+        );
+        let text = format!("{always}{rules}");
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        assert!(set.classify(&temporary).hard);
+        assert!(set.classify(&no_status).hard);
+        let delayed = Facts { action: "delayed", ..temporary };
         assert!(!set.classify(&delayed).hard);
     }
 }

@@ -28,6 +28,10 @@ pub struct CauseDef {
     pub hard: bool,
     /// What an administrator should do.
     pub advice: String,
+    /// Whether `hard` holds also for a failure given with a temporary
+    /// (4xx) code; by default such a failure is soft.
+    #[serde(default)]
+    pub hard_when_temporary: bool,
     /// The standard status code this cause implies, for reports that give
     /// none (`5.1.1`; the class becomes 4 for delays).
     #[serde(default)]
@@ -51,6 +55,9 @@ pub struct RuleDef {
     /// Regular expressions, case-insensitive, on the diagnostic text.
     #[serde(default)]
     pub diagnostic: Vec<Spanned<String>>,
+    /// The id of a rule whose diagnostic patterns this rule also uses.
+    #[serde(default)]
+    pub like: Option<Spanned<String>>,
     /// Remote server host globs.
     #[serde(default)]
     pub remote: Vec<Spanned<String>>,

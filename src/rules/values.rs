@@ -4,6 +4,7 @@
 
 use toml::Spanned;
 
+use super::glob::split_not;
 use super::load::{RuleError, Source};
 use super::model::RuleDef;
 
@@ -20,7 +21,7 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
         &d.recipient_domain,
         &d.command,
     ];
-    if conditions.iter().all(|c| c.is_empty()) {
+    if conditions.iter().all(|c| c.is_empty()) && d.like.is_none() {
         errors.push(src.error(
             d.id.span().start,
             format!(
@@ -30,7 +31,8 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
         ));
     }
     for s in &d.status {
-        if !status_glob_ok(s.get_ref().trim()) {
+        let g = split_not(s.get_ref().trim()).0;
+        if !g.is_empty() && !status_glob_ok(g) {
             errors.push(src.error(
                 s.span().start,
                 format!(
@@ -42,7 +44,8 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
         }
     }
     for s in &d.reply {
-        if !reply_glob_ok(s.get_ref().trim()) {
+        let g = split_not(s.get_ref().trim()).0;
+        if !g.is_empty() && !reply_glob_ok(g) {
             errors.push(src.error(
                 s.span().start,
                 format!(
@@ -72,16 +75,17 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
 pub const COMMANDS: &[&str] =
     &["connect", "helo", "starttls", "auth", "mail", "rcpt", "data"];
 
-/// A `command` glob must match one of [`COMMANDS`] (or the empty fact).
+/// A `command` glob must match one of [`COMMANDS`]; `""` matches the
+/// empty fact (a report that does not say).
 fn check_command(
     src: &Source,
     values: &[Spanned<String>],
     errors: &mut Vec<RuleError>,
 ) {
     for s in values {
-        let g = s.get_ref().trim();
+        let g = split_not(s.get_ref().trim()).0;
         let fits = |c: &&str| super::glob::matches(g, c);
-        if g != "*" && !COMMANDS.iter().any(fits) {
+        if !g.is_empty() && g != "*" && !COMMANDS.iter().any(fits) {
             errors.push(src.error(
                 s.span().start,
                 format!(
@@ -106,7 +110,7 @@ fn check_enum(
     errors: &mut Vec<RuleError>,
 ) {
     for s in values {
-        let v = s.get_ref().trim().to_ascii_lowercase();
+        let v = split_not(s.get_ref().trim()).0.to_ascii_lowercase();
         if !known.contains(&v.as_str()) {
             errors.push(src.error(
                 s.span().start,

@@ -28,8 +28,20 @@ impl Rule {
         ];
         for ((name, globs), value) in self.conditions().into_iter().zip(values)
         {
-            if let Some(g) = globs.iter().find(|g| glob::matches(g, value)) {
+            if globs.is_empty() {
+                continue;
+            }
+            let (yes, not): (Vec<&String>, Vec<&String>) =
+                globs.iter().partition(|g| !g.starts_with('!'));
+            if let Some(g) = yes.iter().find(|g| glob::matches(g, value)) {
                 out.push(format!("{name} `{value}` matched `{g}`"));
+            }
+            if !not.is_empty() {
+                let list: Vec<&str> = not.iter().map(|g| g.as_str()).collect();
+                out.push(format!(
+                    "{name} `{value}` is none of {}",
+                    list.join(" ")
+                ));
             }
         }
         if out.is_empty() {

@@ -55,6 +55,10 @@ const PHRASES: &[(&str, &str)] = &[
     ("but sender was rejected", "mail"),
     ("but my name was rejected", "helo"),
     ("but greeting failed", "connect"),
+    ("for RCPT TO response", "rcpt"),
+    // Other servers' labels of the step.
+    ("SMTP:RCPT", "rcpt"),
+    ("[RCPT_TO]", "rcpt"),
 ];
 
 /// [`PHRASES`] as one automaton, built once: pattern `i` is phrase `i`.
@@ -115,6 +119,9 @@ mod tests {
             ("Connected to 192.0.2.9 but sender was rejected.", "mail"),
             ("host mx.example.com[192.0.2.9] refused to talk to me: 554 no", "connect"),
             ("-------server message\n550 no\n\n-------SMTP command\nDATA\n", "data"),
+            ("SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.com>... No such user", "rcpt"),
+            ("550 5.2.1 <a@example.com>... User Unknown [RCPT_TO]", "rcpt"),
+            ("192.0.2.32 said 550 for RCPT TO response", "rcpt"),
         ];
         for (text, command) in cases {
             assert_eq!(named_in(text), command, "{text}");

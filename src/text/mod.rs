@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use crate::codes;
 
 mod blocks;
-mod command;
+pub mod command;
 pub mod json;
 mod reasons;
 mod returned;
