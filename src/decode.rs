@@ -56,13 +56,13 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
     } else {
         raw
     };
-    let Some(parsed) = mime::parse(raw).filter(looks_like_mail) else {
+    let Some(mut parsed) = mime::parse(raw).filter(looks_like_mail) else {
         return Err(Skip {
             reason: "not a mail message",
             detail: "no header fields at the start".into(),
         });
     };
-    let human = human_text(&parsed);
+    let human = human_text(&mut parsed);
     let view = text::View::new(&human);
     let mut report = if parsed.feedback_report.is_some() {
         feedback(&parsed)
@@ -180,9 +180,12 @@ fn finish(report: &mut Report, parsed: &Parsed) {
 }
 
 /// The human-readable text of the message, all text parts joined, every
-/// line end made LF.
-fn human_text(parsed: &Parsed) -> String {
-    let joined = parsed.texts.join("\n");
+/// line end made LF. The parts are taken out of `parsed`.
+fn human_text(parsed: &mut Parsed) -> String {
+    let joined = match parsed.texts.len() {
+        1 => parsed.texts.pop().unwrap_or_default(),
+        _ => parsed.texts.join("\n"),
+    };
     match text::normalize_newlines(&joined) {
         std::borrow::Cow::Owned(lf) => lf,
         std::borrow::Cow::Borrowed(_) => joined,
