@@ -129,8 +129,21 @@ fn parse_whole(raw: &[u8]) -> Option<Parsed> {
         date: message.date().map(iso_utc).unwrap_or_default(),
         ..Parsed::default()
     };
-    for name in KEPT {
-        if let Some(v) = message.header_raw(*name) {
+    // The first field of each kept name, found in one pass (as
+    // `header_raw` would give it: `None` when not UTF-8).
+    let mut first: [Option<Option<&str>>; KEPT.len()] = [None; KEPT.len()];
+    for h in message.headers() {
+        let name = h.name();
+        if let Some(i) = KEPT.iter().position(|k| k.eq_ignore_ascii_case(name))
+        {
+            let bytes = raw
+                .get(h.offset_start() as usize..h.offset_end() as usize)
+                .unwrap_or_default();
+            first[i].get_or_insert(std::str::from_utf8(bytes).ok());
+        }
+    }
+    for (name, value) in KEPT.iter().zip(first) {
+        if let Some(Some(v)) = value {
             parsed.headers.push((name.to_string(), unfold(v)));
         }
     }
