@@ -70,11 +70,14 @@ fn multipart(
         finder.find(raw.get(from..)?).map(|p| from + p + delimiter.len())
     };
     let mut pos = find(from)?;
+    // A multipart of no parts is one the parser reads its own way.
+    let mut parts = 0;
     loop {
         let rest = &raw[pos..];
         if rest.starts_with(b"--") {
-            return Some(pos + 2);
+            return (parts > 0).then_some(pos + 2);
         }
+        parts += 1;
         let part = pos + line_end(rest)?;
         let (fields, body) = header_block(raw, part)?;
         let ct = ContentType::of(raw, &fields)?;
@@ -85,7 +88,24 @@ fn multipart(
             }
             Kind::Message if identity_encoded(raw, &fields)? => {
                 let (inner, inner_body) = header_block(raw, body)?;
-                let next = find(inner_body)?;
+                // The parser reads an attached multipart by its own
+                // boundary and looks for this one only after its end.
+                let inner_ct = ContentType::of(raw, &inner)?;
+                let from = match inner_ct.kind {
+                    Kind::Multipart => {
+                        let own = inner_ct.boundary?;
+                        if own.starts_with(boundary)
+                            || boundary.starts_with(own)
+                        {
+                            return None;
+                        }
+                        let mut unused = Vec::new();
+                        multipart(raw, inner_body, own, &mut unused, depth + 1)?
+                    }
+                    Kind::Digest | Kind::Message => return None,
+                    Kind::Other => inner_body,
+                };
+                let next = find(from)?;
                 let delimiter_at = next - delimiter.len();
                 let keep = |f: &Field| READ.iter().any(|n| f.is(raw, n));
                 // A header block left empty would make the parser read no
@@ -230,6 +250,12 @@ impl<'a> ContentType<'a> {
         }
         let mut params = value.split(|&c| c == b';');
         let ty = params.next()?.trim_ascii().to_ascii_lowercase();
+        let token = |c: &u8| c.is_ascii_alphanumeric() || b"-+._/".contains(c);
+        if ty.iter().filter(|&&c| c == b'/').count() != 1
+            || !ty.iter().all(token)
+        {
+            return None;
+        }
         let kind = match ty.as_slice() {
             b"multipart/digest" => Kind::Digest,
             b"message/rfc822" | b"message/global" => Kind::Message,
@@ -250,6 +276,7 @@ impl<'a> ContentType<'a> {
             }
             let v = match v.strip_prefix(b"\"") {
                 Some(q) => q.strip_suffix(b"\"")?,
+                None if v.iter().any(u8::is_ascii_whitespace) => return None,
                 None => v,
             };
             if boundary.is_some()
@@ -294,6 +321,77 @@ From: a@example.org\nSubject: hi\n\n\n--b1--\n"
         assert!(!String::from_utf8(shorter).unwrap().contains("Received"));
         assert!(cut.contains("--b1\nContent-Type: text/plain\n\nsorry\n"));
         assert!(!cut.contains("the body"));
+    }
+
+    /// Messages pieced together from MIME fragments: the cut never panics,
+    /// only ever shortens, and keeps what the parser reads of the top-level
+    /// message.
+    #[test]
+    fn pieced_together_messages_are_cut_safely() {
+        use proptest::prelude::*;
+        const PIECES: &[&str] = &[
+            "Content-Type: multipart/mixed; boundary=b\n",
+            "Content-Type: multipart/report; boundary=\"c\"\n",
+            "Content-Type: message/rfc822\n",
+            "Content-Transfer-Encoding: base64\n",
+            "From: a@example.org\n",
+            "Subject: hi\n",
+            "Received: x\n",
+            " folded\n",
+            "--b\n",
+            "--in\n",
+            "--c\n",
+            "--b--\n",
+            "--c--\n",
+            "\n",
+            "\r\n",
+            "text ",
+            "-",
+            "Content-Type: text/plain\n",
+            "Content-Transfer-Encoding: quoted-printable\n",
+            "=\n",
+            "Content-Type: message/rfc822; boundary=in\n",
+            "Content-Type: multipart/mixed; boundary=in\n",
+            "--in--\n",
+            "Content-Type: MULTIPART/Mixed; BOUNDARY=in x\n",
+            "Content-Type: multipart/alternative; boundary=\"in\"; x=y\n",
+            "X-Note: --b\n",
+            "--b",
+            "--in",
+        ];
+        let pieces = || {
+            prop::collection::vec(0..PIECES.len(), 0..12).prop_map(|ids| {
+                ids.iter().map(|&i| PIECES[i]).collect::<String>()
+            })
+        };
+        static CUTS: std::sync::atomic::AtomicUsize =
+            std::sync::atomic::AtomicUsize::new(0);
+        let config = ProptestConfig::with_cases(10000);
+        proptest!(config, |(a in pieces(), b in pieces(), c in pieces())| {
+            let raw = format!(
+                "From: d@example.net\nSubject: s\n\
+        Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
+        Content-Type: text/plain\n\n{a}\n--b\nContent-Type: message/rfc822\n\n\
+        From: a@example.org\n{b}\nbody {c}\n--b--\n"
+            );
+            if let Some(shorter) = cut_returned(raw.as_bytes()) {
+                CUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                prop_assert!(shorter.len() < raw.len());
+                let whole = super::super::parse_whole(raw.as_bytes());
+                let cut = super::super::parse_whole(&shorter);
+                let (a, b) = (whole.unwrap(), cut.unwrap());
+                prop_assert_eq!(&a.subject, &b.subject);
+                prop_assert_eq!(&a.headers, &b.headers);
+                prop_assert_eq!(&a.delivery_status, &b.delivery_status);
+                prop_assert_eq!(
+                    format!("{:?}", a.returned),
+                    format!("{:?}", b.returned)
+                );
+                prop_assert_eq!(a.texts, b.texts);
+            }
+        });
+        // The pieces must make cuttable messages, or the test tests nothing.
+        assert!(CUTS.load(std::sync::atomic::Ordering::Relaxed) > 0);
     }
 
     #[test]
