@@ -383,6 +383,9 @@ From: a@example.org\nSubject: hi\n\n\n--b1--\n"
                 prop_assert_eq!(&a.subject, &b.subject);
                 prop_assert_eq!(&a.headers, &b.headers);
                 prop_assert_eq!(&a.delivery_status, &b.delivery_status);
+                prop_assert_eq!(&a.feedback_report, &b.feedback_report);
+                prop_assert_eq!(&a.report_type, &b.report_type);
+                prop_assert_eq!(a.attached.is_some(), b.attached.is_some());
                 prop_assert_eq!(
                     format!("{:?}", a.returned),
                     format!("{:?}", b.returned)
