@@ -117,7 +117,8 @@ pub fn leading_reply(text: &str) -> Option<&str> {
 
 /// The last reply in `text` that names itself as one: a reply code with an
 /// enhanced status code after it (`550 5.7.1`, `550-5.7.1`, `550 '5.7.1`),
-/// or a reply code after the `addr... ` of a Sendmail verdict. When a server
+/// or a reply code after the `addr... ` of a Sendmail verdict or after
+/// `said: ` / `server refused to talk to me: `. When a server
 /// quotes the remote reply inside its own (`554 4.4.7 expired <421 4.4.2
 /// timed out>`, `554 <a@example.com>... 550 Host unknown`), the quoted one
 /// is last and is the remote server's own word. Returns the reply code and
@@ -144,7 +145,10 @@ pub fn last_reply(text: &str) -> Option<(&str, Option<&str>)> {
             .then(|| status_end(after.as_bytes(), 0).map(|e| &after[..e]))
             .flatten()
             .filter(|_| after.starts_with(|c: char| c.is_ascii_digit()));
-        let quoted = text[..start].ends_with("... ") && rest.starts_with(' ');
+        let quoted = ["... ", "said: ", "talk to me: "]
+            .iter()
+            .any(|q| text[..start].ends_with(q))
+            && rest.starts_with(' ');
         if status.is_some() || quoted {
             found = Some((&text[start..start + 3], status));
         }
@@ -325,6 +329,34 @@ pub fn phrase_finder(phrases: &[&str]) -> regex_automata::meta::Regex {
         .expect("escaped literal phrases always compile")
 }
 
+/// The text of bytes whose charset is not declared (a report part, which
+/// should be US-ASCII, or a text part without `charset`): Japanese servers
+/// write ISO-2022-JP there, recognised by its escape into a kanji set
+/// (`ESC $ B`, `ESC $ @`) and decoded; anything else is read as UTF-8 with
+/// invalid bytes replaced.
+pub fn undeclared_text(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    if has_jis_escape(raw) {
+        let (text, _) =
+            encoding_rs::ISO_2022_JP.decode_without_bom_handling(raw);
+        return text;
+    }
+    String::from_utf8_lossy(raw)
+}
+
+/// [`undeclared_text`] for text already read as UTF-8 (ISO-2022-JP is
+/// 7-bit, so its escapes survive that reading unchanged).
+pub fn undeclared_str(text: &str) -> std::borrow::Cow<'_, str> {
+    if has_jis_escape(text.as_bytes()) {
+        return undeclared_text(text.as_bytes()).into_owned().into();
+    }
+    text.into()
+}
+
+fn has_jis_escape(raw: &[u8]) -> bool {
+    memchr::memchr_iter(0x1b, raw)
+        .any(|i| matches!(raw.get(i + 1..i + 3), Some(b"$B") | Some(b"$@")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,6 +397,10 @@ mod tests {
             Some(("550", Some("5.7.1")))
         );
         assert_eq!(last_reply("554 Blocked - see the page"), None);
+        assert_eq!(
+            last_reply("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 421 Busy"),
+            Some(("421", None))
+        );
         assert_eq!(
             find_reply("ERROR_CODE :550, ERROR_CODE :5.2.1"),
             Some("550")
@@ -415,5 +451,21 @@ mod tests {
             Some("mail.example.com")
         );
         assert_eq!(leading_host("192.0.2.25"), None);
+    }
+
+    #[test]
+    fn decodes_undeclared_iso_2022_jp() {
+        // "ユーザー" in ISO-2022-JP, between ASCII words.
+        let raw = b"Status: 5.0.0 \x1b$B%f!<%6!<\x1b(B bob@example.com";
+        assert_eq!(
+            undeclared_text(raw),
+            "Status: 5.0.0 \u{30e6}\u{30fc}\u{30b6}\u{30fc} bob@example.com"
+        );
+        assert_eq!(undeclared_str("plain \x1b[1m text"), "plain \x1b[1m text");
+        assert_eq!(undeclared_text(b"caf\xe9"), "caf\u{fffd}");
+        assert_eq!(
+            undeclared_str("\x1b$B%(%i!<\x1b(B: no"),
+            "\u{30a8}\u{30e9}\u{30fc}: no"
+        );
     }
 }

@@ -210,13 +210,7 @@ fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
     let first = named.next().unwrap_or_default();
     let common = if named.all(|c| c == first) { first } else { "" };
     for r in &ds.recipients {
-        let address = if r.final_recipient.contains('@')
-            || r.original_recipient.is_empty()
-        {
-            &r.final_recipient
-        } else {
-            &r.original_recipient
-        };
+        let address = r.recipient();
         let action = action_of(r);
         let kind = if action == "delayed" { Kind::Delay } else { Kind::Bounce };
         let mut rs = RecipientStatus::new(kind, address);

@@ -40,9 +40,26 @@ pub struct DsnRecipient {
     pub last_attempt: String,
 }
 
+impl DsnRecipient {
+    /// The failed address: `Final-Recipient`, unless it is no full address
+    /// (a local name, a host without a domain) and `Original-Recipient` is.
+    pub fn recipient(&self) -> &str {
+        let full = |a: &str| crate::codes::find_address(a) == Some(a);
+        if full(&self.final_recipient)
+            || !full(&self.original_recipient)
+                && (self.final_recipient.contains('@')
+                    || self.original_recipient.is_empty())
+        {
+            &self.final_recipient
+        } else {
+            &self.original_recipient
+        }
+    }
+}
+
 /// Parses the body of a `message/delivery-status` part.
 pub fn parse(raw: &[u8]) -> DeliveryStatus {
-    let text = String::from_utf8_lossy(raw);
+    let text = crate::codes::undeclared_text(raw);
     let mut out = DeliveryStatus::default();
     let mut current: Option<DsnRecipient> = None;
     for field in fields(&text) {
@@ -144,6 +161,11 @@ fn set(r: &mut DsnRecipient, name: &str, value: String) {
 /// kept as written, minus brackets, so nothing is lost).
 fn address(value: &str) -> String {
     let v = strip_type(value);
+    // A source route (`<@relay.example:bob@example.com>`) names relays.
+    let v = match v.trim_start_matches('<').strip_prefix('@') {
+        Some(route) => route.split_once(':').map_or(v, |(_, a)| a),
+        None => v,
+    };
     let found = crate::codes::find_address(v).unwrap_or(v);
     found.trim_matches(['<', '>', ' ', '"', '\'']).to_ascii_lowercase()
 }
@@ -234,6 +256,26 @@ Final-Recipient: rfc822;quinn@example.com\nAction: Delayed\nStatus: 4.0.0\n";
         let d = parse(TWO.as_bytes());
         assert_eq!(parse(TWO.replace('\n', "\r\n").as_bytes()), d);
         assert_eq!(parse(TWO.replace('\n', "\r").as_bytes()), d);
+    }
+
+    #[test]
+    fn a_source_route_or_a_local_name_gives_way_to_the_original() {
+        let raw = "Original-Recipient: rfc822;bob@example.com\n\
+Final-Recipient: rfc822;@relay.example.net:bob@store\nAction: failed\n\n\
+Final-Recipient: rfc822;<@relay.example.net:cy@example.org>\n\
+Action: failed\n\n\
+Original-Recipient: rfc822;dee@example.com\n\
+Final-Recipient: rfc822;dee.list@example.net\nAction: failed\n\n\
+Final-Recipient: rfc822;ed\nAction: failed\n";
+        let got: Vec<String> = parse(raw.as_bytes())
+            .recipients
+            .iter()
+            .map(|r| r.recipient().to_string())
+            .collect();
+        assert_eq!(
+            got,
+            ["bob@example.com", "cy@example.org", "dee.list@example.net", "ed"]
+        );
     }
 
     #[test]

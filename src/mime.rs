@@ -76,6 +76,8 @@ const KEPT: &[&str] = &[
     "return-path",
     "to",
     "received",
+    "x-mlserver",
+    "mailing-list",
 ];
 
 /// The MIME parser, made once: only the headers the decoders read as
@@ -228,7 +230,11 @@ fn collect(
         }
         PartType::Text(text) => {
             if ctype == "text" || ctype.is_empty() {
-                parsed.texts.push(text.to_string());
+                let text = match utf8_body(message, part, text) {
+                    Some(body) => body.into(),
+                    None => crate::codes::undeclared_str(text),
+                };
+                parsed.texts.push(text.into_owned());
             }
         }
         PartType::Html(html) => {
@@ -238,10 +244,35 @@ fn collect(
             if ctype == "message" {
                 store_report(parsed, &subtype, bytes);
             } else if ctype == "text" {
-                parsed.texts.push(String::from_utf8_lossy(bytes).into_owned());
+                let text = crate::codes::undeclared_text(bytes);
+                parsed.texts.push(text.into_owned());
             }
         }
     }
+}
+
+/// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are in
+/// fact UTF-8 (some Japanese servers write that), which decoding as
+/// declared has turned into replacement characters.
+fn utf8_body<'a>(
+    message: &'a Message<'_>,
+    part: &MessagePart<'_>,
+    decoded: &str,
+) -> Option<&'a str> {
+    let charset = part.content_type()?.attribute("charset")?;
+    let encoded = part.content_transfer_encoding().is_some_and(|e| {
+        e.eq_ignore_ascii_case("base64")
+            || e.eq_ignore_ascii_case("quoted-printable")
+    });
+    if !decoded.contains('\u{fffd}')
+        || !charset.eq_ignore_ascii_case("iso-2022-jp")
+        || encoded
+    {
+        return None;
+    }
+    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+    let raw = message.raw_message().get(start..end)?;
+    std::str::from_utf8(raw).ok()
 }
 
 /// True when part `id` is `text/<subtype>`.

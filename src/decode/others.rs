@@ -79,7 +79,7 @@ pub(super) fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
     if !is_reply || from.is_empty() || is_role_address(&from) {
         return None;
     }
-    let mut rs = RecipientStatus::new(Kind::AutoReply, &parsed.from);
+    let mut rs = RecipientStatus::new(Kind::AutoReply, replier(parsed, body));
     // Cut after unfolding, so that line ends do not change the text kept.
     let head: String = body.chars().take(2400).collect();
     rs.diagnostic =
@@ -90,6 +90,28 @@ pub(super) fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
         recipients: vec![rs],
         ..Report::default()
     })
+}
+
+/// The mailbox an auto-reply answers for: its sender, unless that is a
+/// no-reply address, which answers for the mailbox its text names
+/// (`This inbox ann@example.com is no longer in use`).
+fn replier<'a>(parsed: &'a Parsed, body: &'a str) -> &'a str {
+    let local = parsed.from.split('@').next().unwrap_or_default();
+    let local: String = local
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if !matches!(local.as_str(), "noreply" | "donotreply" | "noresponse") {
+        return &parsed.from;
+    }
+    let to = parsed.header("to").and_then(codes::find_address);
+    let head = &body[..body.floor_char_boundary(2400)];
+    let mut named = head
+        .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '('))
+        .filter_map(codes::find_address)
+        .filter(|a| to.is_none_or(|t| !t.eq_ignore_ascii_case(a)));
+    named.next().unwrap_or(&parsed.from)
 }
 
 /// Mail system senders, which never write auto-replies.
@@ -134,8 +156,14 @@ pub(super) fn feedback(parsed: &Parsed) -> Report {
     }
     if rcpts.is_empty() {
         if let Some(o) = &parsed.returned {
-            rcpts.extend(o.to.iter().map(|a| a.to_ascii_lowercase()));
+            // `To: <Undisclosed Recipients>` names no one.
+            let to = o.to.iter().filter_map(|a| codes::find_address(a));
+            rcpts.extend(to.map(str::to_ascii_lowercase));
         }
+    }
+    if rcpts.is_empty() {
+        // The complaint stands even when it names no recipient.
+        rcpts.push(String::new());
     }
     let mut report = Report {
         format: "arf",

@@ -20,6 +20,8 @@ pub(super) struct TextBounce<'a> {
     /// `X-Failed-Recipients`, lower-cased.
     failed: Vec<String>,
     format: &'static str,
+    /// A mailing list's notice, read by [`list_notice`].
+    list: bool,
 }
 
 impl<'a> TextBounce<'a> {
@@ -28,6 +30,19 @@ impl<'a> TextBounce<'a> {
         parsed: &'a Parsed,
         view: &'a text::View<'a>,
     ) -> Option<Self> {
+        let from = parsed.from.to_ascii_lowercase();
+        if is_list_notice(parsed, &from) {
+            let (quoted, failed) = (None, Vec::new());
+            let (format, list) = ("text", true);
+            return Some(TextBounce {
+                parsed,
+                view,
+                quoted,
+                failed,
+                format,
+                list,
+            });
+        }
         let format = text::detect_format(view.text(), &parsed.subject);
         if !is_bounce_like(parsed, view.text(), format) {
             return None;
@@ -45,7 +60,8 @@ impl<'a> TextBounce<'a> {
             .filter_map(codes::find_address)
             .map(str::to_ascii_lowercase)
             .collect();
-        Some(TextBounce { parsed, view, quoted, failed, format })
+        let list = false;
+        Some(TextBounce { parsed, view, quoted, failed, format, list })
     }
 
     /// The bounce decoded from its text. With `fallback` (a second try,
@@ -53,6 +69,9 @@ impl<'a> TextBounce<'a> {
     /// the returned original stand in.
     pub(super) fn report(&self, fallback: bool) -> Option<Report> {
         let parsed = self.parsed;
+        if self.list {
+            return list_notice(parsed, self.view.report());
+        }
         let original = parsed.returned.as_ref().or(self.quoted.as_ref());
         let to = parsed.header("to").and_then(codes::find_address);
         let exclude: Vec<&str> = original
@@ -157,4 +176,39 @@ fn is_bounce_like(parsed: &Parsed, human: &str, format: &str) -> bool {
         || SUBJECTS.iter().any(|s| subject.contains(s))
         || BODY_SIGNS.is_match(head)
         || format != "text"
+}
+
+/// A mailing-list server's notice: the failed recipient is the list its
+/// first paragraph names (`You are not a member of this mailing list
+/// <list@example.org>.`), that paragraph the diagnostic.
+fn list_notice(parsed: &Parsed, report: &str) -> Option<Report> {
+    let poster = parsed.header("to").and_then(codes::find_address);
+    let paragraph = report.split("\n\n").find_map(|p| {
+        let address = codes::find_address(p)?;
+        let poster = poster.is_some_and(|a| a.eq_ignore_ascii_case(address));
+        (!poster).then_some((address, p))
+    })?;
+    let mut rs = RecipientStatus::new(Kind::Bounce, paragraph.0);
+    rs.diagnostic = codes::clean_diagnostic(paragraph.1);
+    Some(Report {
+        format: "text",
+        reporting_server: reporting_host(parsed),
+        recipients: vec![rs],
+        ..Report::default()
+    })
+}
+
+/// True when a mailing-list server writes to a poster from the list's own
+/// administrative address (`list-admin@`, `owner-list@`): its notices say
+/// why the list refused a post, naming the list as the failed recipient.
+/// Posts the list distributes come from their authors, not from there.
+fn is_list_notice(parsed: &Parsed, from: &str) -> bool {
+    let list_server = ["x-mlserver", "mailing-list"]
+        .iter()
+        .any(|h| parsed.header(h).is_some());
+    let local = from.split('@').next().unwrap_or_default();
+    list_server
+        && (local.ends_with("-admin")
+            || local.ends_with("-owner")
+            || local.starts_with("owner-"))
 }

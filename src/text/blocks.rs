@@ -225,7 +225,7 @@ fn looks_like_reason(rest: &str) -> bool {
 
 /// Reads the facts out of one block's text.
 pub fn block_of(address: &str, text: &str) -> Block {
-    let joined = codes::clean_diagnostic(text);
+    let joined = codes::clean_diagnostic(&reason_lines(text));
     let (remote, said) = remote_and_reply(&joined);
     let diagnostic = strip_reason_label(said.unwrap_or(&joined)).to_string();
     let diagnostic = codes::clean_diagnostic(&diagnostic);
@@ -245,6 +245,28 @@ pub fn block_of(address: &str, text: &str) -> Block {
         at: 0,
         weak: false,
     }
+}
+
+/// Lines of a reason that are the notice's own furniture, not the reason:
+/// a dashed title (`----- Transcript of session follows -----`) and the
+/// queue status of a delay warning (`Warning: message still undelivered
+/// after 4 hours`, `Will keep trying until message is 5 days old`).
+pub fn is_furniture(line: &str) -> bool {
+    let t = line.trim();
+    t.len() > 10 && t.starts_with("---") && t.ends_with("---")
+        || t.starts_with("Warning: message still undelivered")
+        || t.starts_with("Will keep trying until")
+}
+
+/// `text` without its furniture lines, unless nothing else is left.
+fn reason_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.lines().any(is_furniture)
+        || text.lines().all(|l| is_furniture(l) || l.trim().is_empty())
+    {
+        return text.into();
+    }
+    let kept: Vec<&str> = text.lines().filter(|l| !is_furniture(l)).collect();
+    kept.join("\n").into()
 }
 
 /// The most specific status code in the text: the first that is not a

@@ -383,15 +383,27 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
 /// with `Action:` or `Status:`). Returns the text from the block's first
 /// field, for the field parser.
 pub fn embedded_status(text: &str) -> Option<&str> {
-    embedded_in(split_returned(text).0)
+    let (report, copy) = split_returned(text);
+    embedded_in(report, copy)
 }
 
 /// [`embedded_status`] on a text already read into a [`View`].
 pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
-    embedded_in(view.report())
+    embedded_in(view.report(), view.copy())
 }
 
-fn embedded_in(report: &str) -> Option<&str> {
+fn embedded_in<'t>(report: &'t str, copy: &'t str) -> Option<&'t str> {
+    field_block(report).or_else(|| {
+        // A bounce pasted into a message: the copy is a delivery report.
+        let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
+        let head = copy[..body].to_ascii_lowercase();
+        head.contains("report-type=delivery-status")
+            .then(|| field_block(split_returned(&copy[body..]).0))?
+    })
+}
+
+/// The RFC 3464 field block in `report`, from its first field.
+fn field_block(report: &str) -> Option<&str> {
     let mut start = None;
     let mut recipient = false;
     let mut outcome = false;

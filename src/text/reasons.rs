@@ -124,7 +124,10 @@ fn prose(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let wordy = |l: &&str| l.chars().any(char::is_alphanumeric);
     let lines = text.lines().filter(wordy);
-    for line in lines.filter(|l| !super::blocks::is_summary_line(l)) {
+    let reason = |l: &&str| {
+        !super::blocks::is_summary_line(l) && !super::blocks::is_furniture(l)
+    };
+    for line in lines.filter(reason) {
         out.push_str(line);
         out.push('\n');
     }
@@ -163,6 +166,7 @@ pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
         let lower = line.to_ascii_lowercase();
         if !DELIVERY_WORDS.iter().any(|w| lower.contains(w))
             || lower.trim_start().starts_with("from")
+            || is_report_field(&lower)
             || lower.contains("sent by")
         {
             continue;
@@ -183,6 +187,16 @@ pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
         }
     }
     out
+}
+
+/// True for an RFC 3464 recipient field written into the text
+/// (`Final-Recipient: rfc822; a@example.com`): the report's fields give
+/// those recipients, the field block is no sentence about them.
+fn is_report_field(lower: &str) -> bool {
+    let t = lower.trim_start();
+    ["final-recipient:", "original-recipient:", "x-actual-recipient:"]
+        .iter()
+        .any(|f| t.starts_with(f))
 }
 
 #[cfg(test)]
@@ -223,6 +237,14 @@ mod tests {
         assert_eq!(
             text_near("Group may not exist.\n", 0, &[0]),
             "Group may not exist."
+        );
+        assert_eq!(
+            text_near(
+                "------- Failure Reasons -------\n\nNot listed\n",
+                0,
+                &[0]
+            ),
+            "Not listed"
         );
     }
 

@@ -24,6 +24,7 @@ const MARKERS: &[&str] = &[
     "original message follows",
     "included is a copy of the message header",
     "--- original message follows",
+    "original mail as follows",
 ];
 
 /// Header names that mark the start of a returned message's header block.

@@ -18,13 +18,24 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     let mut last = "";
     let mut whole: Option<(String, &'static str)> = None;
     let mut replies: Vec<(String, String, &'static str)> = Vec::new();
+    // Where each address is first named, to keep the blocks in that order.
+    let mut named_at: Vec<(String, usize)> = Vec::new();
     let mut rcpts: Vec<String> = Vec::new();
-    let talking = memchr::memmem::find(text.as_bytes(), b"while talking to ");
-    for line in text.lines() {
+    let talking = memchr::memmem::find(text.as_bytes(), b"hile talking to ");
+    // Each dialogue's host, and for each reply given in one, its host.
+    let mut dialogues: Vec<String> = Vec::new();
+    let mut reply_remote: Vec<(String, String)> = Vec::new();
+    // Each dialogue's first failure reply that answered no RCPT.
+    let mut dialogue_whole: Vec<(String, String)> = Vec::new();
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let at = pos;
+        pos += line.len();
         let t = line.trim();
-        if let Some(p) = talking.and_then(|_| t.find("while talking to ")) {
-            if let Some(h) = codes::leading_host(&t[p + 17..]) {
+        if let Some(host) = talking.and_then(|_| talking_to(t)) {
+            if let Some(h) = codes::leading_host(host) {
                 remote = h.to_ascii_lowercase();
+                dialogues.push(remote.clone());
             }
             // A new dialogue: a reply before any command is the greeting.
             last = "connect";
@@ -41,14 +52,22 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
                         .flatten()
                         .map(str::to_ascii_lowercase);
                     rcpts.extend(rcpt.iter().cloned());
+                    if let Some(a) = &rcpt {
+                        named_at.push((a.clone(), at));
+                    }
                 }
                 // A positive reply is not a failure.
                 Step::Reply(reply) if reply.starts_with(['2', '3']) => {}
                 Step::Reply(reply) => match &rcpt {
                     Some(a) => {
+                        reply_remote.push((a.clone(), remote.clone()));
                         replies.push((a.clone(), reply.to_string(), last))
                     }
                     None => {
+                        if !dialogue_whole.iter().any(|(h, _)| h == &remote) {
+                            dialogue_whole
+                                .push((remote.clone(), reply.to_string()));
+                        }
                         whole.get_or_insert_with(|| (reply.to_string(), last));
                     }
                 },
@@ -58,7 +77,9 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         // Sendmail's own verdict: "553 5.0.0 addr... reason".
         if codes::leading_reply(t).is_some() && t.contains("... ") {
             if let Some(a) = codes::find_address(t) {
-                replies.push((a.to_ascii_lowercase(), t.to_string(), ""));
+                let a = a.to_ascii_lowercase();
+                named_at.push((a.clone(), at));
+                replies.push((a, t.to_string(), ""));
             }
         }
     }
@@ -66,16 +87,30 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     let accepted =
         rcpts.iter().filter(|_| replies.is_empty() && whole.is_some());
     let named = replies.iter().map(|(a, _, _)| a).chain(accepted);
+    let mut added = false;
     for address in named {
         if !blocks.iter().any(|b| &b.address == address) {
             let mut b = Block::default();
             b.address = address.clone();
+            b.at = first_at(&named_at, address);
             blocks.push(b);
+            added = true;
         }
+    }
+    if added {
+        // Blocks found before take their place among the transcript's by
+        // where the transcript first names them.
+        for b in blocks.iter_mut() {
+            b.at = b.at.min(first_at(&named_at, &b.address));
+        }
+        blocks.sort_by_key(|b| b.at);
     }
     for b in blocks.iter_mut() {
         if b.remote.is_empty() {
-            b.remote = remote.clone();
+            let own_verdict =
+                replies.iter().any(|(a, _, c)| a == &b.address && c.is_empty());
+            b.remote =
+                remote_of(&b.address, &reply_remote, &dialogues, own_verdict);
         }
         let own = replies.iter().filter(|(a, _, _)| a == &b.address);
         if b.command.is_empty() {
@@ -89,15 +124,30 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         if !b.reply.is_empty() {
             continue;
         }
+        let verdict_only = own.clone().all(|(_, _, c)| c.is_empty());
         let reply =
             own.map(|(_, r, _)| r).next().or(whole.as_ref().map(|(r, _)| r));
         if let Some(r) = reply {
-            let r = codes::clean_diagnostic(r);
-            b.reply = codes::last_reply(&r)
+            let mut r = codes::clean_diagnostic(r);
+            // A verdict that quotes no reply of the remote server
+            // (`554 <a@example.org>... Remote protocol error`) follows the
+            // reply its dialogue got, which is the server's answer.
+            let said = dialogue_whole
+                .iter()
+                .find(|(h, _)| !h.is_empty() && *h == b.remote)
+                .map(|(_, said)| codes::clean_diagnostic(said))
+                .filter(|said| {
+                    verdict_only && !quotes_reply(&r) && !repeats(&r, said)
+                });
+            let code = said.as_deref().unwrap_or(&r);
+            b.reply = codes::last_reply(code)
                 .map(|(reply, _)| reply)
-                .or_else(|| codes::leading_reply(&r))
+                .or_else(|| codes::leading_reply(code))
                 .unwrap_or_default()
                 .to_string();
+            if let Some(said) = said {
+                r = format!("{said} {r}");
+            }
             if b.status.is_empty() || b.status.ends_with(".0.0") {
                 if let Some(s) = best_status(&r) {
                     b.status = s.to_string();
@@ -106,6 +156,66 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             b.diagnostic = r;
         }
     }
+}
+
+/// True when a verdict line quotes the remote server's reply after its
+/// own code (`554 <a@example.org>... 550 Host unknown`).
+fn quotes_reply(verdict: &str) -> bool {
+    let own = codes::leading_reply(verdict);
+    let p = verdict.find("... ").map_or(verdict.len(), |p| p + 4);
+    own.is_none() || codes::leading_reply(&verdict[p..]).is_some()
+}
+
+/// True when the verdict already repeats the reply's words (`<<< 550
+/// 5.1.1 <a@example.com>... User unknown` then `550 5.1.1 <a@example.com>...
+/// User unknown`).
+fn repeats(verdict: &str, said: &str) -> bool {
+    let words = said.split_once(' ').map_or(said, |(_, w)| w);
+    verdict.contains(words.trim())
+}
+
+/// The text after `while talking to ` (any case) in `line`.
+fn talking_to(line: &str) -> Option<&str> {
+    let p = line.find("hile talking to ")?;
+    let w = line[..p].chars().next_back()?;
+    matches!(w, 'w' | 'W').then(|| &line[p + 16..])
+}
+
+/// The server `address` was refused by: the host of the dialogue that
+/// refused it; with no such reply, the only dialogue, or the last one whose
+/// host lies in the address's domain. A recipient that has a verdict line of
+/// its own (`554 <a@example.org>... Host unknown`) and no dialogue in its
+/// domain failed elsewhere; any other takes the last dialogue.
+fn remote_of(
+    address: &str,
+    reply_remote: &[(String, String)],
+    dialogues: &[String],
+    own_verdict: bool,
+) -> String {
+    if let Some((_, h)) = reply_remote.iter().find(|(a, _)| a == address) {
+        return h.clone();
+    }
+    if let [only] = dialogues {
+        return only.clone();
+    }
+    let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+    let in_domain = dialogues.iter().rev().find(|h| {
+        h.as_str() == domain
+            || h.strip_suffix(domain).is_some_and(|r| r.ends_with('.'))
+    });
+    match in_domain {
+        Some(h) => h.clone(),
+        None if own_verdict => String::new(),
+        None => dialogues.last().cloned().unwrap_or_default(),
+    }
+}
+
+/// Where `named_at` first names `address` (`usize::MAX` if it does not).
+fn first_at(named_at: &[(String, usize)], address: &str) -> usize {
+    named_at
+        .iter()
+        .find(|(a, _)| a == address)
+        .map_or(usize::MAX, |(_, at)| *at)
 }
 
 /// One line of a recorded SMTP dialogue.

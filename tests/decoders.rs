@@ -1,0 +1,228 @@
+//! Fixture bounces for the facts the decoders extract (recipient, status,
+//! reply code, remote server, diagnostic), one per shape of text that was
+//! once read wrongly. The messages are written for these tests.
+
+use bounceaudit::decode::decode;
+use bounceaudit::report::RecipientStatus;
+
+fn recipients(raw: &[u8]) -> Vec<RecipientStatus> {
+    decode(raw).expect("a bounce").recipients
+}
+
+#[test]
+fn a_declared_iso_2022_jp_text_is_decoded() {
+    // "エラー" (error) and "宛先不明" (unknown destination) in ISO-2022-JP.
+    let raw = b"From: postmaster@mx.example.co.jp\nTo: ann@example.org\n\
+Subject: Undeliverable message\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=ISO-2022-JP\n\n\
+------- Failure Reasons --------\n\n\
+\x1b$B%(%i!<\x1b(B: \x1b$B08@hITL@\x1b(B\nbob@example.co.jp\n\n\
+------- Returned Message --------\n\
+From: ann@example.org\nTo: bob@example.co.jp\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@example.co.jp");
+    assert!(
+        rs[0].diagnostic.contains("エラー: 宛先不明"),
+        "{}",
+        rs[0].diagnostic
+    );
+}
+
+#[test]
+fn iso_2022_jp_in_a_report_part_without_charset_is_decoded() {
+    // "ユーザー" (user) in the Diagnostic-Code of a delivery-status part,
+    // which declares no charset.
+    let raw = b"From: MAILER-DAEMON@mx.example.co.jp\nTo: ann@example.org\n\
+Subject: DELIVERY FAILURE\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nYour message was not delivered.\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.co.jp\n\n\
+Final-Recipient: rfc822; bob@example.co.jp\nAction: failed\nStatus: 5.0.0\n\
+Diagnostic-Code: X-Notes; \x1b$B%f!<%6!<\x1b(B bob \x1b$B$O8+$D$+$j$^$;$s\x1b(B\n\n\
+--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].recipient, "bob@example.co.jp");
+    assert_eq!(rs[0].diagnostic, "ユーザー bob は見つかりません");
+}
+
+#[test]
+fn a_mailing_list_notice_names_the_list_as_the_failed_recipient() {
+    let raw = b"From: cats-admin@lists.example.org\nTo: ann@example.com\n\
+Subject: You ann@example.com are not member (cats ML)\n\
+X-MLServer: fml [fml 4.0.3 release]\n\n\
+Your post was refused by the list <cats@lists.example.org>.\n\n\
+To join, write to\n\n\tcats-ctl@lists.example.org\n\n\
+Original mail as follows:\n\n\
+From: ann@example.com\nTo: cats@lists.example.org\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "cats@lists.example.org");
+    assert_eq!(
+        rs[0].diagnostic,
+        "Your post was refused by the list <cats@lists.example.org>."
+    );
+    // A post the list distributes comes from its author: not a notice.
+    let post = b"From: ann@example.com\nTo: cats@lists.example.org\n\
+Subject: lunch\nX-MLServer: fml [fml 4.0.3 release]\n\n\
+Write to me at <ann@example.com>.\n";
+    assert!(decode(post).is_err());
+}
+
+#[test]
+fn a_transcript_of_several_dialogues_keeps_order_and_hosts() {
+    let raw = b"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>\n\
+To: ann@example.com\nSubject: Returned mail: User unknown\n\n\
+   ----- Transcript of session follows -----\n\
+550 example.net (smtp)... 550 Host unknown\n\
+554 <bob@example.net>... 550 Host unknown (Authoritative answer)\n\
+While talking to mail.example.org:\n\
+>>> RCPT To:<cy@example.org>\n\
+<<< 550 No such user here.\n\
+550 <cy@example.org>... User unknown\n\
+While talking to mx.example.jp:\n\
+>>> DATA\n\
+<<< 451 Try later\n\
+554 <dee@example.jp>... Remote protocol error\n\n\
+   ----- Unsent message follows -----\n\
+From: ann@example.com\nTo: bob@example.net\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    let got: Vec<(&str, &str)> = rs
+        .iter()
+        .map(|r| (r.recipient.as_str(), r.remote_server.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bob@example.net", ""),
+            ("cy@example.org", "mail.example.org"),
+            ("dee@example.jp", "mx.example.jp"),
+        ]
+    );
+    assert!(rs[1].diagnostic.contains("No such user here"));
+    // The verdict quotes no reply: the reply its dialogue got is the
+    // server's.
+    assert_eq!(
+        (rs[2].reply_code.as_str(), rs[2].diagnostic.as_str()),
+        ("451", "451 Try later 554 <dee@example.jp>... Remote protocol error")
+    );
+}
+
+#[test]
+fn a_no_reply_auto_reply_answers_for_the_mailbox_it_names() {
+    let raw = b"From: <no-reply@example.com>\nTo: <ann@example.org>\n\
+Subject: Automatic reply: hello\nAuto-Submitted: auto-replied\n\n\
+Thank you, ann@example.org. The inbox bob@example.com is no longer \
+in use; please write to help@example.com.\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].recipient, "bob@example.com");
+    let own = b"From: <cy@example.com>\nTo: <ann@example.org>\n\
+Subject: Out of office\nAuto-Submitted: auto-replied\n\n\
+I am away; write to dee@example.com.\n";
+    assert_eq!(recipients(own)[0].recipient, "cy@example.com");
+}
+
+#[test]
+fn a_complaint_about_undisclosed_recipients_names_no_one() {
+    let raw = b"From: <fbl@example.net>\nTo: <abuse@example.org>\n\
+Subject: FW: hi\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nAn abuse report.\n\n\
+--b\nContent-Type: message/feedback-report\n\n\
+Feedback-Type: abuse\nVersion: 1\n\n\
+--b\nContent-Type: message/rfc822\n\n\
+From: <ann@example.org>\nTo: <Undisclosed Recipients>\nSubject: hi\n\n\
+hello\n--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(
+        (rs[0].recipient.as_str(), rs[0].feedback_type.as_str()),
+        ("", "abuse")
+    );
+}
+
+#[test]
+fn a_reason_leaves_out_the_notice_furniture() {
+    let raw = b"From: MAILER-DAEMON@mx.example.com\nTo: ann@example.com\n\
+Subject: Warning: could not send message for past 4 hours\n\
+MIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\n\n\
+    **      THIS IS A WARNING MESSAGE ONLY      **\n\n\
+   ----- Transcript of session follows -----\n\
+451 4.3.0 Queue file write error\n\
+Warning: message still undelivered after 4 hours\n\
+Will keep trying until message is 5 days old\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.com\n\n\
+Final-Recipient: RFC822; bob@example.com\nAction: delayed\nStatus: 4.3.0\n\
+Diagnostic-Code: X-Unix; 73\n\n--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].diagnostic, "451 4.3.0 Queue file write error");
+    assert_eq!(rs[0].reply_code, "451");
+}
+
+#[test]
+fn report_fields_in_the_text_are_not_the_reason() {
+    // A multipart/report whose boundary never appears: its fields are text.
+    let raw = b"From: MAILER-DAEMON@mx.example.edu\nTo: ann@example.com\n\
+Subject: Returned mail: Service unavailable\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"gone\"\n\n\
+   ----- The following addresses had permanent fatal errors -----\n\
+\"|/usr/bin/filter #bob\"\n    (expanded from: <bob@example.edu>)\n\n\
+   ----- Transcript of session follows -----\n\
+554 \"|/usr/bin/filter #bob\"... Service unavailable\n\n\
+Reporting-MTA: dns; mx.example.edu\n\n\
+Final-Recipient: RFC822; bob@mx.example.edu\n\
+X-Actual-Recipient: RFC822; |/usr/bin/filter #bob@mx.example.edu\n\
+Action: failed\nStatus: 5.5.0\n\n\
+Return-Path: <ann@example.com>\nFrom: ann@example.com\n\
+To: bob@example.edu\nSubject: hi\n\nhello\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@mx.example.edu");
+    assert_eq!(
+        (rs[0].reply_code.as_str(), rs[0].diagnostic.as_str()),
+        ("554", "554 \"|/usr/bin/filter #bob\"... Service unavailable")
+    );
+}
+
+#[test]
+fn a_delivery_report_pasted_into_a_message_is_read() {
+    let raw = b"From: helpdesk@example.net\nTo: ann@example.com\n\
+Subject: Undelivered Mail Returned to Sender\n\n\
+Your message could not be delivered; the report follows.\n\n\
+---------------------------------\n\
+Return-Path: <>\nReceived: by mx.example.net (Postfix) id 1\n\
+From: MAILER-DAEMON@mx.example.net\nTo: ann@example.com\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\n\
+<bob@example.org>: host mx.example.org[192.0.2.8] refused to talk to me\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\n\
+Final-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 4.0.0\n\
+Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.8]: server\n\
+\x20   refused to talk to me: 421 Busy, try later\n\n--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@example.org");
+    assert_eq!(
+        (rs[0].status.as_str(), rs[0].reply_code.as_str()),
+        ("4.0.0", "421")
+    );
+}
+
+#[test]
+fn utf8_declared_as_iso_2022_jp_is_read_as_utf8() {
+    let raw = "From: postmaster@mx.example.jp\nTo: ann@example.com\n\
+Subject: Undeliverable mail\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=\"ISO-2022-JP\"\n\
+Content-Transfer-Encoding: 7bit\n\n\
+Your message was not delivered to:\n\n\
+bob@example.jp\n    メールボックスが一杯です (mailbox full)\n";
+    let rs = recipients(raw.as_bytes());
+    assert_eq!(rs[0].recipient, "bob@example.jp");
+    assert_eq!(rs[0].diagnostic, "メールボックスが一杯です (mailbox full)");
+}
