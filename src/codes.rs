@@ -329,34 +329,6 @@ pub fn phrase_finder(phrases: &[&str]) -> regex_automata::meta::Regex {
         .expect("escaped literal phrases always compile")
 }
 
-/// The text of bytes whose charset is not declared (a report part, which
-/// should be US-ASCII, or a text part without `charset`): Japanese servers
-/// write ISO-2022-JP there, recognised by its escape into a kanji set
-/// (`ESC $ B`, `ESC $ @`) and decoded; anything else is read as UTF-8 with
-/// invalid bytes replaced.
-pub fn undeclared_text(raw: &[u8]) -> std::borrow::Cow<'_, str> {
-    if has_jis_escape(raw) {
-        let (text, _) =
-            encoding_rs::ISO_2022_JP.decode_without_bom_handling(raw);
-        return text;
-    }
-    String::from_utf8_lossy(raw)
-}
-
-/// [`undeclared_text`] for text already read as UTF-8 (ISO-2022-JP is
-/// 7-bit, so its escapes survive that reading unchanged).
-pub fn undeclared_str(text: &str) -> std::borrow::Cow<'_, str> {
-    if has_jis_escape(text.as_bytes()) {
-        return undeclared_text(text.as_bytes()).into_owned().into();
-    }
-    text.into()
-}
-
-fn has_jis_escape(raw: &[u8]) -> bool {
-    memchr::memchr_iter(0x1b, raw)
-        .any(|i| matches!(raw.get(i + 1..i + 3), Some(b"$B") | Some(b"$@")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,21 +423,5 @@ mod tests {
             Some("mail.example.com")
         );
         assert_eq!(leading_host("192.0.2.25"), None);
-    }
-
-    #[test]
-    fn decodes_undeclared_iso_2022_jp() {
-        // "ユーザー" in ISO-2022-JP, between ASCII words.
-        let raw = b"Status: 5.0.0 \x1b$B%f!<%6!<\x1b(B bob@example.com";
-        assert_eq!(
-            undeclared_text(raw),
-            "Status: 5.0.0 \u{30e6}\u{30fc}\u{30b6}\u{30fc} bob@example.com"
-        );
-        assert_eq!(undeclared_str("plain \x1b[1m text"), "plain \x1b[1m text");
-        assert_eq!(undeclared_text(b"caf\xe9"), "caf\u{fffd}");
-        assert_eq!(
-            undeclared_str("\x1b$B%(%i!<\x1b(B: no"),
-            "\u{30a8}\u{30e9}\u{30fc}: no"
-        );
     }
 }

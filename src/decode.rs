@@ -15,7 +15,7 @@ mod others;
 mod plain;
 
 use others::{auto_reply, feedback, is_role_address, notification};
-use plain::text_bounce;
+use plain::TextBounce;
 
 /// Why a message produced no report row, as `skipped.csv` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,31 +56,34 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
     } else {
         raw
     };
-    let Some(parsed) = mime::parse(raw).filter(looks_like_mail) else {
+    let Some(mut parsed) = mime::parse(raw).filter(looks_like_mail) else {
         return Err(Skip {
             reason: "not a mail message",
             detail: "no header fields at the start".into(),
         });
     };
-    let human = human_text(&parsed);
+    let human = human_text(&mut parsed);
+    let view = text::View::new(&human);
     let mut report = if parsed.feedback_report.is_some() {
         feedback(&parsed)
     } else if let Some(ds) = &parsed.delivery_status {
-        delivery_status(ds, &human)
-    } else if let Some(ds) = text::embedded_status(&human) {
-        delivery_status(ds.as_bytes(), &human)
+        delivery_status(ds, &view)
+    } else if let Some(ds) = text::embedded_status_in(&view) {
+        delivery_status(ds.as_bytes(), &view)
     } else if human.contains("notificationType") {
         notification(&human)
     } else {
         Report::default()
     };
     if report.recipients.is_empty() {
-        if let Some(r) = text_bounce(&parsed, &human, false) {
+        let bounce = TextBounce::new(&parsed, &view);
+        if let Some(r) = bounce.as_ref().and_then(|b| b.report(false)) {
             report = r;
         } else if let Some(r) = forwarded(raw, &parsed, depth) {
             return Ok(r);
         } else {
-            report = text_bounce(&parsed, &human, true)
+            report = bounce
+                .and_then(|b| b.report(true))
                 .or_else(|| auto_reply(&parsed, &human))
                 .ok_or_else(|| Skip {
                     reason: "no report found",
@@ -98,7 +101,10 @@ fn forwarded(raw: &[u8], parsed: &Parsed, depth: usize) -> Option<Report> {
     if depth >= MAX_FORWARDS {
         return None;
     }
-    let (start, end) = parsed.attached?;
+    let (start, end) = match parsed.attached {
+        None if parsed.cut => mime::attached(raw)?,
+        range => range?,
+    };
     let inner = raw.get(start..end.min(raw.len()))?;
     decode_at(inner, depth + 1).ok().filter(|r| {
         r.recipients
@@ -173,16 +179,24 @@ fn finish(report: &mut Report, parsed: &Parsed) {
     }
 }
 
-/// The human-readable text of the message, all text parts joined.
-fn human_text(parsed: &Parsed) -> String {
-    parsed.texts.join("\n")
+/// The human-readable text of the message, all text parts joined, every
+/// line end made LF. The parts are taken out of `parsed`.
+fn human_text(parsed: &mut Parsed) -> String {
+    let joined = match parsed.texts.len() {
+        1 => parsed.texts.pop().unwrap_or_default(),
+        _ => parsed.texts.join("\n"),
+    };
+    match text::normalize_newlines(&joined) {
+        std::borrow::Cow::Owned(lf) => lf,
+        std::borrow::Cow::Borrowed(_) => joined,
+    }
 }
 
 /// An RFC 3464 report, with each recipient's vague fields filled in from the
 /// text beside it.
-fn delivery_status(raw: &[u8], human: &str) -> Report {
+fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
     let ds = dsn::parse(raw);
-    let blocks = text::recipients(human, &text::Hints::default());
+    let blocks = text::recipients_in(view, &text::Hints::default());
     let mut report = Report {
         format: "rfc3464",
         reporting_server: ds.reporting_mta.to_ascii_lowercase(),
@@ -210,7 +224,7 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
         } else if ds.recipients.len() == 1 && blocks.is_empty() {
             // The text names no address (a pipe, a program), but its
             // transcript may still hold the reply.
-            if let Some(b) = text::reason_block(human, &rs.recipient) {
+            if let Some(b) = text::reason_block_in(view, &rs.recipient) {
                 fill_from_text(&mut rs, &b);
             }
         }
@@ -225,7 +239,7 @@ fn delivery_status(raw: &[u8], human: &str) -> Report {
     // A command named in the text but for no recipient of its own is the
     // whole report's.
     if report.recipients.iter().all(|r| r.command.is_empty()) {
-        let whole = text::command_named(text::split_returned(human).0);
+        let whole = view.report_command();
         report.recipients.iter_mut().for_each(|r| r.command = whole);
     }
     report

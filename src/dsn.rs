@@ -59,7 +59,7 @@ impl DsnRecipient {
 
 /// Parses the body of a `message/delivery-status` part.
 pub fn parse(raw: &[u8]) -> DeliveryStatus {
-    let text = crate::codes::undeclared_text(raw);
+    let text = crate::charset::undeclared_text(raw);
     let mut out = DeliveryStatus::default();
     let mut current: Option<DsnRecipient> = None;
     for field in fields(&text) {
@@ -143,7 +143,7 @@ fn set(r: &mut DsnRecipient, name: &str, value: String) {
         "original-recipient" => r.original_recipient = address(&value),
         "action" => r.action = value.trim().to_ascii_lowercase(),
         "status" => r.status = value,
-        "remote-mta" => r.remote_mta = host(&value),
+        "remote-mta" => r.remote_mta = remote_host(&value),
         "diagnostic-code" => match value.split_once(';') {
             Some((ty, text)) if !ty.contains(' ') || ty.len() < 12 => {
                 r.diagnostic_type = ty.trim().to_ascii_lowercase();
@@ -168,6 +168,19 @@ fn address(value: &str) -> String {
     };
     let found = crate::codes::find_address(v).unwrap_or(v);
     found.trim_matches(['<', '>', ' ', '"', '\'']).to_ascii_lowercase()
+}
+
+/// A `Remote-MTA` host: only a DNS name is one (`X-Unix; mirapoint` names
+/// a local program, not a server).
+fn remote_host(value: &str) -> String {
+    let ty = value.split_once(';').map(|(t, _)| t.trim());
+    let h = host(value);
+    let dns = ty.is_none_or(|t| t.eq_ignore_ascii_case("dns"));
+    if dns || crate::codes::is_hostname(&h) {
+        h
+    } else {
+        String::new()
+    }
 }
 
 /// `dns; mx.example.net` -> `mx.example.net`; drops `[ip]` and comments.
@@ -276,6 +289,19 @@ Final-Recipient: rfc822;ed\nAction: failed\n";
             got,
             ["bob@example.com", "cy@example.org", "dee.list@example.net", "ed"]
         );
+    }
+
+    #[test]
+    fn a_remote_mta_must_be_a_server() {
+        let raw = "Final-Recipient: rfc822; a@example.com\nAction: failed\n\
+Remote-MTA: X-Unix; filterd\n\n\
+Final-Recipient: rfc822; b@example.com\nAction: failed\n\
+Remote-MTA: dns; [192.0.2.1]\n";
+        let d = parse(raw.as_bytes());
+        assert_eq!(d.recipients[0].remote_mta, "");
+        assert_eq!(d.recipients[1].remote_mta, "");
+        let d = parse(TWO.as_bytes());
+        assert_eq!(d.recipients[0].remote_mta, "mx.example.net");
     }
 
     #[test]

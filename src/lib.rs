@@ -6,6 +6,7 @@
 //! `classify` makes the rows, `output` writes them, and `scan` runs it all
 //! in parallel and in order. `explain` shows the decision for one message.
 
+pub mod charset;
 pub mod classify;
 pub mod codes;
 pub mod decode;

@@ -11,6 +11,8 @@ use mail_parser::{
     HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
 
+mod cut;
+
 /// The parts of a message that can hold report data.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -35,6 +37,9 @@ pub struct Parsed {
     /// Byte range in the raw message of the first attached
     /// `message/rfc822` part, so that a forwarded bounce can be decoded.
     pub attached: Option<(usize, usize)>,
+    /// True when the bodies of attached messages were cut before parsing
+    /// (so `attached` is not known: [`attached`] finds it).
+    pub cut: bool,
 }
 
 /// Headers of the returned original message.
@@ -75,27 +80,47 @@ const KEPT: &[&str] = &[
     "mailing-list",
 ];
 
-/// The MIME parser, made once: the headers the decoders read are parsed,
-/// `Received` (costly to tokenize, read raw when needed) is skipped and any
-/// other header is kept raw.
+/// The MIME parser, made once: only the headers the decoders read as
+/// values are parsed (the MIME fields, `Date`, `From`, `To`, `Message-ID`,
+/// `Subject`); every other field is skipped, its bytes still found by
+/// `header_raw` (the kept fields of [`KEPT`]).
 fn parser() -> &'static MessageParser {
     static PARSER: std::sync::LazyLock<MessageParser> =
         std::sync::LazyLock::new(|| {
             MessageParser::new()
                 .with_mime_headers()
-                .with_date_headers()
-                .with_address_headers()
-                .with_message_ids()
+                .header_date(HeaderName::Date)
+                .header_address(HeaderName::From)
+                .header_address(HeaderName::To)
+                .header_id(HeaderName::MessageId)
                 .header_text(HeaderName::Subject)
-                .ignore_header(HeaderName::Received)
-                .default_header_raw()
+                .default_header_ignore()
         });
     &PARSER
 }
 
 /// Parses `raw`. Returns `None` when it does not look like a mail message
-/// at all (no header field could be read).
+/// at all (no header field could be read). The bodies of attached messages
+/// are cut first: only their headers are read.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
+    match cut::cut_returned(raw) {
+        Some(shorter) => {
+            let mut parsed = parse_whole(&shorter)?;
+            parsed.attached = None;
+            parsed.cut = true;
+            Some(parsed)
+        }
+        None => parse_whole(raw),
+    }
+}
+
+/// The byte range in `raw` of its first attached message, for a message
+/// that [`parse`] read with the attached bodies cut.
+pub fn attached(raw: &[u8]) -> Option<(usize, usize)> {
+    parse_whole(raw)?.attached
+}
+
+fn parse_whole(raw: &[u8]) -> Option<Parsed> {
     let message = parser().parse(raw)?;
     if message.headers().is_empty() {
         return None;
@@ -106,8 +131,21 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         date: message.date().map(iso_utc).unwrap_or_default(),
         ..Parsed::default()
     };
-    for name in KEPT {
-        if let Some(v) = message.header_raw(*name) {
+    // The first field of each kept name, found in one pass (as
+    // `header_raw` would give it: `None` when not UTF-8).
+    let mut first: [Option<Option<&str>>; KEPT.len()] = [None; KEPT.len()];
+    for h in message.headers() {
+        let name = h.name();
+        if let Some(i) = KEPT.iter().position(|k| k.eq_ignore_ascii_case(name))
+        {
+            let bytes = raw
+                .get(h.offset_start() as usize..h.offset_end() as usize)
+                .unwrap_or_default();
+            first[i].get_or_insert(std::str::from_utf8(bytes).ok());
+        }
+    }
+    for (name, value) in KEPT.iter().zip(first) {
+        if let Some(Some(v)) = value {
             parsed.headers.push((name.to_string(), unfold(v)));
         }
     }
@@ -193,8 +231,8 @@ fn collect(
         PartType::Text(text) => {
             if ctype == "text" || ctype.is_empty() {
                 let text = match utf8_body(message, part, text) {
-                    Some(body) => body.into(),
-                    None => crate::codes::undeclared_str(text),
+                    Some(body) => body,
+                    None => crate::charset::undeclared_str(text),
                 };
                 parsed.texts.push(text.into_owned());
             }
@@ -206,35 +244,34 @@ fn collect(
             if ctype == "message" {
                 store_report(parsed, &subtype, bytes);
             } else if ctype == "text" {
-                let text = crate::codes::undeclared_text(bytes);
+                let text = crate::charset::undeclared_text(bytes);
                 parsed.texts.push(text.into_owned());
             }
         }
     }
 }
 
-/// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are in
-/// fact UTF-8 (some Japanese servers write that), which decoding as
-/// declared has turned into replacement characters.
+/// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are 8-bit
+/// (see [`crate::charset::mislabelled`]), when decoding as declared has
+/// turned them into replacement characters.
 fn utf8_body<'a>(
     message: &'a Message<'_>,
     part: &MessagePart<'_>,
     decoded: &str,
-) -> Option<&'a str> {
+) -> Option<Cow<'a, str>> {
     let charset = part.content_type()?.attribute("charset")?;
+    if !charset.eq_ignore_ascii_case("iso-2022-jp") {
+        return None;
+    }
     let encoded = part.content_transfer_encoding().is_some_and(|e| {
         e.eq_ignore_ascii_case("base64")
             || e.eq_ignore_ascii_case("quoted-printable")
     });
-    if !decoded.contains('\u{fffd}')
-        || !charset.eq_ignore_ascii_case("iso-2022-jp")
-        || encoded
-    {
+    if encoded || !decoded.contains('\u{fffd}') {
         return None;
     }
     let (start, end) = (part.offset_body as usize, part.offset_end as usize);
-    let raw = message.raw_message().get(start..end)?;
-    std::str::from_utf8(raw).ok()
+    crate::charset::mislabelled(message.raw_message().get(start..end)?)
 }
 
 /// True when part `id` is `text/<subtype>`.
@@ -337,29 +374,29 @@ fn unfold(value: &str) -> String {
 /// A rough HTML-to-text conversion: tags become line breaks or nothing,
 /// the common entities are decoded.
 fn html_to_text(html: &Cow<'_, str>) -> String {
+    const BREAKS: &[&[u8]] =
+        &[b"br", b"p", b"div", b"tr", b"li", b"table", b"h1", b"h2", b"h3"];
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    let mut tag = String::new();
-    for c in html.chars() {
-        match (in_tag, c) {
-            (false, '<') => {
-                in_tag = true;
-                tag.clear();
-            }
-            (true, '>') => {
-                in_tag = false;
-                let t = tag.trim_start_matches('/').to_ascii_lowercase();
-                if ["br", "p", "div", "tr", "li", "table", "h1", "h2", "h3"]
-                    .iter()
-                    .any(|b| t.starts_with(b))
-                {
-                    out.push('\n');
-                }
-            }
-            (true, c) => tag.push(c),
-            (false, c) => out.push(c),
+    let mut rest: &str = html;
+    while let Some(open) = memchr::memchr(b'<', rest.as_bytes()) {
+        out.push_str(&rest[..open]);
+        // A tag never closed swallows the rest of the text.
+        let Some(len) = memchr::memchr(b'>', &rest.as_bytes()[open..]) else {
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + len].trim_start_matches('/');
+        let starts = |b: &&[u8]| {
+            tag.as_bytes()
+                .get(..b.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(b))
+        };
+        if BREAKS.iter().any(starts) {
+            out.push('\n');
         }
+        rest = &rest[open + len + 1..];
     }
+    out.push_str(rest);
     if !out.contains('&') {
         return out;
     }

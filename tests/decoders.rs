@@ -113,8 +113,8 @@ From: ann@example.com\nTo: bob@example.net\nSubject: hi\n\nhello\n";
 fn a_no_reply_auto_reply_answers_for_the_mailbox_it_names() {
     let raw = b"From: <no-reply@example.com>\nTo: <ann@example.org>\n\
 Subject: Automatic reply: hello\nAuto-Submitted: auto-replied\n\n\
-Thank you, ann@example.org. The inbox bob@example.com is no longer \
-in use; please write to help@example.com.\n";
+Thank you, ann@example.org (cc cy@example.net). The inbox \
+bob@example.com is no longer in use; please write to help@example.com.\n";
     let rs = recipients(raw);
     assert_eq!(rs[0].recipient, "bob@example.com");
     let own = b"From: <cy@example.com>\nTo: <ann@example.org>\n\
@@ -161,6 +161,12 @@ Diagnostic-Code: X-Unix; 73\n\n--b--\n";
     let rs = recipients(raw);
     assert_eq!(rs[0].diagnostic, "451 4.3.0 Queue file write error");
     assert_eq!(rs[0].reply_code, "451");
+    let labelled = b"From: MAILER-DAEMON@mx.example.com\nTo: ann@example.com\n\
+Subject: Mail delivery failed\n\n\
+Your message could not be delivered.\n\n\
+bob@example.com\n-------server message\n550 5.1.1 unknown user <bob@example.com>\n";
+    let rs = recipients(labelled);
+    assert_eq!(rs[0].diagnostic, "550 5.1.1 unknown user <bob@example.com>");
 }
 
 #[test]
@@ -225,4 +231,41 @@ bob@example.jp\n    メールボックスが一杯です (mailbox full)\n";
     let rs = recipients(raw.as_bytes());
     assert_eq!(rs[0].recipient, "bob@example.jp");
     assert_eq!(rs[0].diagnostic, "メールボックスが一杯です (mailbox full)");
+}
+
+#[test]
+fn euc_jp_declared_as_iso_2022_jp_is_read_as_euc_jp() {
+    // "メールボックスが一杯です" (the mailbox is full) in EUC-JP.
+    let raw = b"From: postmaster@mx.example.jp\nTo: ann@example.com\n\
+Subject: Undeliverable mail\nMIME-Version: 1.0\n\
+Content-Type: text/plain; charset=iso-2022-jp\n\n\
+Your message was not delivered to:\n\n\
+bob@example.jp\n    \xa5\xe1\xa1\xbc\xa5\xeb\xa5\xdc\xa5\xc3\xa5\xaf\xa5\xb9\
+\xa4\xac\xb0\xec\xc7\xd5\xa4\xc7\xa4\xb9 (mailbox full)\n";
+    let rs = recipients(raw);
+    assert_eq!(rs[0].diagnostic, "メールボックスが一杯です (mailbox full)");
+}
+
+#[test]
+fn a_bounce_whose_copy_is_a_report_names_its_own_recipient() {
+    let raw = b"From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n\
+To: postmaster@example.org\nSubject: Mail delivery failed\n\n\
+A message that you sent could not be delivered to one or more of its\n\
+recipients. This is a permanent error. The following address(es) failed:\n\n\
+\x20 cy@example.net\n\
+\x20   550 5.1.1 no such user\n\n\
+------ This is a copy of the message, including all the headers. ------\n\n\
+From: MAILER-DAEMON@example.org\nTo: cy@example.net\n\
+Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; example.org\n\n\
+Final-Recipient: rfc822; dee@example.com\nAction: failed\nStatus: 5.2.2\n\n\
+--b--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(
+        (rs[0].recipient.as_str(), rs[0].status.as_str()),
+        ("cy@example.net", "5.1.1")
+    );
 }

@@ -93,8 +93,8 @@ pub(super) fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
 }
 
 /// The mailbox an auto-reply answers for: its sender, unless that is a
-/// no-reply address, which answers for the mailbox its text names
-/// (`This inbox ann@example.com is no longer in use`).
+/// no-reply address, which answers for the mailbox of its own domain that
+/// its text names (`This inbox ann@example.com is no longer in use`).
 fn replier<'a>(parsed: &'a Parsed, body: &'a str) -> &'a str {
     let local = parsed.from.split('@').next().unwrap_or_default();
     let local: String = local
@@ -106,11 +106,16 @@ fn replier<'a>(parsed: &'a Parsed, body: &'a str) -> &'a str {
         return &parsed.from;
     }
     let to = parsed.header("to").and_then(codes::find_address);
+    let domain = parsed.from.rsplit_once('@').map_or("", |(_, d)| d);
     let head = &body[..body.floor_char_boundary(2400)];
     let mut named = head
         .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '('))
         .filter_map(codes::find_address)
-        .filter(|a| to.is_none_or(|t| !t.eq_ignore_ascii_case(a)));
+        .filter(|a| to.is_none_or(|t| !t.eq_ignore_ascii_case(a)))
+        .filter(|a| {
+            a.rsplit_once('@')
+                .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
+        });
     named.next().unwrap_or(&parsed.from)
 }
 

@@ -9,78 +9,118 @@ use crate::text;
 
 use super::{is_role_address, reporting_host};
 
-/// A bounce that has no machine-readable part, decoded from its text. With
-/// `fallback`, a bounce whose text names no recipient falls back on the
-/// recipients of the returned original.
-pub(super) fn text_bounce(
-    parsed: &Parsed,
-    human: &str,
-    fallback: bool,
-) -> Option<Report> {
-    let from = parsed.from.to_ascii_lowercase();
-    if is_list_notice(parsed, &from) {
-        return list_notice(parsed, human);
+/// A message read as a bounce that has no machine-readable part: what its
+/// headers and text say, gathered once for both tries of [`Self::report`].
+pub(super) struct TextBounce<'a> {
+    parsed: &'a Parsed,
+    view: &'a text::View<'a>,
+    /// The returned original's headers quoted in the text, when no part
+    /// gives them.
+    quoted: Option<mime::Original>,
+    /// `X-Failed-Recipients`, lower-cased.
+    failed: Vec<String>,
+    format: &'static str,
+    /// A mailing list's notice, read by [`list_notice`].
+    list: bool,
+}
+
+impl<'a> TextBounce<'a> {
+    /// `None` when the message does not present itself as a failure notice.
+    pub(super) fn new(
+        parsed: &'a Parsed,
+        view: &'a text::View<'a>,
+    ) -> Option<Self> {
+        let from = parsed.from.to_ascii_lowercase();
+        if is_list_notice(parsed, &from) {
+            let (quoted, failed) = (None, Vec::new());
+            let (format, list) = ("text", true);
+            return Some(TextBounce {
+                parsed,
+                view,
+                quoted,
+                failed,
+                format,
+                list,
+            });
+        }
+        let format = text::detect_format(view.text(), &parsed.subject);
+        if !is_bounce_like(parsed, view.text(), format) {
+            return None;
+        }
+        let returned = view.copy();
+        let quoted = if parsed.returned.is_none() && !returned.is_empty() {
+            mime::parse_original(returned.trim_start().as_bytes())
+        } else {
+            None
+        };
+        let failed = parsed
+            .header("x-failed-recipients")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(codes::find_address)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let list = false;
+        Some(TextBounce { parsed, view, quoted, failed, format, list })
     }
-    if !is_bounce_like(parsed, human) {
-        return None;
+
+    /// The bounce decoded from its text. With `fallback` (a second try,
+    /// after the first found no recipient in the text), the recipients of
+    /// the returned original stand in.
+    pub(super) fn report(&self, fallback: bool) -> Option<Report> {
+        let parsed = self.parsed;
+        if self.list {
+            return list_notice(parsed, self.view.report());
+        }
+        let original = parsed.returned.as_ref().or(self.quoted.as_ref());
+        let to = parsed.header("to").and_then(codes::find_address);
+        let exclude: Vec<&str> = original
+            .map(|o| o.from.as_str())
+            .into_iter()
+            .chain(to)
+            .filter(|a| !a.is_empty())
+            .collect();
+        let fallback_to: Vec<String> = original
+            .filter(|_| fallback)
+            .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
+            .unwrap_or_default();
+        let hints = text::Hints {
+            failed: &self.failed,
+            exclude: &exclude,
+            fallback: &fallback_to,
+            pasted: true,
+        };
+        let blocks = if fallback {
+            text::fallback_recipients(self.view, &hints)
+        } else {
+            text::recipients_in(self.view, &hints)
+        };
+        if blocks.is_empty() {
+            return None;
+        }
+        let delayed = text::says_delayed(self.view.text(), &parsed.subject);
+        let kind = if delayed { Kind::Delay } else { Kind::Bounce };
+        let mut report = Report {
+            format: self.format,
+            reporting_server: reporting_host(parsed),
+            ..Report::default()
+        };
+        for b in blocks {
+            let mut rs = RecipientStatus::new(kind, &b.address);
+            rs.status = b.status;
+            rs.reply_code = b.reply;
+            rs.remote_server = b.remote;
+            rs.diagnostic = b.diagnostic;
+            rs.command = b.command;
+            report.recipients.push(rs);
+        }
+        if let Some(o) = &self.quoted {
+            report.message_id = o.message_id.clone();
+            report.subject = o.subject.clone();
+            report.sender = o.from.to_ascii_lowercase();
+        }
+        Some(report)
     }
-    let (_, returned) = text::split_returned(human);
-    let quoted = if parsed.returned.is_none() && !returned.is_empty() {
-        mime::parse_original(returned.trim_start().as_bytes())
-    } else {
-        None
-    };
-    let original = parsed.returned.as_ref().or(quoted.as_ref());
-    let failed: Vec<String> = parsed
-        .header("x-failed-recipients")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(codes::find_address)
-        .map(str::to_ascii_lowercase)
-        .collect();
-    let to = parsed.header("to").and_then(codes::find_address);
-    let exclude: Vec<&str> = original
-        .map(|o| o.from.as_str())
-        .into_iter()
-        .chain(to)
-        .filter(|a| !a.is_empty())
-        .collect();
-    let fallback: Vec<String> = original
-        .filter(|_| fallback)
-        .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
-        .unwrap_or_default();
-    let hints = text::Hints {
-        failed: &failed,
-        exclude: &exclude,
-        fallback: &fallback,
-        pasted: true,
-    };
-    let blocks = text::recipients(human, &hints);
-    if blocks.is_empty() {
-        return None;
-    }
-    let delayed = text::says_delayed(human, &parsed.subject);
-    let kind = if delayed { Kind::Delay } else { Kind::Bounce };
-    let mut report = Report {
-        format: text::detect_format(human, &parsed.subject),
-        reporting_server: reporting_host(parsed),
-        ..Report::default()
-    };
-    for b in blocks {
-        let mut rs = RecipientStatus::new(kind, &b.address);
-        rs.status = b.status;
-        rs.reply_code = b.reply;
-        rs.remote_server = b.remote;
-        rs.diagnostic = b.diagnostic;
-        rs.command = b.command;
-        report.recipients.push(rs);
-    }
-    if let Some(o) = quoted {
-        report.message_id = o.message_id;
-        report.subject = o.subject;
-        report.sender = o.from.to_ascii_lowercase();
-    }
-    Some(report)
 }
 
 /// Phrases with which a failure notice's own text says what it is.
@@ -104,7 +144,7 @@ static BODY_SIGNS: std::sync::LazyLock<regex_automata::meta::Regex> =
     std::sync::LazyLock::new(|| codes::phrase_finder(BODIES));
 
 /// True when the message presents itself as a delivery failure notice.
-fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
+fn is_bounce_like(parsed: &Parsed, human: &str, format: &str) -> bool {
     const SUBJECTS: &[&str] = &[
         "undeliver",
         "delivery",
@@ -135,15 +175,13 @@ fn is_bounce_like(parsed: &Parsed, human: &str) -> bool {
         || from.starts_with("microsoftexchange")
         || SUBJECTS.iter().any(|s| subject.contains(s))
         || BODY_SIGNS.is_match(head)
-        || text::detect_format(human, &parsed.subject) != "text"
+        || format != "text"
 }
 
 /// A mailing-list server's notice: the failed recipient is the list its
 /// first paragraph names (`You are not a member of this mailing list
 /// <list@example.org>.`), that paragraph the diagnostic.
-fn list_notice(parsed: &Parsed, human: &str) -> Option<Report> {
-    let text = text::normalize_newlines(human);
-    let (report, _) = text::split_returned(&text);
+fn list_notice(parsed: &Parsed, report: &str) -> Option<Report> {
     let poster = parsed.header("to").and_then(codes::find_address);
     let paragraph = report.split("\n\n").find_map(|p| {
         let address = codes::find_address(p)?;

@@ -178,35 +178,14 @@ fn build(
     let mut rules: Vec<Rule> = Vec::new();
     let mut patterns: Vec<Hir> = Vec::new();
     let mut pattern_rule = Vec::new();
-    let liked = |id: &str| {
-        let defs = files.iter().flat_map(|(_, f)| &f.rule);
-        defs.map(|d| d.get_ref()).find(|d| d.id.get_ref() == id)
-    };
     for (src, f) in files {
         for def in &f.rule {
             let d = def.get_ref();
             let id = d.id.get_ref();
             check_values(src, d, errors);
-            let like = d.like.as_ref().map(|l| (l, liked(l.get_ref())));
-            if let Some((l, target)) = &like {
-                let problem = match target {
-                    None => Some("names no rule"),
-                    Some(t) if t.like.is_some() => {
-                        Some("names a rule that itself uses `like`")
-                    }
-                    Some(t) if t.diagnostic.is_empty() => {
-                        Some("names a rule with no diagnostic patterns")
-                    }
-                    Some(_) => None,
-                };
-                if let Some(p) = problem {
-                    errors.push(src.error(
-                        l.span().start,
-                        format!("like `{}` {p}", l.get_ref()),
-                    ));
-                    continue;
-                }
-            }
+            let Some(borrowed) = borrowed(d, files, src, errors) else {
+                continue;
+            };
             if let Some(prev) = rules.iter().find(|r| &r.id == id) {
                 if prev.user == src.user {
                     errors.push(src.error(
@@ -230,10 +209,8 @@ fn build(
             };
             let first = patterns.len();
             let mut written = Vec::new();
-            let borrowed = like.and_then(|(_, t)| t).map(|t| &t.diagnostic);
             let own = d.diagnostic.iter().map(|p| (p, true));
-            let all =
-                own.chain(borrowed.into_iter().flatten().map(|p| (p, false)));
+            let all = own.chain(borrowed.into_iter().map(|p| (p, false)));
             for (p, here) in all {
                 match automaton::parse(p.get_ref()) {
                     Ok(hir) => {
@@ -271,6 +248,43 @@ fn build(
     code_rules.sort_by_key(|&i| set.standing(i, false));
     set.code_rules = code_rules;
     set
+}
+
+/// The diagnostic patterns that rule `d` borrows with `like`, or `None`
+/// (and a problem) when a name it gives is no rule that has patterns of its
+/// own. A user rule replacing a default one of the same id is the one found.
+fn borrowed<'f>(
+    d: &RuleDef,
+    files: &'f [(&Source, RuleFile)],
+    src: &Source,
+    errors: &mut Vec<RuleError>,
+) -> Option<Vec<&'f Spanned<String>>> {
+    let mut out = Vec::new();
+    for name in &d.like {
+        let defs = files.iter().flat_map(|(_, f)| &f.rule);
+        let target = defs
+            .map(|r| r.get_ref())
+            .find(|r| r.id.get_ref() == name.get_ref());
+        let problem = match target {
+            None => "names no rule",
+            Some(t) if !t.like.is_empty() => {
+                "names a rule that itself uses `like`"
+            }
+            Some(t) if t.diagnostic.is_empty() => {
+                "names a rule with no diagnostic patterns"
+            }
+            Some(t) => {
+                out.extend(&t.diagnostic);
+                continue;
+            }
+        };
+        errors.push(src.error(
+            name.span().start,
+            format!("like `{}` {problem}", name.get_ref()),
+        ));
+        return None;
+    }
+    Some(out)
 }
 
 /// Numbers rule sets, so that matching scratch is never shared by two.

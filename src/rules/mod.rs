@@ -465,7 +465,7 @@ status = "5.1.1"
              [[rule]]\nid = \"spam\"\ncause = \"gone\"\n\
              diagnostic = [\"as spam\"]\n\
              [[rule]]\nid = \"spam-here\"\ncause = \"filter\"\n\
-             like = \"spam\"\nremote = [\"*.example.com\"]\npriority = 1\n"
+             like = [\"spam\"]\nremote = [\"*.example.com\"]\npriority = 1\n"
         );
         let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
         let win = |f: &Facts<'_>| set.classify(f).rule.map(|r| r.id.clone());
@@ -476,7 +476,7 @@ status = "5.1.1"
         assert_eq!(win(&other), None);
         let bad = format!(
             "{CAUSES}[[rule]]\nid = \"r\"\ncause = \"gone\"\n\
-             like = \"nothing\"\n"
+             like = [\"nothing\"]\n"
         );
         let errors = RuleSet::from_texts(&[], &[("t.toml", &bad)])
             .err()

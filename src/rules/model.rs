@@ -55,9 +55,9 @@ pub struct RuleDef {
     /// Regular expressions, case-insensitive, on the diagnostic text.
     #[serde(default)]
     pub diagnostic: Vec<Spanned<String>>,
-    /// The id of a rule whose diagnostic patterns this rule also uses.
+    /// The ids of rules whose diagnostic patterns this rule also uses.
     #[serde(default)]
-    pub like: Option<Spanned<String>>,
+    pub like: Vec<Spanned<String>>,
     /// Remote server host globs.
     #[serde(default)]
     pub remote: Vec<Spanned<String>>,

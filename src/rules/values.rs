@@ -21,7 +21,7 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
         &d.recipient_domain,
         &d.command,
     ];
-    if conditions.iter().all(|c| c.is_empty()) && d.like.is_none() {
+    if conditions.iter().all(|c| c.is_empty()) && d.like.is_empty() {
         errors.push(src.error(
             d.id.span().start,
             format!(

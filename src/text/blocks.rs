@@ -248,14 +248,25 @@ pub fn block_of(address: &str, text: &str) -> Block {
 }
 
 /// Lines of a reason that are the notice's own furniture, not the reason:
-/// a dashed title (`----- Transcript of session follows -----`) and the
+/// a dashed title (`----- Transcript of session follows -----`) or label
+/// (`-------server message`) and the
 /// queue status of a delay warning (`Warning: message still undelivered
 /// after 4 hours`, `Will keep trying until message is 5 days old`).
 pub fn is_furniture(line: &str) -> bool {
     let t = line.trim();
     t.len() > 10 && t.starts_with("---") && t.ends_with("---")
+        || is_dashed_label(t)
         || t.starts_with("Warning: message still undelivered")
         || t.starts_with("Will keep trying until")
+}
+
+/// `-------server message`: dashes, then a short label of words.
+fn is_dashed_label(t: &str) -> bool {
+    let Some(label) = t.strip_prefix("---") else { return false };
+    let label = label.trim_start_matches('-').trim();
+    !label.is_empty()
+        && label.split_whitespace().count() <= 4
+        && label.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '.'))
 }
 
 /// `text` without its furniture lines, unless nothing else is left.

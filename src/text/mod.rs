@@ -8,6 +8,8 @@
 //! shapes find is a set of facts per recipient; judging them is left to the
 //! rules.
 
+use std::sync::LazyLock;
+
 use crate::codes;
 
 mod blocks;
@@ -16,9 +18,12 @@ pub mod json;
 mod reasons;
 mod returned;
 mod transcript;
+mod view;
 
 pub use blocks::{best_status, Block};
 pub use command::named_in as command_named;
+use view::Phrases;
+pub use view::View;
 
 /// Text with every line end (CRLF, lone CR) turned into LF.
 pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
@@ -49,10 +54,10 @@ pub fn detect_format(text: &str, subject: &str) -> &'static str {
         ("Your message to", "office365"),
         ("Remote Server returned", "exchange"),
     ];
-    for (needle, name) in SIGNS {
-        if text.contains(needle) {
-            return name;
-        }
+    static FINDERS: LazyLock<Phrases<&str>> =
+        LazyLock::new(|| Phrases::new(SIGNS));
+    if let Some(name) = FINDERS.first_in(text) {
+        return name;
     }
     if subject.to_ascii_lowercase().contains("failure notice") {
         return "qmail";
@@ -82,10 +87,13 @@ pub struct Hints<'a> {
 /// addresses mentioned in sentences; a recipient left without a reason takes
 /// the nearest paragraph that carries a code.
 pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
-    let text = normalize_newlines(text);
-    let text = unquote(&text);
-    let (report, copy) = split_returned(&text);
-    let mut found = shapes(&text, report, hints);
+    recipients_in(&View::new(text), hints)
+}
+
+/// [`recipients`] on a text already read into a [`View`].
+pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
+    let (text, report, copy) = view.unquoted();
+    let mut found = shapes(text, report, hints);
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
@@ -93,17 +101,39 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
         found = shapes(body, split_returned(body).0, hints);
     }
     if found.is_empty() {
-        for a in hints.fallback {
-            found.push(Block { address: a.clone(), ..Block::default() });
-        }
-        transcript::apply(&text, &mut found);
-        give_reasons(&mut found, report);
+        return fallback_recipients(view, hints);
     }
+    complete(found, report, view)
+}
+
+/// The recipients of a text in which [`recipients_in`] found none: the
+/// addresses `hints` falls back on, with the reasons the text gives.
+pub fn fallback_recipients(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
+    let (text, report, _) = view.unquoted();
+    let mut found = Vec::new();
+    for a in hints.fallback {
+        found.push(Block { address: a.clone(), ..Block::default() });
+    }
+    if found.is_empty() {
+        return found;
+    }
+    transcript::apply(text, &mut found);
+    give_reasons(&mut found, report);
+    complete(found, report, view)
+}
+
+/// Gives every recipient found in `report`, the unquoted report of
+/// `view`, what the report says for all.
+fn complete(
+    mut found: Vec<Block>,
+    report: &str,
+    view: &View<'_>,
+) -> Vec<Block> {
     let global_remote = blocks::rejecting_organization(report);
     // A command named outside every recipient's own text is the whole
     // report's.
     let whole = if found.iter().all(|b| b.command.is_empty()) {
-        command::named_in(report)
+        view.unquoted_command()
     } else {
         ""
     };
@@ -147,9 +177,12 @@ fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
 /// The first paragraph of the report part of `text` that carries a reply
 /// or status code, read as the reason for `address`.
 pub fn reason_block(text: &str, address: &str) -> Option<Block> {
-    let text = normalize_newlines(text);
-    let (report, _) = split_returned(&text);
-    let paragraphs = reasons::paragraphs(report);
+    reason_block_in(&View::new(text), address)
+}
+
+/// [`reason_block`] on a text already read into a [`View`].
+pub fn reason_block_in(view: &View<'_>, address: &str) -> Option<Block> {
+    let paragraphs = reasons::paragraphs(view.report());
     let p = reasons::reason_for(&paragraphs, 0)?;
     Some(blocks::block_of(address, p))
 }
@@ -188,6 +221,12 @@ fn give_reasons(found: &mut [Block], report: &str) {
 /// A bounce forwarded inline is quoted (`> ` before each line): when most
 /// lines are, one level of quoting is removed.
 fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
+    // Most texts have too few lines starting with `>` to count them all.
+    let starts = memchr::memmem::find_iter(text.as_bytes(), b"\n>").count()
+        + text.starts_with('>') as usize;
+    if starts < 5 {
+        return text.into();
+    }
     let (mut quoted, mut lines) = (0, 0);
     for l in text.lines().filter(|l| !l.trim().is_empty()) {
         lines += 1;
@@ -218,14 +257,21 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
         "could not be delivered for more than",
         "is delayed",
     ];
+    const PERMANENT: &[(&str, ())] =
+        &[("permanent error", ()), ("permanent fatal", ())];
+    static DELAYS: LazyLock<Phrases<()>> = LazyLock::new(|| {
+        let table: Vec<(&str, ())> = DELAY.iter().map(|d| (*d, ())).collect();
+        Phrases::new(table.leak())
+    });
+    static PERMANENTS: LazyLock<Phrases<()>> =
+        LazyLock::new(|| Phrases::new(PERMANENT));
     let s = subject.to_ascii_lowercase();
     s.contains("delayed mail")
         || s.contains("(delay)")
         || s.starts_with("warning: could not send")
         || s.contains("delivery delay")
-        || DELAY.iter().any(|d| text.contains(d))
-            && !text.contains("permanent error")
-            && !text.contains("permanent fatal")
+        || DELAYS.first_in(text).is_some()
+            && PERMANENTS.first_in(text).is_none()
 }
 
 /// The key/value shape: an RFC 3464 field block written into the text of
@@ -234,8 +280,21 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
 /// field, for the field parser.
 pub fn embedded_status(text: &str) -> Option<&str> {
     let (report, copy) = split_returned(text);
+    embedded_in(report, copy)
+}
+
+/// [`embedded_status`] on a text already read into a [`View`].
+pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
+    embedded_in(view.report(), view.copy())
+}
+
+fn embedded_in<'t>(report: &'t str, copy: &'t str) -> Option<&'t str> {
     field_block(report).or_else(|| {
-        // A bounce pasted into a message: the copy is a delivery report.
+        // A bounce pasted into a message: the copy is a delivery report
+        // and the message's own text names no failed address.
+        if !blocks::find(report).is_empty() {
+            return None;
+        }
         let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
         let head = copy[..body].to_ascii_lowercase();
         head.contains("report-type=delivery-status")

@@ -1,0 +1,113 @@
+//! A bounce's text read once: what every text decoder starts from (line
+//! ends, the split into report and returned copy, quoting removed), and
+//! fixed phrase tables searched with searchers built once.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use super::{command, normalize_newlines, split_returned, unquote};
+
+/// A bounce's text read once for all the shapes: line ends turned into LF,
+/// split into the report and the returned copy, and the same for the text
+/// with one level of quoting removed (a bounce forwarded inline).
+#[derive(Debug)]
+pub struct View<'a> {
+    text: Cow<'a, str>,
+    /// Where the report ends and the copy starts in `text`.
+    split: (usize, usize),
+    /// The unquoted text and its split, when quoting was removed.
+    unquoted: Option<(String, (usize, usize))>,
+    /// The command the report names, and the unquoted report, once found.
+    command: OnceCell<&'static str>,
+    unquoted_command: OnceCell<&'static str>,
+}
+
+/// The split of `text` as offsets: the end of the report, the start of the
+/// copy.
+fn split_at(text: &str) -> (usize, usize) {
+    let (report, copy) = split_returned(text);
+    (report.len(), text.len() - copy.len())
+}
+
+impl<'a> View<'a> {
+    /// Reads `text`.
+    pub fn new(text: &'a str) -> Self {
+        let text = normalize_newlines(text);
+        let split = split_at(&text);
+        let unquoted = match unquote(&text) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(u) => {
+                let at = split_at(&u);
+                Some((u, at))
+            }
+        };
+        View {
+            text,
+            split,
+            unquoted,
+            command: OnceCell::new(),
+            unquoted_command: OnceCell::new(),
+        }
+    }
+
+    /// The whole text, LF line ends.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The report part of the text.
+    pub fn report(&self) -> &str {
+        &self.text[..self.split.0]
+    }
+
+    /// The returned copy (may be empty).
+    pub fn copy(&self) -> &str {
+        &self.text[self.split.1..]
+    }
+
+    /// The command the report names ([`command_named`] on [`Self::report`]).
+    pub fn report_command(&self) -> &'static str {
+        *self.command.get_or_init(|| command::named_in(self.report()))
+    }
+
+    /// [`Self::report_command`] for the report with quoting removed.
+    pub(super) fn unquoted_command(&self) -> &'static str {
+        match &self.unquoted {
+            Some((u, (r, _))) => *self
+                .unquoted_command
+                .get_or_init(|| command::named_in(&u[..*r])),
+            None => self.report_command(),
+        }
+    }
+
+    /// Text, report and copy with quoting removed.
+    pub(super) fn unquoted(&self) -> (&str, &str, &str) {
+        match &self.unquoted {
+            Some((u, (r, c))) => (u, &u[..*r], &u[*c..]),
+            None => (self.text(), self.report(), self.copy()),
+        }
+    }
+}
+
+/// Fixed phrases, each searched with a searcher built once.
+pub(super) struct Phrases<T: 'static> {
+    finders: Vec<(memchr::memmem::Finder<'static>, T)>,
+}
+
+impl<T: Copy> Phrases<T> {
+    pub(super) fn new(table: &'static [(&'static str, T)]) -> Self {
+        let finders = table
+            .iter()
+            .map(|(p, v)| (memchr::memmem::Finder::new(p.as_bytes()), *v))
+            .collect();
+        Phrases { finders }
+    }
+
+    /// The value of the first phrase of the table found in `text`.
+    pub(super) fn first_in(&self, text: &str) -> Option<T> {
+        self.finders
+            .iter()
+            .find(|(f, _)| f.find(text.as_bytes()).is_some())
+            .map(|(_, v)| *v)
+    }
+}
