@@ -269,3 +269,29 @@ Final-Recipient: rfc822; dee@example.com\nAction: failed\nStatus: 5.2.2\n\n\
         ("cy@example.net", "5.1.1")
     );
 }
+
+/// A forwarded bounce attached with no text part of its own: the parser
+/// reads such a message from its raw body, so the attached copy must not be
+/// cut away before it does.
+#[test]
+fn a_forwarded_bounce_without_a_text_part_is_read_whole() {
+    let raw = b"From: postmaster@relay.example.net\nTo: sender@example.org\n\
+Subject: Fwd: Returned mail\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\n\n\
+--b1\nContent-Type: message/rfc822\n\n\
+From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\n\
+Subject: Undelivered Mail Returned to Sender\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"fw\"\n\n\
+--fw\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\n\
+Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: User unknown\n\n\
+--fw--\n\n\
+--b1\nContent-Type: text/rfc822-headers\n\n\
+From: sender@example.org\nTo: carol@example.com\nSubject: hi\n\n\
+--b1--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@example.com");
+    assert_eq!(rs[0].status, "5.1.1");
+}
