@@ -16,37 +16,64 @@ use crate::codes;
 const MAX_LEAD: usize = 300;
 
 /// Sentences every notice writes whatever the failure (the mail system's
-/// introduction, the apology, the help offer): never a reason.
+/// introduction, greetings, the apology, the help offer, a bare "could not
+/// be delivered", an introduction to the list of recipients): never a
+/// reason. Patterns, matched case-insensitively against one sentence.
 const BOILERPLATE: &[&str] = &[
-    "this is the mail system",
-    "this is the mail delivery",
-    "mail delivery agent",
-    "this report relates to",
-    "to have to inform you",
-    "the original message was received",
-    "was created automatically",
-    "automatically generated",
-    "delivery status notification",
-    "attached below",
-    "for further assistance",
-    "please include this problem report",
-    "you can delete your own text",
-    "please contact",
-    "please send mail to",
-    "the mail system",
-    "the following address",
-    "one or more recipients",
-    "one or more of its recipients",
-    "this is a permanent error",
-    "qmail-send program",
-    "wasn't able to deliver",
-    "didn't work out",
-    "this is a warning",
+    r"this is the (mail system|mail delivery|postfix program|mailer-daemon)",
+    r"this is the .{0,40}(mail agent|mail server)",
+    r"^the (mail system|postfix program)\b",
+    r"^(your|a|the) message( sent by)?$|because of:?$|message below:?$",
+    r"enclosed is|number of attempts|trouble delivering",
+    r"^(hi|hello|dear [^.]{0,40})\b[ .!,]*$",
+    r"to (have to )?(inform|tell) you",
+    r"i am sending you this message",
+    r"this report relates to",
+    r"the original message was received",
+    r"(created|generated|sent) automatically|automatically generated",
+    r"automated (alert )?notification|delivery (status|failure) notification",
+    r"自動的に|автоматически",
+    r"attached below|for further assistance|please (contact|send mail to)",
+    r"please include this problem report|you can delete your own text",
+    r"please verify|do not reply|don't reply|(no|not) need to resend",
+    r"one or more (of its )?recipients|(all|one) of its (intended )?recipients",
+    r"this is a (permanent error|warning)",
+    r"qmail-send program|wasn't able to deliver|didn't work out",
+    r"full details follow|transcript of (the )?(session|attempts)",
+    r"forward(ed)? (the )?message",
+    r"^message from [a-z0-9.-]+\.?$",
+    r"(message identifier|(subject|date) of the message) is",
+    r"^your (mail|message) sent on",
+    r"mime-encapsulated|multi-?part message|content-type:",
+    r"^(\*+ )?(this |your |the |a )?(message|mail|e-?mail)( that)?( you sent)?( was| has been)? (could not|couldn't|cannot|can not|was not|wasn't|has not been|not)( be)? (delivered|sent)( to)?[ .:*]*$",
 ];
 
-/// [`BOILERPLATE`] as one case-insensitive automaton, built once.
+/// [`BOILERPLATE`] as one automaton, built once.
 static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
-    LazyLock::new(|| codes::phrase_finder(BOILERPLATE));
+    LazyLock::new(|| {
+        let pattern = format!("(?i)(?:{})", BOILERPLATE.join("|"));
+        regex_automata::meta::Regex::new(&pattern)
+            .expect("the boilerplate patterns compile")
+    });
+
+/// True for a sentence that states no reason: boilerplate, a single word
+/// (a fragment left by an address line),
+/// or an introduction to the list of recipients (`Delivery to the
+/// following recipients failed:`) that gives no measure such as a time.
+fn is_boilerplate(sentence: &str) -> bool {
+    let intro = sentence.ends_with(':')
+        || ["the following", "these recipients", "below"]
+            .iter()
+            .any(|p| sentence.to_ascii_lowercase().contains(p));
+    let measure = sentence.split_whitespace().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        w.starts_with(|c: char| c.is_ascii_digit())
+            && w.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+    });
+    sentence.split_whitespace().count() < 2 && sentence.is_ascii()
+        || intro && !measure
+        || BOILERPLATE_FINDER.is_match(sentence)
+}
 
 /// The reason the report of `view` states before the first of `found`
 /// (or before its first coded paragraph), unfolded into one line; `None`
@@ -73,7 +100,7 @@ fn lead_of(text: &str) -> Option<String> {
             paragraph.lines().filter(|l| is_reason_line(l)).collect();
         let unfolded = codes::clean_diagnostic(&kept.join(" "));
         for sentence in sentences(&unfolded) {
-            if BOILERPLATE_FINDER.is_match(sentence) {
+            if is_boilerplate(sentence) {
                 continue;
             }
             if !out.is_empty() {
@@ -98,8 +125,19 @@ fn is_reason_line(line: &str) -> bool {
 }
 
 /// The sentences of one unfolded line.
-fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive(". ").map(str::trim).filter(|s| !s.is_empty())
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    for i in 1..b.len() {
+        if b[i] == b' ' && matches!(b[i - 1], b'.' | b'!' | b'?') {
+            out.push(text[start..i].trim());
+            start = i + 1;
+        }
+    }
+    out.push(text[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
 }
 
 /// `diagnostic` followed by `lead`, unless it already says it. The lead
@@ -152,7 +190,18 @@ mod tests {
     }
 
     #[test]
-    fn the_lead_goes_before_the_diagnostic_once() {
+    fn a_list_introduction_is_a_reason_only_with_a_measure() {
+        assert!(is_boilerplate("Delivery to the following recipients failed:"));
+        assert!(is_boilerplate("mx-02.example.net rejected these recipients:"));
+        assert!(!is_boilerplate(
+            "Delivery to the following recipients was aborted after 5 hours:"
+        ));
+        assert!(!is_boilerplate("The user(s) account is disabled."));
+        assert!(is_boilerplate("This message could not be delivered."));
+    }
+
+    #[test]
+    fn the_lead_follows_the_diagnostic_once() {
         assert_eq!(with_lead(Some("Gone."), "550 x"), "550 x Gone.");
         assert_eq!(with_lead(Some("Gone."), "Gone. 550 x"), "Gone. 550 x");
         assert_eq!(with_lead(Some("Gone."), ""), "Gone.");
