@@ -15,17 +15,21 @@ use crate::codes;
 /// is a letter of explanation, not a reason stated once.
 const MAX_LEAD: usize = 300;
 
+/// The longest text before the recipients that is read for a lead, in
+/// bytes: boilerplate included, a notice's introduction is shorter.
+const MAX_REGION: usize = 1500;
+
 /// Sentences every notice writes whatever the failure (the mail system's
 /// introduction, greetings, the apology, the help offer, a bare "could not
 /// be delivered", an introduction to the list of recipients): never a
 /// reason. Patterns, matched case-insensitively against one sentence.
 const BOILERPLATE: &[&str] = &[
     r"this is the (mail system|mail delivery|postfix program|mailer-daemon)",
-    r"this is the .{0,40}(mail agent|mail server)",
-    r"^the (mail system|postfix program)\b",
+    r"this is the [ -~]{0,40}(mail agent|mail server)",
+    r"^the (mail system|postfix program)([ .,]|$)",
     r"^(your|a|the) message( sent by)?$|because of:?$|message below:?$",
     r"enclosed is|number of attempts|trouble delivering",
-    r"^(hi|hello|dear [^.]{0,40})\b[ .!,]*$",
+    r"^(hi|hello|dear [ -~]{0,40})[ .!,]*$",
     r"to (have to )?(inform|tell) you",
     r"i am sending you this message",
     r"this report relates to",
@@ -48,7 +52,9 @@ const BOILERPLATE: &[&str] = &[
     r"^(\*+ )?(this |your |the |a )?(message|mail|e-?mail)( that)?( you sent)?( was| has been)? (could not|couldn't|cannot|can not|was not|wasn't|has not been|not)( be)? (delivered|sent)( to)?[ .:*]*$",
 ];
 
-/// [`BOILERPLATE`] as one automaton, built once.
+/// [`BOILERPLATE`] as one automaton, built once. The patterns avoid `\b`
+/// and Unicode `.`, which would keep the fast DFA search from running on
+/// non-ASCII text.
 static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
     LazyLock::new(|| {
         let pattern = format!("(?i)(?:{})", BOILERPLATE.join("|"));
@@ -61,44 +67,62 @@ static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
 /// or an introduction to the list of recipients (`Delivery to the
 /// following recipients failed:`) that gives no measure such as a time.
 fn is_boilerplate(sentence: &str) -> bool {
-    let intro = sentence.ends_with(':')
-        || ["the following", "these recipients", "below"]
-            .iter()
-            .any(|p| sentence.to_ascii_lowercase().contains(p));
-    let measure = sentence.split_whitespace().any(|w| {
+    if sentence.split_whitespace().nth(1).is_none() && sentence.is_ascii()
+        || BOILERPLATE_FINDER.is_match(sentence)
+    {
+        return true;
+    }
+    let intro = sentence.ends_with(':') || INTRO_FINDER.is_match(sentence);
+    intro && !has_measure(sentence)
+}
+
+/// Words of a sentence introducing the list of recipients.
+static INTRO_FINDER: LazyLock<regex_automata::meta::Regex> =
+    LazyLock::new(|| {
+        codes::phrase_finder(&["the following", "these recipients", "below"])
+    });
+
+/// True when a word of `sentence` is a number (`5`, `5.0`): a time or a
+/// count that makes a sentence more than an introduction.
+fn has_measure(sentence: &str) -> bool {
+    sentence.split_whitespace().any(|w| {
         let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         w.starts_with(|c: char| c.is_ascii_digit())
             && w.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-    });
-    sentence.split_whitespace().count() < 2 && sentence.is_ascii()
-        || intro && !measure
-        || BOILERPLATE_FINDER.is_match(sentence)
+    })
 }
 
 /// The reason the report of `view` states before the first of `found`
 /// (or before its first coded paragraph), unfolded into one line; `None`
-/// when that text holds nothing but boilerplate and addresses.
+/// when that text holds nothing but boilerplate and addresses, or is too
+/// long to be a lead.
 pub fn lead_reason(view: &View<'_>, found: &[Block]) -> Option<String> {
     let (_, report, _) = view.unquoted();
-    let first_block = found.iter().map(|b| b.at).min();
-    let first_coded = reasons::paragraphs(report).first().map(|r| r.at);
-    let end = first_block
-        .into_iter()
-        .chain(first_coded)
-        .min()
-        .unwrap_or(report.len())
-        .min(report.len());
-    lead_of(&report[..report.floor_char_boundary(end)])
+    let first = found.iter().map(|b| b.at).min().unwrap_or(report.len());
+    let before = &report[..report.floor_char_boundary(first)];
+    // A long text before the recipients is a letter, not a lead: only its
+    // first bytes need a look for a coded paragraph.
+    let window = &before[..before.floor_char_boundary(MAX_REGION + 1)];
+    let end =
+        reasons::paragraphs(window).first().map_or(before.len(), |r| r.at);
+    (end <= MAX_REGION).then(|| lead_of(&before[..end]))?
 }
 
 /// The lead reason in `text`, the part of a report before its
 /// recipients.
 fn lead_of(text: &str) -> Option<String> {
     let mut out = String::new();
+    let mut unfolded = String::new();
     for paragraph in text.split("\n\n") {
-        let kept: Vec<&str> =
-            paragraph.lines().filter(|l| is_reason_line(l)).collect();
-        let unfolded = codes::clean_diagnostic(&kept.join(" "));
+        unfolded.clear();
+        for line in paragraph.lines().filter(|l| is_reason_line(l)) {
+            for word in line.split_whitespace() {
+                if !unfolded.is_empty() {
+                    unfolded.push(' ');
+                }
+                unfolded.push_str(word);
+            }
+        }
         for sentence in sentences(&unfolded) {
             if is_boilerplate(sentence) {
                 continue;
