@@ -12,6 +12,7 @@ pub mod codes;
 pub mod decode;
 pub mod dsn;
 pub mod explain;
+pub mod fasthash;
 pub mod mbox;
 pub mod mime;
 pub mod output;

@@ -1,8 +1,9 @@
 //! The main job, streamed: the inputs are cut into units of whole messages
 //! (chunks of an mbox, groups of single-message files); each unit is decoded
-//! and classified in parallel (rayon) while the next one is read and split;
-//! one writer thread writes the rows in input order while later units are
-//! still being decoded. Memory holds a few units, whatever the archive's
+//! and classified in parallel (rayon) while the next one is read and split,
+//! and the workers also turn the rows into `bounces.csv` lines; one writer
+//! thread writes the lines in input order and tallies the summaries while
+//! later units are still being decoded. Memory holds a few units, whatever the archive's
 //! size, and outputs are identical whatever the thread count.
 
 use std::ops::Range;
@@ -16,7 +17,7 @@ use rayon::prelude::*;
 use crate::classify::{classify, Row};
 use crate::decode::{decode, Skip};
 use crate::mbox;
-use crate::output::{CsvStyle, Reports, Tally};
+use crate::output::{CsvStyle, Reports, RowFormatter, Tally};
 use crate::rules::RuleSet;
 use crate::source::{self, Input, SourceError};
 
@@ -67,6 +68,22 @@ pub enum Outcome {
 struct Done {
     origin: String,
     outcome: Outcome,
+    /// The `bounces.csv` lines of its rows, made by the worker (none if
+    /// that failed: the writer then formats them).
+    lines: Option<Vec<u8>>,
+}
+
+impl Done {
+    fn new(origin: String, outcome: Outcome, format: &RowFormatter) -> Done {
+        let lines = match &outcome {
+            Outcome::Rows(rows) => {
+                let mut lines = Vec::new();
+                format.bounces(rows, &mut lines).is_ok().then_some(lines)
+            }
+            Outcome::Skipped(_) => None,
+        };
+        Done { origin, outcome, lines }
+    }
 }
 
 /// Bytes of a unit: a range of a shared memory map, or owned.
@@ -130,12 +147,13 @@ pub fn scan(
         |e| ScanError::Write { dir: opts.out.display().to_string(), source: e };
     let (files, errors) = source::discover(paths);
     let reports = Reports::create(&opts.out, opts.style).map_err(write_err)?;
+    let format = reports.formatter();
     let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
     let mut units = Units::new(files, opts.mmap, errors);
 
     let (fed, written) = std::thread::scope(|s| {
         let writer = s.spawn(move || write_all(rx, reports));
-        let fed = feed(&mut units, opts, &tx);
+        let fed = feed(&mut units, opts, &format, &tx);
         drop(tx);
         (fed, writer.join().expect("the writer thread"))
     });
@@ -154,6 +172,7 @@ pub fn scan(
 fn feed(
     units: &mut Units,
     opts: &ScanOptions<'_>,
+    format: &RowFormatter,
     tx: &mpsc::SyncSender<Vec<Done>>,
 ) -> Result<(), ()> {
     let mut next = units.next();
@@ -161,8 +180,10 @@ fn feed(
         if opts.interrupted.load(Ordering::Relaxed) {
             return Err(());
         }
-        let (done, following) =
-            rayon::join(|| process_unit(&unit, opts.rules), || units.next());
+        let (done, following) = rayon::join(
+            || process_unit(&unit, opts.rules, format),
+            || units.next(),
+        );
         next = following;
         (opts.progress)(unit_len(&unit));
         tx.send(done).map_err(|_| ())?;
@@ -178,7 +199,11 @@ fn unit_len(unit: &Unit) -> u64 {
 }
 
 /// Decodes every message of `unit` in parallel, in order.
-fn process_unit(unit: &Unit, rules: &RuleSet) -> Vec<Done> {
+fn process_unit(
+    unit: &Unit,
+    rules: &RuleSet,
+    format: &RowFormatter,
+) -> Vec<Done> {
     let done = match unit {
         Unit::Mbox { name, base, data } => {
             let pieces: Vec<mbox::Piece<'_>> = mbox::split(data).collect();
@@ -187,15 +212,15 @@ fn process_unit(unit: &Unit, rules: &RuleSet) -> Vec<Done> {
                 .map(|p| {
                     let origin = format!("{name}:{}", base + p.offset);
                     let outcome = process(p.bytes, &origin, rules);
-                    Done { origin, outcome }
+                    Done::new(origin, outcome, format)
                 })
                 .collect()
         }
         Unit::Files(files) => files
             .par_iter()
-            .map(|(origin, data)| Done {
-                origin: origin.clone(),
-                outcome: process(data, origin, rules),
+            .map(|(origin, data)| {
+                let outcome = process(data, origin, rules);
+                Done::new(origin.clone(), outcome, format)
             })
             .collect(),
     };
@@ -216,8 +241,15 @@ fn write_all(
             match done.outcome {
                 Outcome::Rows(rows) => {
                     reports.tally.decoded += 1;
-                    for row in &rows {
-                        reports.bounce(row)?;
+                    match &done.lines {
+                        Some(lines) => {
+                            reports.bounces_formatted(&rows, lines)?
+                        }
+                        None => {
+                            for row in &rows {
+                                reports.bounce(row)?;
+                            }
+                        }
                     }
                 }
                 Outcome::Skipped(skip) => {

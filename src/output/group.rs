@@ -3,12 +3,12 @@
 //! costs no allocation once its values have been seen, a compact [`Stamp`]
 //! for ISO 8601 dates, and the [`Group`] of counts behind one summary line.
 
-use std::collections::{HashMap, HashSet};
+use crate::fasthash::{FastMap, FastSet};
 
 /// Numbers for distinct strings, handed out in order of first sight.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: HashMap<Box<str>, u32>,
+    ids: FastMap<Box<str>, u32>,
 }
 
 impl Interner {
@@ -109,7 +109,7 @@ pub struct Group {
     /// Of which hard bounces.
     pub hard: u64,
     /// Distinct recipients.
-    pub recipients: HashSet<u32>,
+    pub recipients: FastSet<u32>,
     /// First and last date.
     pub seen: Seen,
     /// Rows per cause number (a group holds few causes).

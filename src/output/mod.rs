@@ -16,8 +16,8 @@ pub mod terminal;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use csvfile::CsvFile;
 pub use csvfile::{defuse, remove_temporaries};
+use csvfile::{CsvFile, Formatter};
 use jsonl::JsonLines;
 pub use period::{Bound, Period, Place};
 pub use recipients::Suggestion;
@@ -39,6 +39,25 @@ pub struct ReportOptions {
 
 /// The name the scan options still use for [`ReportOptions`].
 pub type CsvStyle = ReportOptions;
+
+/// Turns rows into `bounces.csv` lines on any thread (see
+/// [`Reports::formatter`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RowFormatter {
+    csv: Formatter,
+    period: Period,
+}
+
+impl RowFormatter {
+    /// Appends to `out` the `bounces.csv` lines of those of `rows` that fall
+    /// in the audit period.
+    pub fn bounces(&self, rows: &[Row], out: &mut Vec<u8>) -> io::Result<()> {
+        let inside = rows
+            .iter()
+            .filter(|r| matches!(self.period.place(&r.date), Place::Inside));
+        self.csv.rows(inside.map(Row::cells), out)
+    }
+}
 
 /// All report files of one run, written atomically.
 pub struct Reports {
@@ -92,6 +111,38 @@ impl Reports {
         }
         self.tally.add(row);
         Ok(())
+    }
+
+    /// What the workers need to turn rows into `bounces.csv` lines.
+    pub fn formatter(&self) -> RowFormatter {
+        RowFormatter {
+            csv: Formatter::new(self.options.excel),
+            period: self.options.period,
+        }
+    }
+
+    /// Does what [`Reports::bounce`] does for each of `rows` (the rows of
+    /// one message), but writes `lines`, the `bounces.csv` lines
+    /// [`RowFormatter::bounces`] made of them, as they are.
+    pub fn bounces_formatted(
+        &mut self,
+        rows: &[Row],
+        lines: &[u8],
+    ) -> io::Result<()> {
+        for row in rows {
+            match self.options.period.place(&row.date) {
+                Place::Inside => {}
+                place => {
+                    self.tally.left_out(row, place);
+                    continue;
+                }
+            }
+            if let Some(j) = &mut self.jsonl {
+                j.row(row)?;
+            }
+            self.tally.add(row);
+        }
+        self.bounces.raw(lines)
     }
 
     /// Writes one row of `skipped.csv`.

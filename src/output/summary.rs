@@ -4,7 +4,9 @@
 //! grows only with the number of distinct servers, domains, causes, months
 //! and recipients. Every count adds up to the rows written.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fasthash::FastMap;
 
 use super::group::{Facts, Group, Interner, Stamp};
 use super::period::Place;
@@ -69,13 +71,13 @@ pub struct Tally {
     /// Origin of the last message left out, to count messages once.
     last_outside: String,
     pub(super) names: Names,
-    pub(super) by_server: HashMap<(ServerKey, u32), Group>,
-    pub(super) by_domain: HashMap<(u32, u32), Group>,
+    pub(super) by_server: FastMap<(ServerKey, u32), Group>,
+    pub(super) by_domain: FastMap<(u32, u32), Group>,
     /// Indexed by cause number.
     pub(super) by_cause: Vec<Group>,
     /// The advice of each cause's first row, by cause number.
     pub(super) advice: Vec<String>,
-    pub(super) by_month: HashMap<(u32, u32), Group>,
+    pub(super) by_month: FastMap<(u32, u32), Group>,
     /// Indexed by recipient number.
     pub(super) recipients: Vec<Recipient>,
 }

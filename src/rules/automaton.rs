@@ -1,44 +1,128 @@
-//! The one automaton of all diagnostic patterns: a lazy DFA that runs once
-//! over a diagnostic text and reports every pattern that matches anywhere in
-//! it (overlapping, `MatchKind::All`).
+//! The one matcher of all diagnostic patterns: it tells which patterns match
+//! anywhere in a diagnostic text.
+//!
+//! One pass of a literal finder (Aho-Corasick, ASCII case-insensitive) over
+//! the text finds the words each pattern cannot match without; only the
+//! patterns whose words occur are then tried, each with its own regex. A
+//! pattern that is nothing but a set of words (`unknown (user|mailbox)`)
+//! matches when a word is found, with no second look. Patterns with no such
+//! word (`.`, `\d{3}`) are tried on every text.
 //!
 //! Patterns are case-insensitive regular expressions. Word boundaries
-//! (`\b`, `\B`, `\<`, `\>`) are ASCII word boundaries: a lazy DFA cannot run
-//! Unicode word boundaries, and a pattern set that fell back to a slower
-//! engine would cost far more per recipient. Everything else (`\w`, `.`,
-//! case folding) is Unicode. Should the DFA fail on some text all the same,
-//! a PikeVM over the same NFA answers instead, so no text is ever missed.
+//! (`\b`, `\B`, `\<`, `\>`) are ASCII word boundaries, as they always were
+//! here (a lazy DFA runs them on any text). Everything else (`\w`, `.`, case
+//! folding) is Unicode.
 
-use regex_automata::hybrid::dfa::{self, DFA};
-use regex_automata::nfa::thompson::{self, pikevm, WhichCaptures, NFA};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::nfa::thompson::{self, pikevm};
 use regex_automata::util::syntax;
-use regex_automata::{meta, Input, MatchKind, PatternID, PatternSet};
-use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
-
-/// The lazy DFA's memory limit, per thread. States are made as texts need
-/// them; on the Sisimai corpus the default set needs about 4 MB.
-const CACHE_CAPACITY: usize = 32 << 20;
+use regex_automata::{hybrid, Input};
+use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
+use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
 
 /// All patterns of a rule set, compiled together.
 #[derive(Debug)]
 pub struct Automaton {
-    dfa: DFA,
-    pike: pikevm::PikeVM,
-    /// Patterns that can match a single character (the `.` of catch-all
-    /// rules), with their indices: they would make nearly every DFA state a
-    /// match state, and the walk would list their patterns at every byte.
-    /// Each is asked on its own whether it matches; in the DFA their place
-    /// holds a pattern that never matches.
-    dense: Vec<(usize, meta::Regex)>,
+    /// One regex per pattern, to try the candidates.
+    regexes: Vec<One>,
+    /// Finds the required words of all patterns (none when no pattern has
+    /// one).
+    words: Option<AhoCorasick>,
+    /// For word `w` of `words`, `targets[spans[w].clone()]` are the
+    /// patterns that need it.
+    spans: Vec<std::ops::Range<usize>>,
+    targets: Vec<Target>,
+    /// The whole words (lower case) of [`Need::Whole`] targets, one after
+    /// the other.
+    wholes: Vec<u8>,
+    /// Patterns that are one class of characters (`.`, `\d`): they match
+    /// when a character of the text is in the class.
+    classes: Vec<(usize, Class)>,
+    /// Other patterns without a required word: tried on every text.
+    always: Vec<usize>,
+}
+
+/// A pattern a required word stands for.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    pattern: usize,
+    need: Need,
+}
+
+/// What finding a word tells of its pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// The pattern may match: try its regex.
+    Maybe,
+    /// The word is a match of the whole pattern.
+    Sure,
+    /// The pattern matches if the text from the word on starts with
+    /// `wholes[from..to]` (ignoring ASCII case): the word is its first
+    /// bytes.
+    Whole(u32, u32),
 }
 
 /// Per-thread search state for one [`Automaton`].
 #[derive(Debug)]
 pub struct Scratch {
-    dfa: dfa::Cache,
+    /// Each pattern's regex cache, made when the pattern is first tried.
+    caches: Caches,
+    /// Patterns whose words were found, that may match (ascending).
+    candidates: Vec<usize>,
+    /// After [`Automaton::search`], every pattern that matches, ascending.
+    pub matched: Vec<usize>,
+}
+
+/// The patterns' regex caches, one thread's.
+#[derive(Debug)]
+struct Caches(Vec<Option<OneCache>>);
+
+/// The regex of one pattern. Only "does it match anywhere" is asked, so a
+/// forward lazy DFA serves (no reverse automaton, no other engine); should
+/// it fail on some text, a PikeVM over the same NFA answers.
+#[derive(Debug)]
+struct One {
+    dfa: hybrid::dfa::DFA,
+    pike: pikevm::PikeVM,
+}
+
+/// Search state for one [`One`].
+#[derive(Debug)]
+struct OneCache {
+    dfa: hybrid::dfa::Cache,
     pike: Option<pikevm::Cache>,
-    /// The patterns that matched in the last search.
-    pub set: PatternSet,
+}
+
+impl One {
+    fn build(hir: &Hir) -> Result<One, String> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(64 << 20)),
+            )
+            .build_from_hir(hir)
+            .map_err(|e| e.to_string())?;
+        let dfa = hybrid::dfa::DFA::builder()
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| e.to_string())?;
+        let pike =
+            pikevm::PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
+        Ok(One { dfa, pike })
+    }
+
+    fn is_match(&self, cache: &mut OneCache, text: &str) -> bool {
+        let input = Input::new(text).earliest(true);
+        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
+            Ok(found) => found.is_some(),
+            Err(_) => {
+                let pike = &self.pike;
+                let c = cache.pike.get_or_insert_with(|| pike.create_cache());
+                pike.is_match(c, input)
+            }
+        }
+    }
 }
 
 /// Parses one pattern as rules mean it: case-insensitive, ASCII word
@@ -46,7 +130,7 @@ pub struct Scratch {
 pub fn parse(pattern: &str) -> Result<Hir, String> {
     let config = syntax::Config::new().case_insensitive(true);
     match syntax::parse_with(pattern, &config) {
-        Ok(hir) => Ok(ascii_boundaries(hir)),
+        Ok(hir) => Ok(map_leaves(hir, &ascii_boundary)),
         Err(e) => {
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("").trim();
@@ -59,135 +143,290 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
 impl Automaton {
     /// Compiles parsed patterns; pattern `i` reports as index `i`.
     pub fn build(patterns: &[Hir]) -> Result<Automaton, String> {
-        let mut dense = Vec::new();
-        let mut spread = Vec::with_capacity(patterns.len());
+        let mut regexes = Vec::with_capacity(patterns.len());
+        let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
+        let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
         for (i, hir) in patterns.iter().enumerate() {
-            if hir.properties().minimum_len().is_some_and(|n| n <= 1) {
-                let one = meta::Builder::new()
-                    .configure(
-                        meta::Config::new().which_captures(WhichCaptures::None),
-                    )
-                    .build_many_from_hir(std::slice::from_ref(hir))
-                    .map_err(|e| e.to_string())?;
-                dense.push((i, one));
-                spread.push(Hir::fail());
-            } else {
-                spread.push(hir.clone());
+            let one = One::build(hir)
+                .map_err(|e| format!("pattern {}: {e}", i + 1))?;
+            regexes.push(one);
+            if let HirKind::Class(class) = unwrap_captures(hir).kind() {
+                classes.push((i, class.clone()));
+                continue;
+            }
+            let Some((found, exact)) = required_words(hir) else {
+                always.push(i);
+                continue;
+            };
+            for mut word in found {
+                let need = if !exact {
+                    Need::Maybe
+                } else if word.len() <= WORD_LEN {
+                    Need::Sure
+                } else {
+                    let from = wholes.len() as u32;
+                    wholes.extend_from_slice(&word);
+                    word.truncate(WORD_LEN);
+                    Need::Whole(from, wholes.len() as u32)
+                };
+                by_word.push((word, Target { pattern: i, need }));
             }
         }
-        let patterns = &spread[..];
-        let nfa: NFA = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .build_many_from_hir(patterns)
-            .map_err(|e| e.to_string())?;
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(CACHE_CAPACITY),
-            )
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| e.to_string())?;
-        let pike = pikevm::PikeVM::builder()
-            .configure(pikevm::Config::new().match_kind(MatchKind::All))
-            .build_from_nfa(nfa)
-            .map_err(|e| e.to_string())?;
-        Ok(Automaton { dfa, pike, dense })
+        by_word.sort_by(|a, b| a.0.cmp(&b.0));
+        let (mut words, mut spans, mut targets) = (Vec::new(), vec![], vec![]);
+        for (word, target) in by_word {
+            if words.last() != Some(&word) {
+                words.push(word);
+                spans.push(targets.len()..targets.len());
+            }
+            targets.push(target);
+            spans.last_mut().expect("pushed above").end = targets.len();
+        }
+        let words = if words.is_empty() {
+            None
+        } else {
+            let finder = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .start_kind(StartKind::Unanchored)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&words)
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .build(&words)
+                })
+                .map_err(|e| e.to_string())?;
+            Some(finder)
+        };
+        Ok(Automaton {
+            regexes,
+            words,
+            spans,
+            targets,
+            wholes,
+            classes,
+            always,
+        })
     }
 
     /// Fresh search state.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            dfa: self.dfa.create_cache(),
-            pike: None,
-            set: PatternSet::new(self.dfa.pattern_len()),
+            caches: Caches((0..self.regexes.len()).map(|_| None).collect()),
+            candidates: Vec::new(),
+            matched: Vec::new(),
         }
     }
 
-    /// Fills `s.set` with every pattern that matches somewhere in `text`.
+    /// Finds every pattern that matches somewhere in `text`: afterwards
+    /// `s.matched` lists them.
     pub fn search(&self, s: &mut Scratch, text: &str) {
-        s.set.clear();
-        if self.walk(s, text).is_err() {
-            s.set.clear();
-            let cache = s.pike.get_or_insert_with(|| self.pike.create_cache());
-            let input = Input::new(text);
-            self.pike.which_overlapping_matches(cache, &input, &mut s.set);
-        }
-        for (i, one) in &self.dense {
-            if one.is_match(text) {
-                s.set.insert(PatternID::must(*i));
+        self.find(s, text);
+        let Scratch { caches, candidates, matched } = s;
+        let known = matched.len();
+        for &p in candidates.iter() {
+            if self.verify(caches, p, text) {
+                matched.push(p);
             }
         }
+        if matched.len() > known {
+            matched.sort_unstable();
+        }
     }
 
-    /// One walk of the DFA over `text`, byte by byte, adding the patterns
-    /// of every match state met (once per run of the same state). Fails
-    /// only when the DFA gives up; the caller then asks the PikeVM.
-    fn walk(&self, s: &mut Scratch, text: &str) -> Result<(), ()> {
-        let (dfa, cache) = (&self.dfa, &mut s.dfa);
-        let mut sid =
-            dfa.start_state_forward(cache, &Input::new(text)).map_err(drop)?;
-        // The last match state handled, and the cache generation its id
-        // belongs to (a cache clear gives ids to other states).
-        let mut seen = None;
-        for &b in text.as_bytes() {
-            sid = dfa.next_state(cache, sid, b).map_err(drop)?;
-            if sid.is_tagged() {
-                if sid.is_match() {
-                    let now = Some((sid, cache.clear_count()));
-                    if seen != now {
-                        seen = now;
-                        for i in 0..dfa.match_len(cache, sid) {
-                            s.set.insert(dfa.match_pattern(cache, sid, i));
+    /// The first step of [`Automaton::search`]: one pass of the word finder
+    /// fills `s.matched` with the patterns that surely match `text` and
+    /// `s.candidates` with those that may (no pattern in both).
+    fn find(&self, s: &mut Scratch, text: &str) {
+        let Scratch { candidates, matched, .. } = s;
+        matched.clear();
+        candidates.clear();
+        if folds_beyond_ascii(text) {
+            // The words are searched ASCII-case-insensitively; this text
+            // has a letter that only Unicode folds to an ASCII one.
+            candidates.extend(0..self.regexes.len());
+        } else if let Some(words) = &self.words {
+            for m in words.find_overlapping_iter(text) {
+                let span = self.spans[m.pattern().as_usize()].clone();
+                for t in &self.targets[span] {
+                    match t.need {
+                        Need::Maybe => candidates.push(t.pattern),
+                        Need::Sure => matched.push(t.pattern),
+                        Need::Whole(from, to) => {
+                            let whole =
+                                &self.wholes[from as usize..to as usize];
+                            let at = &text.as_bytes()[m.start()..];
+                            if at.len() >= whole.len()
+                                && at[..whole.len()].eq_ignore_ascii_case(whole)
+                            {
+                                matched.push(t.pattern);
+                            }
                         }
                     }
-                } else if sid.is_quit() {
-                    return Err(());
-                } else if sid.is_dead() {
-                    return Ok(());
                 }
             }
         }
-        sid = dfa.next_eoi_state(cache, sid).map_err(drop)?;
-        if sid.is_match() {
-            for i in 0..dfa.match_len(cache, sid) {
-                s.set.insert(dfa.match_pattern(cache, sid, i));
+        for (p, class) in &self.classes {
+            if class_matches(class, text) {
+                matched.push(*p);
             }
         }
-        Ok(())
+        candidates.extend_from_slice(&self.always);
+        matched.sort_unstable();
+        matched.dedup();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.retain(|p| matched.binary_search(p).is_err());
+    }
+
+    /// Whether pattern `p` matches somewhere in `text`.
+    fn verify(&self, caches: &mut Caches, p: usize, text: &str) -> bool {
+        let one = &self.regexes[p];
+        let cache = caches.0[p].get_or_insert_with(|| OneCache {
+            dfa: one.dfa.create_cache(),
+            pike: None,
+        });
+        one.is_match(cache, text)
     }
 }
 
-/// `hir` with every Unicode word-boundary assertion made ASCII.
-fn ascii_boundaries(hir: Hir) -> Hir {
+/// True when a character (or, for a byte class, a byte) of `text` is in
+/// `class`.
+fn class_matches(class: &Class, text: &str) -> bool {
+    match class {
+        Class::Unicode(c) => text.chars().any(|ch| {
+            let r = c.ranges();
+            let i = r.partition_point(|r| r.end() < ch);
+            r.get(i).is_some_and(|r| r.start() <= ch)
+        }),
+        Class::Bytes(c) => text.bytes().any(|b| {
+            let r = c.ranges();
+            let i = r.partition_point(|r| r.end() < b);
+            r.get(i).is_some_and(|r| r.start() <= b)
+        }),
+    }
+}
+
+/// True when `text` holds the Kelvin sign or the long s, which case
+/// folding matches with `k` and `s`.
+fn folds_beyond_ascii(text: &str) -> bool {
+    !text.is_ascii() && text.contains(['\u{212A}', '\u{17F}'])
+}
+
+/// At most this many words stand for a pattern exactly; a larger exact set
+/// is cut to [`WORD_LEN`] bytes and the pattern tried when one is found.
+const EXACT_WORDS: usize = 64;
+
+/// The finder looks for words of at most this many bytes (a longer word of
+/// an exact set is checked in full where its start is found): short words
+/// keep the finder small enough to stay in the processor's cache.
+const WORD_LEN: usize = 8;
+
+/// Words (lower-case bytes) of which every match of `hir` holds one, and
+/// whether each word found is itself a match; none when no such set of
+/// non-empty words is known.
+fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
+    let folded = map_leaves(hir.clone(), &lower_letter);
+    let exact_ok = folded.properties().look_set().is_empty();
+    let prefix =
+        |h: &Hir| Extractor::new().kind(ExtractKind::Prefix).extract(h);
+    // (words, exact); every later try is a prefix or suffix of the pattern
+    // or of its tail, so finding one of its words is necessary only.
+    let mut tries: Vec<(Vec<Vec<u8>>, bool)> = Vec::new();
+    let whole = prefix(&folded);
+    if exact_ok && whole.is_exact() && whole.len() <= Some(EXACT_WORDS) {
+        tries.push((words_of(&whole, None), true));
+    }
+    tries.push((words_of(&whole, Some(true)), false));
+    let suffix = Extractor::new().kind(ExtractKind::Suffix).extract(&folded);
+    tries.push((words_of(&suffix, Some(false)), false));
+    if let HirKind::Concat(subs) = unwrap_captures(&folded).kind() {
+        for i in 1..subs.len() {
+            let tail = prefix(&Hir::concat(subs[i..].to_vec()));
+            tries.push((words_of(&tail, Some(true)), false));
+        }
+    }
+    tries
+        .into_iter()
+        .filter(|(words, _)| {
+            !words.is_empty() && words.iter().all(|w| w.len() >= 1)
+        })
+        .max_by_key(|(words, exact)| {
+            let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+            (shortest.min(3), *exact, std::cmp::Reverse(words.len()), shortest)
+        })
+}
+
+/// The literals of `seq` lower-cased, sorted, without repeats (none when
+/// `seq` is infinite). With `cut` (true: keep the start, false: the end)
+/// each is cut to [`WORD_LEN`] bytes and a word that starts with another is
+/// dropped, since finding the other is as good.
+fn words_of(seq: &Seq, cut: Option<bool>) -> Vec<Vec<u8>> {
+    let Some(literals) = seq.literals() else { return Vec::new() };
+    let mut words: Vec<Vec<u8>> = literals
+        .iter()
+        .map(|l| {
+            let w = l.as_bytes().to_ascii_lowercase();
+            match cut {
+                Some(true) => w[..w.len().min(WORD_LEN)].to_vec(),
+                Some(false) => w[w.len().saturating_sub(WORD_LEN)..].to_vec(),
+                None => w,
+            }
+        })
+        .collect();
+    words.sort();
+    words.dedup();
+    if cut.is_some() {
+        // Sorted, a word that starts with another comes right after it (or
+        // after others that start with it too).
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(words.len());
+        for w in words {
+            if !kept.last().is_some_and(|k| w.starts_with(k)) {
+                kept.push(w);
+            }
+        }
+        words = kept;
+    }
+    words
+}
+
+/// `hir` inside any capture groups around it.
+fn unwrap_captures(hir: &Hir) -> &Hir {
+    match hir.kind() {
+        HirKind::Capture(c) => unwrap_captures(&c.sub),
+        _ => hir,
+    }
+}
+
+/// `hir` with `leaf` applied to each literal, class, look and empty.
+fn map_leaves(hir: Hir, leaf: &impl Fn(Hir) -> Hir) -> Hir {
     match hir.into_kind() {
-        HirKind::Look(look) => Hir::look(ascii_look(look)),
         HirKind::Repetition(r) => Hir::repetition(Repetition {
-            sub: Box::new(ascii_boundaries(*r.sub)),
+            sub: Box::new(map_leaves(*r.sub, leaf)),
             ..r
         }),
         HirKind::Capture(c) => Hir::capture(Capture {
-            sub: Box::new(ascii_boundaries(*c.sub)),
+            sub: Box::new(map_leaves(*c.sub, leaf)),
             ..c
         }),
         HirKind::Concat(subs) => {
-            Hir::concat(subs.into_iter().map(ascii_boundaries).collect())
+            Hir::concat(subs.into_iter().map(|h| map_leaves(h, leaf)).collect())
         }
-        HirKind::Alternation(subs) => {
-            Hir::alternation(subs.into_iter().map(ascii_boundaries).collect())
-        }
-        HirKind::Empty => Hir::empty(),
-        HirKind::Literal(l) => Hir::literal(l.0),
-        HirKind::Class(c) => Hir::class(c),
+        HirKind::Alternation(subs) => Hir::alternation(
+            subs.into_iter().map(|h| map_leaves(h, leaf)).collect(),
+        ),
+        HirKind::Empty => leaf(Hir::empty()),
+        HirKind::Literal(l) => leaf(Hir::literal(l.0)),
+        HirKind::Class(c) => leaf(Hir::class(c)),
+        HirKind::Look(l) => leaf(Hir::look(l)),
     }
 }
 
-fn ascii_look(look: Look) -> Look {
-    match look {
+/// A Unicode word-boundary assertion made ASCII; anything else as it is.
+fn ascii_boundary(hir: Hir) -> Hir {
+    let HirKind::Look(look) = hir.kind() else { return hir };
+    Hir::look(match *look {
         Look::WordUnicode => Look::WordAscii,
         Look::WordUnicodeNegate => Look::WordAsciiNegate,
         Look::WordStartUnicode => Look::WordStartAscii,
@@ -195,7 +434,34 @@ fn ascii_look(look: Look) -> Look {
         Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
         Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
         other => other,
-    }
+    })
+}
+
+/// The class of one ASCII letter in both cases (with the Kelvin sign or
+/// long s that fold to `k` and `s`) made the lower-case letter; anything
+/// else as it is. For finding words only, never for matching.
+fn lower_letter(hir: Hir) -> Hir {
+    let HirKind::Class(Class::Unicode(class)) = hir.kind() else {
+        return hir;
+    };
+    let chars: Vec<char> = class
+        .ranges()
+        .iter()
+        .flat_map(|r| r.start()..=r.end())
+        .take(4)
+        .collect();
+    let lower = match chars[..] {
+        [upper, lower]
+            if upper.is_ascii_uppercase()
+                && lower == upper.to_ascii_lowercase() =>
+        {
+            lower
+        }
+        ['K', 'k', '\u{212A}'] => 'k',
+        ['S', 's', '\u{17F}'] => 's',
+        _ => return hir,
+    };
+    Hir::literal([lower as u8])
 }
 
 #[cfg(test)]
@@ -207,7 +473,7 @@ mod tests {
         let a = Automaton::build(&hirs).unwrap();
         let mut s = a.scratch();
         a.search(&mut s, text);
-        s.set.iter().map(|p| p.as_usize()).collect()
+        s.matched.clone()
     }
 
     #[test]
@@ -235,6 +501,34 @@ mod tests {
         assert_eq!(hits(&p, "mailbox full"), [0, 1, 3]);
         assert_eq!(hits(&p, "552"), [0, 2, 3]);
         assert_eq!(hits(&p, "\n"), [3]);
+    }
+
+    #[test]
+    fn patterns_are_found_through_words_inside_them() {
+        let p = [
+            r"^\s*5\d\d .{0,20}mailbox (is )?full",
+            r"\d{3} user unknown",
+            "(a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r)zz",
+        ];
+        assert_eq!(hits(&p, "  552 <a@example.com> Mailbox is FULL"), [0]);
+        assert_eq!(
+            hits(&p, "552 for <a@example.com>: mailbox full"),
+            Vec::<usize>::new()
+        );
+        assert_eq!(hits(&p, "550 User Unknown"), [1]);
+        assert_eq!(hits(&p, "55 user unknown"), Vec::<usize>::new());
+        assert_eq!(hits(&p, "a fizz"), [2]);
+        assert_eq!(hits(&p, "zz"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn letters_that_fold_to_ascii_only_in_unicode_are_found() {
+        // The Kelvin sign folds to `k`, the long s to `s`.
+        let p = ["kelvin", "mailbox full", "kilo"];
+        assert_eq!(hits(&p, "\u{212A}elvin"), [0]);
+        assert_eq!(hits(&p, "mailbox full, \u{212A}ILO"), [1, 2]);
+        assert_eq!(hits(&p, "mailbox full, \u{17F}ILO"), [1]);
+        assert_eq!(hits(&["ſtatus"], "STATUS"), [0]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod check;
 mod glob;
 mod keys;
 mod load;
+mod memo;
 pub mod model;
 mod select;
 mod values;

@@ -7,15 +7,17 @@
 //! higher `priority`; the earlier rule. The order is total (the rule index
 //! breaks every tie), so the answer never depends on the run.
 //!
-//! The hot path ([`RuleSet::winner`]) allocates nothing: the automaton's
-//! cache and the set of matched patterns live in a per-thread scratch, and
+//! The hot path ([`RuleSet::winner`]) allocates nothing for a text met
+//! lately: the automaton's caches, the list of matched patterns and a memo
+//! of the patterns of recent texts live in per-thread scratch, and
 //! code-only rules are pre-sorted by standing so the first that holds is the
 //! best of them.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
 
-use super::automaton::Scratch;
+use super::automaton::{Automaton, Scratch};
+use super::memo::Memo;
 use super::{Facts, RuleSet};
 
 /// The sort key of a rule that matched: smaller is better.
@@ -64,7 +66,7 @@ pub struct Match {
 thread_local! {
     /// Matching state reused from one recipient to the next, with the
     /// serial number of the rule set it belongs to.
-    static SCRATCH: RefCell<Option<(u64, Scratch)>> =
+    static SCRATCH: RefCell<Option<(u64, Scratch, Memo)>> =
         const { RefCell::new(None) };
 }
 
@@ -81,26 +83,41 @@ impl RuleSet {
         }
     }
 
-    /// Runs the automaton once over `text` and calls `found` with each
-    /// pattern that matched, in ascending order.
-    fn scan_text(&self, text: &str, mut found: impl FnMut(usize)) {
+    /// Calls `work` with the automaton and this thread's scratch for it;
+    /// nothing when there are no patterns or `text` is empty.
+    fn with_scratch(
+        &self,
+        text: &str,
+        work: impl FnOnce(&Automaton, &mut Scratch, &mut Memo),
+    ) {
         let Some(automaton) = &self.automaton else { return };
         if text.is_empty() {
             return;
         }
         SCRATCH.with(|cell| {
             let mut slot = cell.borrow_mut();
-            let (_, s) = match &mut *slot {
-                Some((serial, s)) if *serial == self.serial => (serial, s),
+            let (_, s, memo) = match &mut *slot {
+                Some((serial, s, memo)) if *serial == self.serial => {
+                    (serial, s, memo)
+                }
                 other => {
-                    let (serial, s) =
-                        other.insert((self.serial, automaton.scratch()));
-                    (serial, s)
+                    let fresh =
+                        (self.serial, automaton.scratch(), Memo::default());
+                    let (serial, s, memo) = other.insert(fresh);
+                    (serial, s, memo)
                 }
             };
+            work(automaton, s, memo);
+        });
+    }
+
+    /// Runs the automaton once over `text` and calls `found` with each
+    /// pattern that matched, in ascending order.
+    fn scan_text(&self, text: &str, mut found: impl FnMut(usize)) {
+        self.with_scratch(text, |automaton, s, _| {
             automaton.search(s, text);
-            for p in s.set.iter() {
-                found(p.as_usize());
+            for &p in &s.matched {
+                found(p);
             }
         });
     }
@@ -108,10 +125,11 @@ impl RuleSet {
     /// The index of the winning rule for `facts`, if any matched.
     pub fn winner(&self, facts: &Facts<'_>) -> Option<usize> {
         let mut best: Option<Standing> = None;
+        let text = facts.diagnostic;
 
         // Rules whose diagnostic condition matched.
         let mut last = usize::MAX;
-        self.scan_text(facts.diagnostic, |p| {
+        let mut consider = |p: usize| {
             let i = self.pattern_rule[p];
             if i == last {
                 return; // another pattern of the same rule
@@ -120,6 +138,15 @@ impl RuleSet {
             let s = self.standing(i, true);
             if best.is_none_or(|b| s < b) && self.rules[i].accepts(facts) {
                 best = Some(s);
+            }
+        };
+        self.with_scratch(text, |automaton, s, memo| {
+            if let Some(matched) = memo.get(text) {
+                matched.iter().for_each(|&p| consider(p as usize));
+            } else {
+                automaton.search(s, text);
+                s.matched.iter().for_each(|&p| consider(p));
+                memo.put(text, &s.matched);
             }
         });
 
