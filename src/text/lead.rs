@@ -22,7 +22,9 @@ const MAX_REGION: usize = 1500;
 /// Sentences every notice writes whatever the failure (the mail system's
 /// introduction, greetings, the apology, the help offer, a bare "could not
 /// be delivered", an introduction to the list of recipients): never a
-/// reason. Patterns, matched case-insensitively against one sentence.
+/// reason. Patterns, matched case-insensitively against sentences written
+/// one a line (`^` and `$` are a sentence's start and end; no pattern may
+/// cross a line end).
 const BOILERPLATE: &[&str] = &[
     r"this is the (mail system|mail delivery|postfix program|mailer-daemon)",
     r"this is the [ -~]{0,40}(mail agent|mail server)",
@@ -57,7 +59,7 @@ const BOILERPLATE: &[&str] = &[
 /// non-ASCII text.
 static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
     LazyLock::new(|| {
-        let pattern = format!("(?i)(?:{})", BOILERPLATE.join("|"));
+        let pattern = format!("(?im-u)(?:{})", BOILERPLATE.join("|"));
         regex_automata::meta::Regex::new(&pattern)
             .expect("the boilerplate patterns compile")
     });
@@ -66,14 +68,50 @@ static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
 /// (a fragment left by an address line),
 /// or an introduction to the list of recipients (`Delivery to the
 /// following recipients failed:`) that gives no measure such as a time.
+#[cfg(test)]
 fn is_boilerplate(sentence: &str) -> bool {
-    if sentence.split_whitespace().nth(1).is_none() && sentence.is_ascii()
-        || BOILERPLATE_FINDER.is_match(sentence)
-    {
-        return true;
+    !reasons_among(sentence, &[(0, sentence.len())])[0]
+}
+
+/// For each sentence of `joined` (at `spans`, one a line), whether it
+/// may state a reason (see [`is_boilerplate`]). The patterns run once over
+/// all the sentences, not once per sentence.
+fn reasons_among(joined: &str, spans: &[(usize, usize)]) -> Vec<bool> {
+    let boiler = marked(&BOILERPLATE_FINDER, joined, spans);
+    let intro = marked(&INTRO_FINDER, joined, spans);
+    spans
+        .iter()
+        .zip(boiler.iter().zip(&intro))
+        .map(|(&(s, e), (&boiler, &intro))| {
+            let sentence = &joined[s..e];
+            let fragment = sentence.split_whitespace().nth(1).is_none()
+                && sentence.is_ascii();
+            let intro = intro || sentence.ends_with(':');
+            !(fragment || boiler || intro && !has_measure(sentence))
+        })
+        .collect()
+}
+
+/// For each sentence of `joined` (at `spans`), whether `re` matches in
+/// it. Only match ends are searched for (no reverse scan), and a sentence
+/// is left as soon as it has one.
+fn marked(
+    re: &regex_automata::meta::Regex,
+    joined: &str,
+    spans: &[(usize, usize)],
+) -> Vec<bool> {
+    let mut out = vec![false; spans.len()];
+    let mut at = 0;
+    while at < joined.len() {
+        let input = regex_automata::Input::new(joined).range(at..);
+        let Some(end) = re.search_half(&input).map(|m| m.offset()) else {
+            break;
+        };
+        let i = spans.partition_point(|s| s.1 < end).min(spans.len() - 1);
+        out[i] = true;
+        at = spans[i].1 + 1;
     }
-    let intro = sentence.ends_with(':') || INTRO_FINDER.is_match(sentence);
-    intro && !has_measure(sentence)
+    out
 }
 
 /// Words of a sentence introducing the list of recipients.
@@ -103,15 +141,16 @@ pub fn lead_reason(view: &View<'_>, found: &[Block]) -> Option<String> {
     // A long text before the recipients is a letter, not a lead: only its
     // first bytes need a look for a coded paragraph.
     let window = &before[..before.floor_char_boundary(MAX_REGION + 1)];
-    let end =
-        reasons::paragraphs(window).first().map_or(before.len(), |r| r.at);
+    let end = reasons::first_paragraph_at(window).unwrap_or(before.len());
     (end <= MAX_REGION).then(|| lead_of(&before[..end]))?
 }
 
 /// The lead reason in `text`, the part of a report before its
 /// recipients.
 fn lead_of(text: &str) -> Option<String> {
-    let mut out = String::new();
+    // The sentences, one a line, each paragraph unfolded.
+    let mut joined = String::new();
+    let mut spans = Vec::new();
     let mut unfolded = String::new();
     for paragraph in text.split("\n\n") {
         unfolded.clear();
@@ -124,19 +163,20 @@ fn lead_of(text: &str) -> Option<String> {
             }
         }
         for sentence in sentences(&unfolded) {
-            if is_boilerplate(sentence) {
-                continue;
-            }
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(sentence);
-        }
-        if out.len() > MAX_LEAD {
-            return None;
+            spans.push((joined.len(), joined.len() + sentence.len()));
+            joined.push_str(sentence);
+            joined.push('\n');
         }
     }
-    (!out.is_empty()).then_some(out)
+    let keep = reasons_among(&joined, &spans);
+    let mut out = String::new();
+    for (&(s, e), _) in spans.iter().zip(&keep).filter(|(_, k)| **k) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&joined[s..e]);
+    }
+    (!out.is_empty() && out.len() <= MAX_LEAD).then_some(out)
 }
 
 /// True for a line that may state a reason: words, no address, no
