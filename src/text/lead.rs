@@ -64,18 +64,18 @@ static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
             .expect("the boilerplate patterns compile")
     });
 
-/// True for a sentence that states no reason: boilerplate, a single word
-/// (a fragment left by an address line),
-/// or an introduction to the list of recipients (`Delivery to the
-/// following recipients failed:`) that gives no measure such as a time.
+/// True for a sentence that states no reason ([`reasons_among`]).
 #[cfg(test)]
 fn is_boilerplate(sentence: &str) -> bool {
     !reasons_among(sentence, &[(0, sentence.len())])[0]
 }
 
 /// For each sentence of `joined` (at `spans`, one a line), whether it
-/// may state a reason (see [`is_boilerplate`]). The patterns run once over
-/// all the sentences, not once per sentence.
+/// may state a reason: it is no boilerplate, no single word (a fragment
+/// left by an address line), and no introduction to the list of
+/// recipients (`Delivery to the following recipients failed:`) unless it
+/// gives a measure such as a time. The patterns run once over all the
+/// sentences, not once per sentence.
 fn reasons_among(joined: &str, spans: &[(usize, usize)]) -> Vec<bool> {
     let boiler = marked(&BOILERPLATE_FINDER, joined, spans);
     let intro = marked(&INTRO_FINDER, joined, spans);
