@@ -31,27 +31,23 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 /// Whether a condition's globs accept `value`: some glob without `!`
 /// matches it (or the condition has none), and no `!glob` does.
 pub fn holds(globs: &[String], value: &str) -> bool {
-    let mut wanted = None;
+    let (mut wanted, mut hit) = (false, false);
     for g in globs {
         match g.strip_prefix('!') {
             Some(not) if matches(not, value) => return false,
             Some(_) => {}
             None => {
-                if wanted != Some(true) {
-                    wanted = Some(matches(g, value));
-                }
+                wanted = true;
+                hit = hit || matches(g, value);
             }
         }
     }
-    wanted.unwrap_or(true)
+    hit || !wanted
 }
 
-/// The glob with its `!` removed, and whether it had one.
-pub fn split_not(glob: &str) -> (&str, bool) {
-    match glob.strip_prefix('!') {
-        Some(g) => (g, true),
-        None => (glob, false),
-    }
+/// The glob without its leading `!`, if it has one.
+pub fn without_not(glob: &str) -> &str {
+    glob.strip_prefix('!').unwrap_or(glob)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use toml::Spanned;
 
-use super::glob::split_not;
+use super::glob::without_not;
 use super::load::{RuleError, Source};
 use super::model::RuleDef;
 
@@ -31,7 +31,7 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
         ));
     }
     for s in &d.status {
-        let g = split_not(s.get_ref().trim()).0;
+        let g = without_not(s.get_ref().trim());
         if !g.is_empty() && !status_glob_ok(g) {
             errors.push(src.error(
                 s.span().start,
@@ -44,7 +44,7 @@ pub fn check_values(src: &Source, d: &RuleDef, errors: &mut Vec<RuleError>) {
         }
     }
     for s in &d.reply {
-        let g = split_not(s.get_ref().trim()).0;
+        let g = without_not(s.get_ref().trim());
         if !g.is_empty() && !reply_glob_ok(g) {
             errors.push(src.error(
                 s.span().start,
@@ -83,7 +83,7 @@ fn check_command(
     errors: &mut Vec<RuleError>,
 ) {
     for s in values {
-        let g = split_not(s.get_ref().trim()).0;
+        let g = without_not(s.get_ref().trim());
         let fits = |c: &&str| super::glob::matches(g, c);
         if !g.is_empty() && g != "*" && !COMMANDS.iter().any(fits) {
             errors.push(src.error(
@@ -110,7 +110,7 @@ fn check_enum(
     errors: &mut Vec<RuleError>,
 ) {
     for s in values {
-        let v = split_not(s.get_ref().trim()).0.to_ascii_lowercase();
+        let v = without_not(s.get_ref().trim()).to_ascii_lowercase();
         if !known.contains(&v.as_str()) {
             errors.push(src.error(
                 s.span().start,
