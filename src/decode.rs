@@ -209,6 +209,7 @@ fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
     let mut named = blocks.iter().map(|b| b.command);
     let first = named.next().unwrap_or_default();
     let common = if named.all(|c| c == first) { first } else { "" };
+    let lead = text::lead_reason(view, &blocks);
     for r in &ds.recipients {
         let address = r.recipient();
         let action = action_of(r);
@@ -231,6 +232,7 @@ fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
         if rs.command.is_empty() {
             rs.command = common;
         }
+        rs.diagnostic = text::with_lead(lead.as_deref(), &rs.diagnostic);
         if report.date.is_empty() {
             report.date = mime::parse_date(&r.last_attempt);
         }
