@@ -294,6 +294,7 @@ From: sender@example.org\nTo: carol@example.com\nSubject: hi\n\n\
     assert_eq!(rs.len(), 1);
     assert_eq!(rs[0].recipient, "bob@example.com");
     assert_eq!(rs[0].status, "5.1.1");
+}
 
 /// The decoded recipients of `raw`, classified by the default rules.
 fn classified(raw: &[u8]) -> Vec<bounceaudit::classify::Row> {
