@@ -280,11 +280,12 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
             diagnostic = supplementary;
         }
     }
-    if diagnostic.is_empty() {
-        // A status comment is the only text some reports give.
-        if let Some((_, comment)) = r.status.split_once('(') {
-            diagnostic = comment.trim_end_matches(')').trim().to_string();
-        }
+    // The reporting server's comment on the status is its own wording of
+    // the failure: the only text some reports give, and a second opinion
+    // beside the remote server's reply in others.
+    if let Some((_, comment)) = r.status.split_once('(') {
+        let comment = comment.trim_end_matches(')').trim();
+        diagnostic = text::with_lead(Some(comment), &diagnostic);
     }
     rs.status = status;
     if let Some(s) = text::best_status(&diagnostic) {

@@ -380,3 +380,27 @@ For further assistance, please send mail to postmaster.\n\n\
         "550 5.1.1 unknown user (in reply to RCPT TO command)"
     );
 }
+
+/// The reporting server's comment on the status is part of the wording the
+/// rules read, beside the remote server's reply.
+#[test]
+fn a_status_comment_joins_the_diagnostic() {
+    let raw = b"From: MAILER-DAEMON@mta.example.net\nTo: ann@example.org\n\
+Subject: Delivery report\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nA message could not be delivered.\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mta.example.net\n\n\
+Final-Recipient: rfc822; bob@example.com\nAction: failed\n\
+Status: 5.2.1 (mailbox disabled, not accepting messages)\n\
+Diagnostic-Code: smtp;550 5.2.1 <bob@example.com>... User Unknown\n\n\
+--b--\n";
+    let rs = classified(raw);
+    assert_eq!(rs.len(), 1);
+    assert!(
+        rs[0].diagnostic.ends_with("mailbox disabled, not accepting messages"),
+        "{}",
+        rs[0].diagnostic
+    );
+    assert_eq!(rs[0].cause, "suspend");
+}
