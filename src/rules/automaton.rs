@@ -327,8 +327,18 @@ const WORD_LEN: usize = 8;
 /// whether each word found is itself a match; none when no such set of
 /// non-empty words is known.
 fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
+    // A letter written to match in one case only (`(?-i)ACME`) is a
+    // literal; the finder ignores case, so such a pattern is never exact.
+    let one_case = std::cell::Cell::new(false);
+    map_leaves(hir.clone(), &|h: Hir| {
+        if let HirKind::Literal(l) = h.kind() {
+            one_case
+                .set(one_case.get() || l.0.iter().any(u8::is_ascii_alphabetic));
+        }
+        h
+    });
     let folded = map_leaves(hir.clone(), &lower_letter);
-    let exact_ok = folded.properties().look_set().is_empty();
+    let exact_ok = folded.properties().look_set().is_empty() && !one_case.get();
     let prefix =
         |h: &Hir| Extractor::new().kind(ExtractKind::Prefix).extract(h);
     // (words, exact); every later try is a prefix or suffix of the pattern
@@ -483,6 +493,13 @@ mod tests {
             hits(&p, "552 5.2.2 Mailbox full, over quota"),
             [0, 1, 2, 4]
         );
+    }
+
+    #[test]
+    fn a_pattern_in_one_case_only_keeps_its_case() {
+        let p = ["(?-i)ACME", "(?-i:Hold) me"];
+        assert_eq!(hits(&p, "550 5.7.1 acme hold me"), Vec::<usize>::new());
+        assert_eq!(hits(&p, "550 5.7.1 ACME Hold ME"), [0, 1]);
     }
 
     #[test]

@@ -316,7 +316,20 @@ impl Rule {
             "" => crate::text::command::named_in(diagnostic),
             c => c,
         };
-        let kind = match first(&self.kind) {
+        // A condition written only with exclusions takes the first value
+        // it lets through.
+        let allowed =
+            |globs: &'a [String], known: &'static [&'static str]| match first(
+                globs,
+            ) {
+                "" if !globs.is_empty() => known
+                    .iter()
+                    .copied()
+                    .find(|k| glob::holds(globs, k))
+                    .unwrap_or(""),
+                g => g,
+            };
+        let kind = match allowed(&self.kind, values::KINDS) {
             "delay" => Kind::Delay,
             "feedback" => Kind::Feedback,
             "auto-reply" => Kind::AutoReply,
@@ -324,7 +337,7 @@ impl Rule {
         };
         Facts {
             kind: Some(kind),
-            action: match first(&self.action) {
+            action: match allowed(&self.action, values::ACTIONS) {
                 "" if kind == Kind::Bounce => "failed",
                 "" if kind == Kind::Delay => "delayed",
                 a => a,
@@ -455,6 +468,22 @@ status = "5.1.1"
             .err()
             .expect("a negated glob that fits no value is an error");
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn action_and_kind_take_globs_and_exclusions() {
+        assert!(wins("action = [\"fail*\"]", &bounce()));
+        assert!(wins("kind = [\"b*\", \"!auto-*\"]", &bounce()));
+        assert!(!wins("kind = [\"!bounce\"]", &bounce()));
+        // An example of a rule that only excludes runs with a value the
+        // rule lets through.
+        let text = format!(
+            "{CAUSES}[[rule]]\nid = \"r\"\ncause = \"gone\"\n\
+             kind = [\"!bounce\", \"!delay\"]\ndiagnostic = [\"away\"]\n\
+             examples = [\"I am away\"]\n"
+        );
+        let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
+        assert!(set.test_examples().is_empty());
     }
 
     #[test]

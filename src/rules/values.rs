@@ -99,9 +99,11 @@ fn check_command(
     }
 }
 
-const ACTIONS: &[&str] =
+/// The values of the `action` fact.
+pub const ACTIONS: &[&str] =
     &["failed", "delayed", "delivered", "relayed", "expanded"];
-const KINDS: &[&str] = &["bounce", "delay", "feedback", "auto-reply"];
+/// The values of the `kind` fact.
+pub const KINDS: &[&str] = &["bounce", "delay", "feedback", "auto-reply"];
 
 fn check_enum(
     src: &Source,
@@ -111,8 +113,9 @@ fn check_enum(
     errors: &mut Vec<RuleError>,
 ) {
     for s in values {
-        let v = without_not(s.get_ref().trim()).to_ascii_lowercase();
-        if !known.contains(&v.as_str()) {
+        let g = without_not(s.get_ref().trim());
+        let fits = |k: &&str| super::glob::matches(g, k);
+        if !g.is_empty() && !known.iter().any(fits) {
             errors.push(src.error(
                 s.span().start,
                 format!(
