@@ -93,9 +93,16 @@ pub fn cut(data: &[u8], from: usize, target: usize) -> usize {
 /// True when a From_ separator line starts at `at`: after a line end,
 /// with the shape of one and followed by a header field line.
 fn separator_at(data: &[u8], at: usize) -> bool {
-    (at == 0 || matches!(data[at - 1], b'\n' | b'\r'))
-        && is_separator(line_at(data, at))
-        && starts_field(&data[skip_line(data, at)..])
+    if at > 0 && !matches!(data[at - 1], b'\n' | b'\r') {
+        return false;
+    }
+    let rest = &data[at..];
+    let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+    let next = match rest.get(end..) {
+        Some([b'\r', b'\n', ..]) => end + 2,
+        _ => (end + 1).min(rest.len()),
+    };
+    is_separator(&rest[..end.min(1000)]) && starts_field(&rest[next..])
 }
 
 /// True when `rest` starts with a header field name (printable ASCII, no
