@@ -209,6 +209,7 @@ fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
     let mut named = blocks.iter().map(|b| b.command);
     let first = named.next().unwrap_or_default();
     let common = if named.all(|c| c == first) { first } else { "" };
+    let lead = text::lead_reason(view, &blocks);
     for r in &ds.recipients {
         let address = r.recipient();
         let action = action_of(r);
@@ -231,6 +232,7 @@ fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
         if rs.command.is_empty() {
             rs.command = common;
         }
+        rs.diagnostic = text::with_lead(lead.as_deref(), &rs.diagnostic);
         if report.date.is_empty() {
             report.date = mime::parse_date(&r.last_attempt);
         }
@@ -278,11 +280,12 @@ fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
             diagnostic = supplementary;
         }
     }
-    if diagnostic.is_empty() {
-        // A status comment is the only text some reports give.
-        if let Some((_, comment)) = r.status.split_once('(') {
-            diagnostic = comment.trim_end_matches(')').trim().to_string();
-        }
+    // The reporting server's comment on the status is its own wording of
+    // the failure: the only text some reports give, and a second opinion
+    // beside the remote server's reply in others.
+    if let Some((_, comment)) = r.status.split_once('(') {
+        let comment = comment.trim_end_matches(')').trim();
+        diagnostic = text::with_lead(Some(comment), &diagnostic);
     }
     rs.status = status;
     if let Some(s) = text::best_status(&diagnostic) {

@@ -121,7 +121,7 @@ pub fn explain(
         )?;
         writeln!(out, "  advice: {}", v.advice)?;
         if let Some(rule) = winner {
-            overrides(rule, v.cause, out)?;
+            overrides(rule, v.cause, v.hard, out)?;
         }
         match matches.split_first() {
             None => writeln!(
@@ -137,19 +137,28 @@ pub fn explain(
     Ok(())
 }
 
-/// Says which of the verdict's values the winning rule set itself.
+/// Says which of the verdict's values the winning rule set itself, and why
+/// a bounce that the rule or cause calls hard came out soft.
 fn overrides(
     rule: &crate::rules::Rule,
     cause: &crate::rules::Cause,
+    hard: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let word = |h: bool| if h { "hard" } else { "soft" };
     if let Some(h) = rule.hard.filter(|h| *h != cause.hard) {
-        let word = |h: bool| if h { "hard" } else { "soft" };
         writeln!(
             out,
-            "  the rule makes it {} (the cause says {})",
+            "  the rule says {} (the cause says {})",
             word(h),
             word(cause.hard)
+        )?;
+    }
+    if rule.hard.unwrap_or(cause.hard) && !hard {
+        writeln!(
+            out,
+            "  soft all the same: a delay notice, or a temporary (4xx) \
+             failure whose cause does not set hard_when_temporary"
         )?;
     }
     if rule.advice.is_some() {

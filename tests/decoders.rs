@@ -269,3 +269,138 @@ Final-Recipient: rfc822; dee@example.com\nAction: failed\nStatus: 5.2.2\n\n\
         ("cy@example.net", "5.1.1")
     );
 }
+
+/// A forwarded bounce attached with no text part of its own: the parser
+/// reads such a message from its raw body, so the attached copy must not be
+/// cut away before it does.
+#[test]
+fn a_forwarded_bounce_without_a_text_part_is_read_whole() {
+    let raw = b"From: postmaster@relay.example.net\nTo: sender@example.org\n\
+Subject: Fwd: Returned mail\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\n\n\
+--b1\nContent-Type: message/rfc822\n\n\
+From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\n\
+Subject: Undelivered Mail Returned to Sender\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"fw\"\n\n\
+--fw\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\n\
+Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: User unknown\n\n\
+--fw--\n\n\
+--b1\nContent-Type: text/rfc822-headers\n\n\
+From: sender@example.org\nTo: carol@example.com\nSubject: hi\n\n\
+--b1--\n";
+    let rs = recipients(raw);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].recipient, "bob@example.com");
+    assert_eq!(rs[0].status, "5.1.1");
+}
+
+/// The decoded recipients of `raw`, classified by the default rules.
+fn classified(raw: &[u8]) -> Vec<bounceaudit::classify::Row> {
+    use std::sync::OnceLock;
+    static RULES: OnceLock<bounceaudit::rules::RuleSet> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        bounceaudit::rules::RuleSet::load(&[], true).expect("default rules")
+    });
+    let report = decode(raw).expect("a bounce");
+    bounceaudit::classify::classify(&report, "x", rules)
+}
+
+#[test]
+fn a_reason_stated_once_before_the_recipients_is_theirs() {
+    let raw = b"From: MAILER-DAEMON@mx.example.net\nTo: ann@example.org\n\
+Subject: Undelivered Mail Returned to Sender\n\n\
+This is the mail system at host mx.example.net.\n\n\
+The mailbox of the recipient has been suspended.\n\n\
+<bob@example.net>: 550 unknown user (in reply to RCPT TO command)\n\n\
+<cy@example.net>: 550 unknown user (in reply to RCPT TO command)\n";
+    let rows = classified(raw);
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert_eq!(
+            r.diagnostic,
+            "550 unknown user (in reply to RCPT TO command) The mailbox of \
+             the recipient has been suspended."
+        );
+        assert_eq!(r.cause, "suspend", "{}", r.recipient);
+    }
+}
+
+#[test]
+fn a_reason_in_the_text_beside_a_report_is_read_with_its_fields() {
+    let raw = b"From: MAILER-DAEMON@gw.example.com\nTo: ann@example.org\n\
+Subject: Returned mail\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\n\
+Your message to <dee> was automatically rejected:\n\
+Not enough disk space\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; gw.example.com\n\n\
+Final-Recipient: rfc822; dee@example.com\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 <dee@example.com>... User unknown\n\n\
+--b--\n";
+    let rows = classified(raw);
+    assert_eq!(
+        rows[0].diagnostic,
+        "550 5.1.1 <dee@example.com>... User unknown Your message to <dee> \
+         was automatically rejected: Not enough disk space"
+    );
+    assert_eq!(rows[0].cause, "mailboxfull");
+}
+
+#[test]
+fn a_time_limit_in_the_list_introduction_says_delivery_expired() {
+    let raw = b"From: postmaster@relay.example.com\nTo: ann@example.org\n\
+Subject: Delivery Status Notification\n\n\
+This is an automatically generated Delivery Status Notification.\n\n\
+Delivery to the following recipients was aborted after 6 hour(s):\n\n\
+\x20 * eve@example.co.jp\n\n\
+Technical details:\n\n\
+Routing: Could not find a gateway for eve@example.co.jp\n";
+    let rows = classified(raw);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].diagnostic.ends_with("aborted after 6 hour(s):"));
+    assert_eq!(rows[0].cause, "expired");
+}
+
+#[test]
+fn notice_boilerplate_before_the_recipients_is_no_reason() {
+    let raw = b"From: MAILER-DAEMON@mx.example.net\nTo: ann@example.org\n\
+Subject: Undelivered Mail Returned to Sender\n\n\
+This is the mail system at host mx.example.net.\n\n\
+I'm sorry to have to inform you that your message could not\n\
+be delivered to one or more recipients. It's attached below.\n\n\
+For further assistance, please send mail to postmaster.\n\n\
+\x20                  The mail system\n\n\
+<fay@example.net>: 550 5.1.1 unknown user (in reply to RCPT TO command)\n";
+    let rs = recipients(raw);
+    assert_eq!(
+        rs[0].diagnostic,
+        "550 5.1.1 unknown user (in reply to RCPT TO command)"
+    );
+}
+
+/// The reporting server's comment on the status is part of the wording the
+/// rules read, beside the remote server's reply.
+#[test]
+fn a_status_comment_joins_the_diagnostic() {
+    let raw = b"From: MAILER-DAEMON@mta.example.net\nTo: ann@example.org\n\
+Subject: Delivery report\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nA message could not be delivered.\n\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mta.example.net\n\n\
+Final-Recipient: rfc822; bob@example.com\nAction: failed\n\
+Status: 5.2.1 (mailbox disabled, not accepting messages)\n\
+Diagnostic-Code: smtp;550 5.2.1 <bob@example.com>... User Unknown\n\n\
+--b--\n";
+    let rs = classified(raw);
+    assert_eq!(rs.len(), 1);
+    assert!(
+        rs[0].diagnostic.ends_with("mailbox disabled, not accepting messages"),
+        "{}",
+        rs[0].diagnostic
+    );
+    assert_eq!(rs[0].cause, "suspend");
+}

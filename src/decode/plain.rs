@@ -105,12 +105,13 @@ impl<'a> TextBounce<'a> {
             reporting_server: reporting_host(parsed),
             ..Report::default()
         };
+        let lead = text::lead_reason(self.view, &blocks);
         for b in blocks {
             let mut rs = RecipientStatus::new(kind, &b.address);
             rs.status = b.status;
             rs.reply_code = b.reply;
             rs.remote_server = b.remote;
-            rs.diagnostic = b.diagnostic;
+            rs.diagnostic = text::with_lead(lead.as_deref(), &b.diagnostic);
             rs.command = b.command;
             report.recipients.push(rs);
         }

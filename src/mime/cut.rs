@@ -72,15 +72,20 @@ fn multipart(
     let mut pos = find(from)?;
     // A multipart of no parts is one the parser reads its own way.
     let mut parts = 0;
+    // A message with no text part of its own is read from its raw body,
+    // attached copies included: such a message is left whole.
+    let mut texts = 0;
     loop {
         let rest = &raw[pos..];
         if rest.starts_with(b"--") {
-            return (parts > 0).then_some(pos + 2);
+            let whole = parts == 0 || depth == 0 && texts == 0;
+            return (!whole).then_some(pos + 2);
         }
         parts += 1;
         let part = pos + line_end(rest)?;
         let (fields, body) = header_block(raw, part)?;
         let ct = ContentType::of(raw, &fields)?;
+        texts += usize::from(ct.text);
         pos = match ct.kind {
             Kind::Multipart => {
                 let end = multipart(raw, body, ct.boundary?, drops, depth + 1)?;
@@ -235,6 +240,9 @@ enum Kind {
 struct ContentType<'a> {
     kind: Kind,
     boundary: Option<&'a [u8]>,
+    /// A text body part: `text/plain` or `text/html` (or one with no
+    /// Content-Type, which is text/plain).
+    text: bool,
 }
 
 impl<'a> ContentType<'a> {
@@ -242,7 +250,11 @@ impl<'a> ContentType<'a> {
     /// read the way the parser reads it.
     fn of(raw: &'a [u8], fields: &[Field]) -> Option<Self> {
         let Some(f) = only(raw, fields, b"content-type")? else {
-            return Some(ContentType { kind: Kind::Other, boundary: None });
+            return Some(ContentType {
+                kind: Kind::Other,
+                boundary: None,
+                text: true,
+            });
         };
         let value = &raw[f.start + f.name_len + 1..f.end];
         if value.iter().any(|c| matches!(c, b'(' | b'\\' | b'*' | b'\'')) {
@@ -281,7 +293,8 @@ impl<'a> ContentType<'a> {
             };
             if boundary.is_some()
                 || v.is_empty()
-                || v.iter().any(|c| matches!(c, b'"' | b'\r' | b'\n'))
+                || v.iter().any(|c| !c.is_ascii_graphic() && *c != b' ')
+                || v.contains(&b'"')
             {
                 return None;
             }
@@ -290,7 +303,8 @@ impl<'a> ContentType<'a> {
         if kind == Kind::Multipart && boundary.is_none() {
             return None;
         }
-        Some(ContentType { kind, boundary })
+        let text = matches!(ty.as_slice(), b"text/plain" | b"text/html");
+        Some(ContentType { kind, boundary, text })
     }
 }
 
@@ -411,5 +425,12 @@ From: a@example.org\nSubject: hi\n\n\n--b1--\n"
         assert!(cut_returned(encoded.as_bytes()).is_none());
         let plain = "From: a@example.org\nSubject: hi\n\nbody\n";
         assert!(cut_returned(plain.as_bytes()).is_none());
+        // A boundary with a byte outside ASCII, which the parser may not
+        // find the way the cut would.
+        let latin1 = REPORT.replace("b1", "b\u{e9}1");
+        assert!(cut_returned(latin1.as_bytes()).is_none());
+        // No text part of its own: the parser reads the raw body.
+        let no_text = REPORT.replace("text/plain", "application/x-note");
+        assert!(cut_returned(no_text.as_bytes()).is_none());
     }
 }

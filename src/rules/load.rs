@@ -123,7 +123,8 @@ fn from_sources(
             Ok(f) => files.push((s, f)),
             Err(e) => {
                 let at = e.span().map_or(0, |r| r.start);
-                errors.push(s.error(at, e.message().trim().to_string()));
+                let message = e.message().trim().replace('\n', "; ");
+                errors.push(s.error(at, message));
             }
         }
     }
@@ -252,7 +253,10 @@ fn build(
 
 /// The diagnostic patterns that rule `d` borrows with `like`, or `None`
 /// (and a problem) when a name it gives is no rule that has patterns of its
-/// own. A user rule replacing a default one of the same id is the one found.
+/// own. A user's rule borrows from the user's rules first (so a rule
+/// replacing a default one of the same id is the one found), then from the
+/// defaults; a default rule borrows from the defaults only, so that
+/// replacing a rule never breaks the defaults that borrow from it.
 fn borrowed<'f>(
     d: &RuleDef,
     files: &'f [(&Source, RuleFile)],
@@ -261,7 +265,10 @@ fn borrowed<'f>(
 ) -> Option<Vec<&'f Spanned<String>>> {
     let mut out = Vec::new();
     for name in &d.like {
-        let defs = files.iter().flat_map(|(_, f)| &f.rule);
+        let defs = files
+            .iter()
+            .filter(|(s, _)| src.user || !s.user)
+            .flat_map(|(_, f)| &f.rule);
         let target = defs
             .map(|r| r.get_ref())
             .find(|r| r.id.get_ref() == name.get_ref());

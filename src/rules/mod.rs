@@ -482,6 +482,16 @@ status = "5.1.1"
             .err()
             .expect("like naming no rule is an error");
         assert!(errors[0].message.contains("names no rule"), "{errors:?}");
+
+        // A user's replacement of the borrowed rule leaves the default
+        // borrower as it was.
+        let user = "[[rule]]\nid = \"spam\"\ncause = \"gone\"\n\
+                    status = [\"5.9.9\"]\n";
+        let set =
+            RuleSet::from_texts(&[("u.toml", user)], &[("t.toml", &text)])
+                .unwrap();
+        let winner = set.classify(&bounce()).rule.map(|r| r.id.clone());
+        assert_eq!(winner.as_deref(), Some("spam-here"));
     }
 
     #[test]

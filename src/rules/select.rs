@@ -35,16 +35,20 @@ pub struct Standing {
 
 impl Standing {
     /// Why a rule of this standing beats one of `other`'s, in words.
-    pub fn beats(&self, other: &Standing) -> &'static str {
+    pub fn beats(&self, other: &Standing) -> String {
         if self.default != other.default {
-            "a user rule beats a default rule"
+            "a user rule beats a default rule".into()
         } else if self.codes_only != other.codes_only {
             "a rule that matched the diagnostic text beats one that matched \
              codes alone"
+                .into()
         } else if self.priority != other.priority {
-            "higher priority"
+            format!(
+                "the winner's priority is higher ({} against {})",
+                self.priority.0, other.priority.0
+            )
         } else {
-            "written earlier (file order)"
+            "the winner is written earlier (file order)".into()
         }
     }
 }

@@ -89,7 +89,8 @@ fn check_command(
             errors.push(src.error(
                 s.span().start,
                 format!(
-                    "command `{}` can never match (one of {}; globs allowed)",
+                    "command `{}` can never match (one of {}; globs \
+                     allowed; EHLO is `helo`, end of data is `data`)",
                     s.get_ref(),
                     COMMANDS.join(", ")
                 ),

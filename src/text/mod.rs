@@ -15,6 +15,7 @@ use crate::codes;
 mod blocks;
 pub mod command;
 pub mod json;
+mod lead;
 mod reasons;
 mod returned;
 mod transcript;
@@ -22,6 +23,7 @@ mod view;
 
 pub use blocks::{best_status, Block};
 pub use command::named_in as command_named;
+pub use lead::{lead_reason, with_lead};
 use view::Phrases;
 pub use view::View;
 

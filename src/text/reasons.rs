@@ -25,12 +25,26 @@ pub struct Reason<'a> {
 /// Every paragraph of `report` (blank-line separated) that holds a reply
 /// code or an enhanced status code, in order.
 pub fn paragraphs(report: &str) -> Vec<Reason<'_>> {
+    coded_paragraphs(report, false)
+}
+
+/// Where the first paragraph [`paragraphs`] would give starts, found
+/// without reading past it.
+pub fn first_paragraph_at(report: &str) -> Option<usize> {
+    coded_paragraphs(report, true).first().map(|r| r.at)
+}
+
+/// [`paragraphs`], stopping after the first with `first`.
+fn coded_paragraphs(report: &str, first: bool) -> Vec<Reason<'_>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut pos = 0;
     for line in report.split_inclusive('\n') {
         if line.trim().is_empty() {
             push(report, start, pos, &mut out);
+            if first && !out.is_empty() {
+                return out;
+            }
             start = pos + line.len();
         }
         pos += line.len();
@@ -213,6 +227,8 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert!(r[0].text.starts_with("Technical details:"));
         assert_eq!(reason_for(&r, 50), Some(r[0].text));
+        assert_eq!(first_paragraph_at(t), Some(r[0].at));
+        assert_eq!(first_paragraph_at("No code here.\n\nNor here.\n"), None);
     }
 
     #[test]
