@@ -101,13 +101,15 @@ pub fn facts<'a>(report: &'a Report, r: &'a RecipientStatus) -> Facts<'a> {
 
 /// The status column for a recipient whose report gave `status` (maybe
 /// empty), with the code the verdict implies; true when it is implied.
+/// `action` and `reply_code` (maybe empty) set an implied code's class.
 pub fn status_column(
     status: &str,
     implies: Option<&str>,
     action: &str,
+    reply_code: &str,
 ) -> (String, bool) {
     match (status.is_empty(), implies) {
-        (true, Some(s)) => (transient(s, action), true),
+        (true, Some(s)) => (with_class(s, action, reply_code), true),
         _ => (status.to_string(), false),
     }
 }
@@ -120,7 +122,7 @@ pub fn classify(report: &Report, origin: &str, rules: &RuleSet) -> Vec<Row> {
         .map(|r| {
             let v = rules.classify(&facts(report, r));
             let (status, implied) =
-                status_column(&r.status, v.implies, &r.action);
+                status_column(&r.status, v.implies, &r.action, &r.reply_code);
             Row {
                 origin: origin.to_string(),
                 date: report.date.clone(),
@@ -148,12 +150,18 @@ pub fn classify(report: &Report, origin: &str, rules: &RuleSet) -> Vec<Row> {
         .collect()
 }
 
-/// An implied code takes the class of the action: `4.x.x` for a delay,
-/// `5.x.x` for a failure.
-fn transient(status: &str, action: &str) -> String {
-    match (action, status.split_at_checked(1)) {
-        ("delayed", Some(("5", rest))) => format!("4{rest}"),
-        ("failed", Some(("4", rest))) => format!("5{rest}"),
+/// An implied code takes the class of the outcome: `4.x.x` for a delay or
+/// a failure with a `4xx` reply code (a temporary refusal), `5.x.x` for
+/// any other failure. Other actions keep the code as it is.
+fn with_class(status: &str, action: &str, reply_code: &str) -> String {
+    let temporary = action == "delayed" || reply_code.starts_with('4');
+    let class = match action {
+        "delayed" | "failed" if temporary => "4",
+        "failed" => "5",
+        _ => return status.to_string(),
+    };
+    match status.split_at_checked(1) {
+        Some(("4" | "5", rest)) => format!("{class}{rest}"),
         _ => status.to_string(),
     }
 }
@@ -166,5 +174,25 @@ pub fn code_class(status: &str) -> String {
             format!("{c}.{s}")
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implied_code_takes_the_class_of_the_reply() {
+        let col = |status, action, reply| {
+            status_column(status, Some("5.4.7"), action, reply)
+        };
+        assert_eq!(col("", "failed", "421"), ("4.4.7".into(), true));
+        assert_eq!(col("", "failed", "450"), ("4.4.7".into(), true));
+        assert_eq!(col("", "failed", "550"), ("5.4.7".into(), true));
+        assert_eq!(col("", "failed", ""), ("5.4.7".into(), true));
+        assert_eq!(col("", "delayed", ""), ("4.4.7".into(), true));
+        assert_eq!(col("5.1.1", "failed", "421"), ("5.1.1".into(), false));
+        let four = status_column("", Some("4.2.2"), "failed", "552");
+        assert_eq!(four, ("5.2.2".into(), true));
     }
 }

@@ -101,7 +101,8 @@ pub fn explain(
         let matches = rules.matches(&facts);
         let winner = matches.first().map(|m| &rules.rules[m.rule]);
         let v = rules.verdict(winner, &facts);
-        let (status, implied) = status_column(&r.status, v.implies, &r.action);
+        let (status, implied) =
+            status_column(&r.status, v.implies, &r.action, &r.reply_code);
         writeln!(out, "\nrecipient {}: {}", n + 1, r.recipient)?;
         field(out, "kind", r.kind.as_str())?;
         field(out, "action", &r.action)?;

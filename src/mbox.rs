@@ -1,9 +1,12 @@
 //! Splitting an mbox into messages. A separator is a `From ` line at the
 //! start of the data or right after a line end (LF, CRLF or lone CR) that
-//! has the shape of one: an envelope sender and an asctime-like date. Lines
-//! that merely start with `From ` inside bodies (unquoted mboxo) are left in
-//! the message. Quoting (`>From `) is left as it is: it only ever occurs in
-//! bodies, where it does not change what a report says.
+//! has the shape of one (an envelope sender and an asctime-like date) and,
+//! except at the start of the data, is followed by a header field line
+//! (`Name:`). Lines that merely start with `From ` inside bodies (unquoted
+//! mboxo), even ones that copy a whole From_ line, are left in the message:
+//! a body line after them is not a header field. Quoting (`>From `) is left
+//! as it is: it only ever occurs in bodies, where it does not change what a
+//! report says.
 //!
 //! Big archives are handled in chunks of whole messages: [`cut`] finds where
 //! a chunk of a memory-mapped file may end, [`Reader`] hands out such chunks
@@ -87,10 +90,27 @@ pub fn cut(data: &[u8], from: usize, target: usize) -> usize {
     })
 }
 
-/// True when a From_ separator line starts at `at`.
+/// True when a From_ separator line starts at `at`: after a line end,
+/// with the shape of one and followed by a header field line.
 fn separator_at(data: &[u8], at: usize) -> bool {
-    (at == 0 || matches!(data[at - 1], b'\n' | b'\r'))
-        && is_separator(line_at(data, at))
+    if at > 0 && !matches!(data[at - 1], b'\n' | b'\r') {
+        return false;
+    }
+    let rest = &data[at..];
+    let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+    let next = match rest.get(end..) {
+        Some([b'\r', b'\n', ..]) => end + 2,
+        _ => (end + 1).min(rest.len()),
+    };
+    is_separator(&rest[..end.min(1000)]) && starts_field(&rest[next..])
+}
+
+/// True when `rest` starts with a header field name (printable ASCII, no
+/// space or colon) and a colon.
+fn starts_field(rest: &[u8]) -> bool {
+    let name = rest.iter().take_while(|&&c| c > b' ' && c < 127 && c != b':');
+    let n = name.count();
+    n > 0 && rest.get(n) == Some(&b':')
 }
 
 /// Reads an mbox from a stream and hands it out in chunks of whole messages
@@ -167,10 +187,13 @@ impl<R: Read> Reader<R> {
     }
 }
 
-/// The last separator after the start of `buf` whose line is complete.
+/// The last separator after the start of `buf` whose line and the line
+/// after it are complete (so that more data cannot change the answer).
 fn last_complete_separator(buf: &[u8]) -> Option<usize> {
     memmem::rfind_iter(&buf[1..], b"From ").map(|at| at + 1).find(|&at| {
-        memchr::memchr2(b'\n', b'\r', &buf[at..]).is_some()
+        let next = skip_line(buf, at);
+        next < buf.len()
+            && memchr::memchr2(b'\n', b'\r', &buf[next..]).is_some()
             && separator_at(buf, at)
     })
 }
@@ -328,6 +351,31 @@ From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
             let expected: Vec<_> =
                 whole.iter().map(|p| (p.offset, p.bytes.to_vec())).collect();
             assert_eq!(streamed, expected, "reader with target {target}");
+        }
+    }
+
+    #[test]
+    fn from_lines_in_bodies_stay_in_the_message() {
+        let data = b"From MAILER-DAEMON Mon Sep 14 10:15:00 2026\n\
+Subject: bounce\n\n\
+From bob@example.com Mon Sep 14 10:13:00 2026\n\
+the mail to bob@example.com failed\n\
+From carol@example.com  Mon Sep 14 10:14:00 2026\n\n\
+From MAILER-DAEMON Mon Sep 14 10:16:00 2026\n\
+Return-Path: <>\n\nsecond\n";
+        let pieces: Vec<_> = split(data).collect();
+        assert_eq!(pieces.len(), 2);
+        assert!(pieces[0].bytes.ends_with(b"10:14:00 2026\n\n"));
+        assert!(pieces[1].bytes.starts_with(b"Return-Path: <>\n"));
+        let second = pieces[1].offset;
+        for target in 1..data.len() + 1 {
+            assert!(cut(data, 0, target) as u64 >= second);
+            let mut reader = Reader::new(&data[..]);
+            let mut bases = Vec::new();
+            while let Some(c) = reader.next_chunk(target).unwrap() {
+                bases.push(c.base);
+            }
+            assert!(bases.iter().all(|&b| b == 0 || b == second));
         }
     }
 

@@ -446,7 +446,8 @@ fn recipients_csv_has_one_row_per_recipient_with_the_latest_verdict() {
     );
     assert_eq!(frank["suggested_action"], "suppress");
 
-    // Complaints and auto-replies of the samples are for a person to review.
+    // Complaints of the samples suppress the complainer; auto-replies are
+    // for a person to review.
     let (out, _) = scan(&[Path::new("samples")], &["--quiet"]);
     let t = Table::read(&out.path().join("recipients.csv"));
     let bounces = Table::read(&out.path().join("bounces.csv"));
@@ -455,7 +456,7 @@ fn recipients_csv_has_one_row_per_recipient_with_the_latest_verdict() {
             t.rows.iter().find(|r| r["recipient"] == b["recipient"]).unwrap();
         if r["bounces"] == "1" {
             let want = match (b["hard_bounce"].as_str(), b["kind"].as_str()) {
-                ("true", _) => "suppress",
+                ("true", _) | (_, "feedback") => "suppress",
                 (_, "bounce" | "delay") => "retry",
                 _ => "review",
             };
@@ -463,6 +464,7 @@ fn recipients_csv_has_one_row_per_recipient_with_the_latest_verdict() {
         }
     }
     assert!(t.rows.iter().any(|r| r["suggested_action"] == "review"));
+    assert!(bounces.rows.iter().any(|b| b["kind"] == "feedback"));
 }
 
 #[test]

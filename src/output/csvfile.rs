@@ -1,5 +1,6 @@
 //! One CSV report file: RFC 4180 through the `csv` crate, cells that a
-//! spreadsheet would run as a formula defused, written to a temporary file in
+//! spreadsheet would run as a formula defused, cells cut to what a
+//! spreadsheet cell holds, written to a temporary file in
 //! the output folder and renamed into place only when the run completes, so
 //! that an interrupted run leaves no partial report.
 
@@ -65,7 +66,7 @@ impl CsvFile {
         cells: impl IntoIterator<Item = &'a str>,
     ) -> io::Result<()> {
         for cell in cells {
-            self.writer.write_field(defuse(cell).as_bytes())?;
+            self.writer.write_field(cut(defuse(cell)).as_bytes())?;
         }
         self.writer.write_record(None::<&[u8]>)?;
         Ok(())
@@ -124,7 +125,7 @@ impl Formatter {
             };
             for row in rows {
                 for c in row {
-                    writer.write_field(defuse(c).as_bytes())?;
+                    writer.write_field(cut(defuse(c)).as_bytes())?;
                 }
                 writer.write_record(None::<&[u8]>)?;
             }
@@ -215,6 +216,33 @@ pub fn defuse(cell: &str) -> Cow<'_, str> {
                 out.insert(0, '\'');
             }
             Cow::Owned(out)
+        }
+    }
+}
+
+/// The most characters a spreadsheet cell holds (Excel's and LibreOffice's
+/// limit), counted as they count them: in UTF-16 code units.
+pub const CELL_LIMIT: usize = 32_767;
+
+/// Cuts a cell to at most [`CELL_LIMIT`] characters, on a character
+/// boundary, so that a spreadsheet neither refuses the file nor spills
+/// the rest of the cell into other cells.
+pub fn cut(cell: Cow<'_, str>) -> Cow<'_, str> {
+    // No more bytes than the limit: no more UTF-16 units either.
+    if cell.len() <= CELL_LIMIT {
+        return cell;
+    }
+    let mut units = 0;
+    let end = cell.char_indices().find_map(|(at, c)| {
+        units += c.len_utf16();
+        (units > CELL_LIMIT).then_some(at)
+    });
+    match (end, cell) {
+        (None, cell) => cell,
+        (Some(end), Cow::Borrowed(s)) => Cow::Borrowed(&s[..end]),
+        (Some(end), Cow::Owned(mut s)) => {
+            s.truncate(end);
+            Cow::Owned(s)
         }
     }
 }
@@ -326,6 +354,36 @@ mod tests {
             defuse("é and ü are no controls"),
             "é and ü are no controls"
         );
+    }
+
+    #[test]
+    fn long_cells_are_cut_to_what_a_spreadsheet_holds() {
+        use super::{cut, CELL_LIMIT};
+        let units = |s: &str| s.encode_utf16().count();
+        let exact = "x".repeat(CELL_LIMIT);
+        assert_eq!(cut(exact.as_str().into()), exact);
+        let long = format!("{exact}y");
+        assert_eq!(cut(long.as_str().into()), exact);
+        // Two-byte characters: cut after 32,767 of them.
+        let wide = "é".repeat(CELL_LIMIT + 5);
+        let c = cut(wide.as_str().into());
+        assert_eq!(c.chars().count(), CELL_LIMIT);
+        // Astral characters count twice; never split one.
+        let astral = "a".to_string() + &"😀".repeat(CELL_LIMIT);
+        let c = cut(astral.into());
+        assert_eq!(units(&c), CELL_LIMIT);
+        assert!(c.ends_with('😀'));
+        // Through the file writer, defused too.
+        let dir = tempfile::tempdir().unwrap();
+        let mut file =
+            super::CsvFile::create(dir.path(), "t.csv", &["h"], false).unwrap();
+        let cell = format!("={}", "z".repeat(40_000));
+        file.row([cell.as_str()]).unwrap();
+        file.finish(dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(row.len(), CELL_LIMIT);
+        assert!(row.starts_with("'="));
     }
 
     #[test]

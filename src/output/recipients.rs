@@ -20,7 +20,8 @@ pub const COLUMNS: [&str; 9] = [
 /// What to do with an address, from its latest row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Suggestion {
-    /// The rules call the failure permanent: stop mailing the address.
+    /// The rules call the failure permanent, or the recipient complained
+    /// (an ARF report): stop mailing the address.
     Suppress,
     /// A soft bounce or a delay that a rule judged: the address may work
     /// again, keep sending.
@@ -28,17 +29,19 @@ pub enum Suggestion {
     /// The report says the message was delivered, relayed or expanded:
     /// nothing to do.
     Keep,
-    /// Anything else (complaints, auto-replies, rows no rule judged): a
-    /// person should look.
+    /// Anything else (auto-replies, rows no rule judged): a person should
+    /// look.
     #[default]
     Review,
 }
 
 impl Suggestion {
-    /// The suggestion for one row.
+    /// The suggestion for one row. A complaint suppresses the address
+    /// whatever its cause: the kind of report is a decoded fact, and a
+    /// complainer must not be mailed again even though it is no bounce.
     pub fn of(row: &Row) -> Suggestion {
         let failed = matches!(row.action.as_str(), "failed" | "delayed");
-        if row.hard_bounce {
+        if row.hard_bounce || row.kind == "feedback" {
             Suggestion::Suppress
         } else if matches!(
             row.action.as_str(),
@@ -159,7 +162,13 @@ mod tests {
         row.rule = "x".into();
         row.kind = "feedback";
         row.action.clear();
+        assert_eq!(Suggestion::of(&row), Suggestion::Suppress);
+        // An auto-reply that no rule calls hard: neither retry nor suppress.
+        row.kind = "auto-reply";
         assert_eq!(Suggestion::of(&row), Suggestion::Review);
+        row.hard_bounce = true;
+        assert_eq!(Suggestion::of(&row), Suggestion::Suppress);
+        row.hard_bounce = false;
         // A success report: nothing to do, whatever its kind.
         row.kind = "bounce";
         row.action = "delivered".into();
