@@ -6,10 +6,12 @@
 //! is a part of each recipient's diagnostic, so that the rules can judge
 //! it.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use super::{blocks, reasons, Block, View};
 use crate::codes;
+use crate::fasthash::FastMap;
 
 /// The longest lead kept, in bytes: a longer text before the recipients
 /// is a letter of explanation, not a reason stated once.
@@ -141,8 +143,35 @@ pub fn lead_reason(view: &View<'_>, found: &[Block]) -> Option<String> {
     // A long text before the recipients is a letter, not a lead: only its
     // first bytes need a look for a coded paragraph.
     let window = &before[..before.floor_char_boundary(MAX_REGION + 1)];
-    let end = reasons::first_paragraph_at(window).unwrap_or(before.len());
-    (end <= MAX_REGION).then(|| lead_of(&before[..end]))?
+    if window.len() < before.len() {
+        // Rare: only a coded paragraph within the window makes a lead.
+        let end = reasons::first_paragraph_at(window)?;
+        return (end <= MAX_REGION).then(|| lead_of(&before[..end]))?;
+    }
+    // The lead is a function of `before` alone here; notices of one
+    // template share it, so it is worked out once per text.
+    MEMO.with_borrow_mut(|memo| {
+        if let Some(known) = memo.get(before) {
+            return known.as_deref().map(str::to_string);
+        }
+        let end = reasons::first_paragraph_at(before).unwrap_or(before.len());
+        let lead = (end <= MAX_REGION).then(|| lead_of(&before[..end]))?;
+        if memo.len() >= MEMO_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(before.into(), lead.as_deref().map(Box::from));
+        lead
+    })
+}
+
+/// Texts before the recipients remembered at most, per thread.
+const MEMO_ENTRIES: usize = 1024;
+
+thread_local! {
+    /// Text before the recipients (at most [`MAX_REGION`] + 1 bytes) ->
+    /// its lead reason, for the texts met lately on this thread.
+    static MEMO: RefCell<FastMap<Box<str>, Option<Box<str>>>> =
+        RefCell::new(FastMap::default());
 }
 
 /// The lead reason in `text`, the part of a report before its
@@ -236,6 +265,23 @@ mod tests {
             lead_reason(&View::new(t), &found).as_deref(),
             Some("The mailbox is closed for good.")
         );
+    }
+
+    #[test]
+    fn a_text_met_again_gives_the_same_lead() {
+        let t = "Hello.\n\nThe quota is used up.\n\n<al@example.com>: 552\n";
+        let found = [Block { at: t.find("<al@").unwrap(), ..Block::default() }];
+        for _ in 0..2 {
+            assert_eq!(
+                lead_reason(&View::new(t), &found).as_deref(),
+                Some("The quota is used up.")
+            );
+        }
+        let other = "Hello.\n\n<al@example.com>: 552\n";
+        let found =
+            [Block { at: other.find("<al@").unwrap(), ..Block::default() }];
+        assert_eq!(lead_reason(&View::new(other), &found), None);
+        assert!(MEMO.with_borrow(|m| m.len() >= 2 && m.len() <= MEMO_ENTRIES));
     }
 
     #[test]
