@@ -113,6 +113,9 @@ enum RulesCommand {
         /// The folder to write into.
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
+        /// Replace files of the same names that differ (edited rules).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -140,7 +143,9 @@ pub fn run() -> i32 {
         Command::Rules(RulesCommand::Test(a)) => {
             cli_rules::test(&a.rules, a.no_default_rules)
         }
-        Command::Rules(RulesCommand::Dump { out }) => cli_rules::dump(&out),
+        Command::Rules(RulesCommand::Dump { out, force }) => {
+            cli_rules::dump(&out, force)
+        }
         Command::Explain(a) => cli_rules::explain(
             &a.message,
             &a.rules.rules,

@@ -74,10 +74,28 @@ pub fn test(rules: &[PathBuf], no_defaults: bool) -> i32 {
     }
 }
 
-/// `rules dump`: writes the default rule files into `out`.
-pub fn dump(out: &Path) -> i32 {
+/// `rules dump`: writes the default rule files into `out`. A file of the
+/// same name that differs (rules someone edited) is left alone, and nothing
+/// is written, unless `force`.
+pub fn dump(out: &Path, force: bool) -> i32 {
     if let Err(e) = std::fs::create_dir_all(out) {
         eprintln!("bounceaudit: {}: {e}", out.display());
+        return 2;
+    }
+    let edited: Vec<String> = DEFAULT_RULES
+        .iter()
+        .filter(|(name, text)| {
+            std::fs::read(out.join(name))
+                .is_ok_and(|old| old != text.as_bytes())
+        })
+        .map(|(name, _)| out.join(name).display().to_string())
+        .collect();
+    if !edited.is_empty() && !force {
+        eprintln!(
+            "bounceaudit: {} would be replaced and differs from the default; \
+             nothing written (--force replaces it)",
+            edited.join(", ")
+        );
         return 2;
     }
     for (name, text) in DEFAULT_RULES {

@@ -101,12 +101,15 @@ fn forwarded(raw: &[u8], parsed: &Parsed, depth: usize) -> Option<Report> {
     if depth >= MAX_FORWARDS {
         return None;
     }
-    let (start, end) = match parsed.attached {
-        None if parsed.cut => mime::attached(raw)?,
-        range => range?,
+    let found;
+    let attached = match &parsed.attached {
+        None if parsed.cut => {
+            found = mime::attached(raw)?;
+            &found
+        }
+        attached => attached.as_ref()?,
     };
-    let inner = raw.get(start..end.min(raw.len()))?;
-    decode_at(inner, depth + 1).ok().filter(|r| {
+    decode_at(attached.bytes(raw)?, depth + 1).ok().filter(|r| {
         r.recipients
             .iter()
             .all(|x| matches!(x.kind, Kind::Bounce | Kind::Delay))

@@ -8,7 +8,8 @@
 use std::borrow::Cow;
 
 use mail_parser::{
-    HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+    Encoding, HeaderName, Message, MessageParser, MessagePart, MimeHeaders,
+    PartType,
 };
 
 mod cut;
@@ -34,12 +35,35 @@ pub struct Parsed {
     pub feedback_report: Option<Vec<u8>>,
     /// The returned original, if one is attached.
     pub returned: Option<Original>,
-    /// Byte range in the raw message of the first attached
-    /// `message/rfc822` part, so that a forwarded bounce can be decoded.
-    pub attached: Option<(usize, usize)>,
+    /// The first attached `message/rfc822` part, so that a forwarded
+    /// bounce can be decoded.
+    pub attached: Option<Attached>,
     /// True when the bodies of attached messages were cut before parsing
     /// (so `attached` is not known: [`attached`] finds it).
     pub cut: bool,
+}
+
+/// Where the bytes of an attached message are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attached {
+    /// A byte range of the raw message: the part is not transfer-encoded.
+    Range(usize, usize),
+    /// The part's body after its base64 or quoted-printable transfer
+    /// encoding was undone by the MIME parser.
+    Decoded(Vec<u8>),
+}
+
+impl Attached {
+    /// The attached message's bytes, given the raw message it came from;
+    /// `None` when the range lies outside `raw`.
+    pub fn bytes<'a>(&'a self, raw: &'a [u8]) -> Option<&'a [u8]> {
+        match self {
+            Attached::Range(start, end) => {
+                raw.get(*start..(*end).min(raw.len()))
+            }
+            Attached::Decoded(bytes) => Some(bytes),
+        }
+    }
 }
 
 /// Headers of the returned original message.
@@ -114,9 +138,9 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
     }
 }
 
-/// The byte range in `raw` of its first attached message, for a message
-/// that [`parse`] read with the attached bodies cut.
-pub fn attached(raw: &[u8]) -> Option<(usize, usize)> {
+/// The first attached message of `raw`, for a message that [`parse`] read
+/// with the attached bodies cut.
+pub fn attached(raw: &[u8]) -> Option<Attached> {
     parse_whole(raw)?.attached
 }
 
@@ -211,9 +235,14 @@ fn collect(
                 parsed.returned = Some(original_of(original));
             }
             if parsed.attached.is_none() {
-                let range =
-                    (part.offset_body as usize, part.offset_end as usize);
-                parsed.attached = Some(range);
+                // The offsets are those of the still-encoded body.
+                parsed.attached = Some(match part.encoding {
+                    Encoding::None => Attached::Range(
+                        part.offset_body as usize,
+                        part.offset_end as usize,
+                    ),
+                    _ => Attached::Decoded(original.raw_message().to_vec()),
+                });
             }
         }
         PartType::Text(text)

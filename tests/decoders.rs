@@ -404,3 +404,103 @@ Diagnostic-Code: smtp;550 5.2.1 <bob@example.com>... User Unknown\n\n\
     );
     assert_eq!(rs[0].cause, "suspend");
 }
+
+/// Base64 of `bytes` (RFC 4648 alphabet, lines of 76 characters).
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, chunk) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push('\n');
+        }
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A bounce forwarded as an attachment whose `message/rfc822` part carries
+/// `encoding` and `body`; the forwarding message has its own text part.
+fn forwarded_as(encoding: &str, body: &str) -> String {
+    format!(
+        "From: postmaster@relay.example.net\nTo: helpdesk@example.org\n\
+Date: Tue, 03 Nov 2026 09:00:00 +0000\nSubject: Fwd: Returned mail\n\
+MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"out\"\n\n\
+--out\nContent-Type: text/plain\n\nForwarded for a look.\n\n\
+--out\nContent-Type: message/rfc822\n\
+Content-Transfer-Encoding: {encoding}\n\n{body}\n--out--\n"
+    )
+}
+
+/// The transfer encoding of the attached bounce is undone before it is
+/// decoded: base64 would otherwise hide the report and leave the
+/// forwarding message's own addressee as the recipient.
+#[test]
+fn a_forwarded_bounce_in_base64_is_decoded() {
+    let inner = "From: MAILER-DAEMON@mx.example.net\nTo: news@example.org\n\
+Subject: Delivery Status Notification (Failure)\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"in\"\n\n\
+--in\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n\
+--in\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\n\
+Final-Recipient: rfc822; carol@example.com\nAction: failed\nStatus: 5.2.2\n\
+Remote-MTA: dns; mx.example.com\n\
+Diagnostic-Code: smtp; 552 5.2.2 <carol@example.com>: Mailbox full\n\n\
+--in--\n";
+    let lf = forwarded_as("base64", &base64(inner.as_bytes()));
+    for raw in [lf.clone(), lf.replace('\n', "\r\n")] {
+        let rows = classified(raw.as_bytes());
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let r = &rows[0];
+        assert_eq!(r.recipient, "carol@example.com");
+        assert_eq!(
+            (r.status.as_str(), r.reply_code.as_str()),
+            ("5.2.2", "552")
+        );
+        assert_eq!(r.remote_server, "mx.example.com");
+        assert_eq!(r.diagnostic, "552 5.2.2 <carol@example.com>: Mailbox full");
+        assert_eq!(r.cause, "mailboxfull");
+    }
+}
+
+/// A quoted-printable attached bounce: its `=3D` and soft line breaks
+/// (`=` at a line end) are undone, so the multipart boundary is found and
+/// the diagnostic reads as one sentence.
+#[test]
+fn a_forwarded_bounce_in_quoted_printable_is_decoded() {
+    let inner = "From: MAILER-DAEMON@mx.example.net\nTo: news@example.org\n\
+Subject: Undelivered Mail Returned to Sender\n\
+Content-Type: multipart/report; report-type=3Ddelivery-status; bound=\nary=3D\"in\"\n\n\
+--in\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\n\
+Final-Recipient: rfc822; dan@example.net\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 <dan@example.net>: Recipient address rej=\n\
+ected: User unknown in local recipient table\n\n\
+--in--\n";
+    let lf = forwarded_as("quoted-printable", inner);
+    for raw in [lf.clone(), lf.replace('\n', "\r\n")] {
+        let rows = classified(raw.as_bytes());
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let r = &rows[0];
+        assert_eq!(r.recipient, "dan@example.net");
+        assert_eq!(r.status, "5.1.1");
+        assert_eq!(
+            r.diagnostic,
+            "550 5.1.1 <dan@example.net>: Recipient address rejected: User \
+             unknown in local recipient table"
+        );
+        assert_eq!(r.format, "rfc3464");
+    }
+}

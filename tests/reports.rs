@@ -357,6 +357,64 @@ fn every_summary_adds_up_to_bounces_csv() {
     });
 }
 
+/// The top cause of a group of `bounces.csv` rows (most rows, ties to the
+/// name first in order) and the first non-empty diagnostic of its rows.
+fn top_of(rows: &[&BTreeMap<String, String>]) -> (String, String) {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in rows {
+        *counts.entry(r["cause"].as_str()).or_default() += 1;
+    }
+    let most = counts.values().copied().max().unwrap_or(0);
+    let top = counts.iter().find(|(_, &n)| n == most).map_or("", |(c, _)| c);
+    let example = rows
+        .iter()
+        .filter(|r| r["cause"] == top)
+        .map(|r| r["diagnostic"].as_str())
+        .find(|d| !d.is_empty())
+        .unwrap_or("");
+    (top.to_string(), example.to_string())
+}
+
+#[test]
+fn summary_example_is_a_diagnostic_of_the_top_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = corpus_paths(tmp.path());
+    let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let (out, _) = scan(&paths, &["--quiet"]);
+    let read = |name: &str| Table::read(&out.path().join(name));
+    let bounces = read("bounces.csv");
+    let mut mixed = 0;
+    for (name, place) in [
+        ("summary-by-server.csv", "remote_server"),
+        ("summary-by-domain.csv", "recipient_domain"),
+    ] {
+        for line in &read(name).rows {
+            let rows: Vec<&BTreeMap<String, String>> = bounces
+                .rows
+                .iter()
+                .filter(|r| {
+                    let at = match place {
+                        "remote_server" => server_of(r),
+                        _ => r[place].clone(),
+                    };
+                    at == line[place] && r["code_class"] == line["code_class"]
+                })
+                .collect();
+            let causes: BTreeSet<&str> =
+                rows.iter().map(|r| r["cause"].as_str()).collect();
+            mixed += usize::from(causes.len() > 1);
+            let (top, example) = top_of(&rows);
+            assert_eq!(line["top_cause"], top, "{name}: {line:?}");
+            // The example is the diagnostic cut to 300 characters.
+            let got = &line["example_diagnostic"];
+            assert_eq!(got.is_empty(), example.is_empty(), "{line:?}");
+            assert!(example.starts_with(got.as_str()), "{name}: {line:?}");
+            assert!(got.chars().count() >= example.chars().count().min(300));
+        }
+    }
+    assert!(mixed >= 2, "only {mixed} lines hold more than one cause");
+}
+
 #[test]
 fn summaries_are_sorted_with_deterministic_ties() {
     let tmp = tempfile::tempdir().unwrap();

@@ -127,6 +127,27 @@ fn rules_test_names_the_rule_that_won_an_example() {
 }
 
 #[test]
+fn dump_leaves_edited_files_alone_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = |force: bool| {
+        let mut cmd = bounceaudit();
+        cmd.args(["rules", "dump", "--out"]).arg(dir.path());
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert()
+    };
+    dump(false).success();
+    dump(false).success(); // the same files again: nothing to lose
+    let edited = dir.path().join("20-recipient.toml");
+    fs::write(&edited, "# my own rules\n").unwrap();
+    dump(false).code(2);
+    assert_eq!(fs::read_to_string(&edited).unwrap(), "# my own rules\n");
+    dump(true).success();
+    assert_ne!(fs::read_to_string(&edited).unwrap(), "# my own rules\n");
+}
+
+#[test]
 fn dumped_rules_are_the_defaults_and_check_clean_alone() {
     let dir = tempfile::tempdir().unwrap();
     bounceaudit()

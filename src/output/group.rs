@@ -101,6 +101,18 @@ pub struct Facts<'a> {
 /// Longest example diagnostic kept, in characters.
 const EXAMPLE_CHARS: usize = 300;
 
+/// The rows of one cause within a [`Group`].
+#[derive(Debug)]
+struct CauseRows {
+    /// Number of the cause.
+    cause: u32,
+    /// Rows of that cause.
+    rows: u64,
+    /// The first non-empty diagnostic of a row of that cause, cut to 300
+    /// characters.
+    example: String,
+}
+
 /// The counts behind one summary line.
 #[derive(Debug, Default)]
 pub struct Group {
@@ -113,9 +125,7 @@ pub struct Group {
     /// First and last date.
     pub seen: Seen,
     /// Rows per cause number (a group holds few causes).
-    causes: Vec<(u32, u64)>,
-    /// The first non-empty diagnostic, cut to 300 characters.
-    pub example: String,
+    causes: Vec<CauseRows>,
 }
 
 impl Group {
@@ -125,22 +135,46 @@ impl Group {
         self.hard += u64::from(f.hard);
         self.recipients.insert(f.recipient);
         self.seen.add(f.at);
-        match self.causes.iter_mut().find(|(c, _)| *c == f.cause) {
-            Some((_, n)) => *n += 1,
-            None => self.causes.push((f.cause, 1)),
+        let i = match self.causes.iter().position(|c| c.cause == f.cause) {
+            Some(i) => i,
+            None => {
+                let example = String::new();
+                self.causes.push(CauseRows {
+                    cause: f.cause,
+                    rows: 0,
+                    example,
+                });
+                self.causes.len() - 1
+            }
+        };
+        let c = &mut self.causes[i];
+        c.rows += 1;
+        if c.example.is_empty() && !f.diagnostic.is_empty() {
+            c.example = f.diagnostic.chars().take(EXAMPLE_CHARS).collect();
         }
-        if self.example.is_empty() && !f.diagnostic.is_empty() {
-            self.example = f.diagnostic.chars().take(EXAMPLE_CHARS).collect();
-        }
+    }
+
+    /// The rows of the cause with most rows; ties go to the cause whose
+    /// name (in `names`, by cause number) sorts first.
+    fn top<'n>(&self, names: &[&'n str]) -> Option<&CauseRows> {
+        let name = |c: u32| names.get(c as usize).copied().unwrap_or("");
+        self.causes.iter().max_by(|a, b| {
+            a.rows.cmp(&b.rows).then(name(b.cause).cmp(name(a.cause)))
+        })
     }
 
     /// The cause with most rows; ties go to the name first in order.
     pub fn top_cause<'n>(&self, names: &[&'n str]) -> &'n str {
-        let name = |c: u32| names.get(c as usize).copied().unwrap_or("");
-        self.causes
-            .iter()
-            .max_by(|a, b| a.1.cmp(&b.1).then(name(b.0).cmp(name(a.0))))
-            .map_or("", |&(c, _)| name(c))
+        self.top(names)
+            .and_then(|c| names.get(c.cause as usize).copied())
+            .unwrap_or("")
+    }
+
+    /// The first non-empty diagnostic of a row of the [top
+    /// cause](Self::top_cause), cut to 300 characters; empty when no row
+    /// of that cause has one.
+    pub fn example(&self, names: &[&str]) -> &str {
+        self.top(names).map_or("", |c| c.example.as_str())
     }
 
     /// `true`, `false`, or `mixed` when rules disagreed within the group.
@@ -165,6 +199,46 @@ mod tests {
             hard: cause == 0,
             diagnostic: "",
         }
+    }
+
+    #[test]
+    fn example_is_a_diagnostic_of_the_top_cause() {
+        let names = ["blocked", "userunknown", "expired"];
+        let mut g = Group::default();
+        for (cause, diagnostic) in [
+            (0, "554 5.7.1 blocked using a list"),
+            (1, ""),
+            (1, "550 5.1.1 no such user"),
+            (1, "550 5.1.1 unknown user"),
+            (2, "421 4.4.1 connection timed out"),
+        ] {
+            g.add(&Facts { diagnostic, ..facts(cause, cause, "") });
+        }
+        assert_eq!(g.top_cause(&names), "userunknown");
+        assert_eq!(g.example(&names), "550 5.1.1 no such user");
+
+        // A top cause whose rows carry no diagnostic has no example.
+        let mut g = Group::default();
+        g.add(&Facts { diagnostic: "554 5.7.1 blocked", ..facts(0, 0, "") });
+        g.add(&facts(1, 1, ""));
+        g.add(&facts(2, 1, ""));
+        assert_eq!(
+            (g.top_cause(&names), g.example(&names)),
+            ("userunknown", "")
+        );
+    }
+
+    #[test]
+    fn example_follows_the_cause_that_wins_a_tie() {
+        let mut g = Group::default();
+        g.add(&Facts { diagnostic: "550 5.7.1 no PTR", ..facts(0, 0, "") });
+        g.add(&Facts { diagnostic: "530 5.7.1 not auth", ..facts(1, 1, "") });
+        let names = ["requireptr", "securityerror"];
+        assert_eq!(g.top_cause(&names), "requireptr");
+        assert_eq!(g.example(&names), "550 5.7.1 no PTR");
+        let names = ["zeta", "alpha"];
+        assert_eq!(g.top_cause(&names), "alpha");
+        assert_eq!(g.example(&names), "530 5.7.1 not auth");
     }
 
     #[test]

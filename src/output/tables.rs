@@ -188,7 +188,7 @@ impl Tally {
                 g.seen.first.as_str(),
                 g.seen.last.as_str(),
                 g.top_cause(&causes),
-                &g.example,
+                g.example(&causes),
             ])?;
         }
         Ok(())

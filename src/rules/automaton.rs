@@ -142,13 +142,16 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
 
 impl Automaton {
     /// Compiles parsed patterns; pattern `i` reports as index `i`.
-    pub fn build(patterns: &[Hir]) -> Result<Automaton, String> {
+    /// On failure, the index of the pattern that could not be compiled
+    /// (none when the word finder of all of them could not be built).
+    pub fn build(
+        patterns: &[Hir],
+    ) -> Result<Automaton, (Option<usize>, String)> {
         let mut regexes = Vec::with_capacity(patterns.len());
         let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
         let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
         for (i, hir) in patterns.iter().enumerate() {
-            let one = One::build(hir)
-                .map_err(|e| format!("pattern {}: {e}", i + 1))?;
+            let one = One::build(hir).map_err(|e| (Some(i), e.to_string()))?;
             regexes.push(one);
             if let HirKind::Class(class) = unwrap_captures(hir).kind() {
                 classes.push((i, class.clone()));
@@ -196,7 +199,7 @@ impl Automaton {
                         .ascii_case_insensitive(true)
                         .build(&words)
                 })
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| (None, e.to_string()))?;
             Some(finder)
         };
         Ok(Automaton {

@@ -179,6 +179,8 @@ fn build(
     let mut rules: Vec<Rule> = Vec::new();
     let mut patterns: Vec<Hir> = Vec::new();
     let mut pattern_rule = Vec::new();
+    // Where each pattern is written, to report one that cannot be compiled.
+    let mut pattern_at: Vec<(&Source, usize)> = Vec::new();
     for (src, f) in files {
         for def in &f.rule {
             let d = def.get_ref();
@@ -217,6 +219,7 @@ fn build(
                     Ok(hir) => {
                         patterns.push(hir);
                         pattern_rule.push(rules.len());
+                        pattern_at.push((src, p.span().start));
                     }
                     // A borrowed pattern's problem is reported at its rule.
                     Err(_) if !here => continue,
@@ -231,7 +234,7 @@ fn build(
             rules.push(rule);
         }
     }
-    let regex = compile_all(&patterns, errors);
+    let regex = compile_all(&patterns, &pattern_at, errors);
     let fallback =
         causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
     let mut set = RuleSet {
@@ -405,6 +408,7 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
 
 fn compile_all(
     patterns: &[Hir],
+    at: &[(&Source, usize)],
     errors: &mut Vec<RuleError>,
 ) -> Option<Automaton> {
     if patterns.is_empty() {
@@ -412,14 +416,20 @@ fn compile_all(
     }
     match Automaton::build(patterns) {
         Ok(a) => Some(a),
-        Err(e) => {
+        Err((Some(i), e)) => {
+            let (src, offset) = at[i];
+            errors.push(src.error(
+                offset,
+                format!("this pattern cannot be compiled: {e}"),
+            ));
+            None
+        }
+        Err((None, e)) => {
             errors.push(RuleError {
                 file: "(all rules)".into(),
                 line: 0,
                 column: 0,
-                message: format!(
-                    "the patterns could not be compiled together: {e}"
-                ),
+                message: format!("the patterns' words cannot be indexed: {e}"),
             });
             None
         }
@@ -453,6 +463,18 @@ mod tests {
 
     fn at(e: &RuleError) -> (usize, usize) {
         (e.line, e.column)
+    }
+
+    #[test]
+    fn a_pattern_too_big_to_compile_is_reported_where_it_is_written() {
+        let user = format!(
+            "{CAUSE}[[rule]]\nid = \"huge\"\ncause = \"gone\"\n\
+             diagnostic = [\"fine\", '\\w{{500}}{{500}}']\n"
+        );
+        let e = errors(&user);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(at(&e[0]), (8, 23));
+        assert!(e[0].message.contains("cannot be compiled"), "{e:?}");
     }
 
     #[test]
