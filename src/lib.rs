@@ -16,6 +16,7 @@ pub mod fasthash;
 pub mod mbox;
 pub mod mime;
 pub mod output;
+pub mod recent;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::cmp::Reverse;
 
 use super::automaton::{Automaton, Scratch};
-use super::memo::Memo;
+use super::memo::{self, Memo};
 use super::{Facts, RuleSet};
 
 /// The sort key of a rule that matched: smaller is better.
@@ -105,8 +105,7 @@ impl RuleSet {
                     (serial, s, memo)
                 }
                 other => {
-                    let fresh =
-                        (self.serial, automaton.scratch(), Memo::default());
+                    let fresh = (self.serial, automaton.scratch(), memo::new());
                     let (serial, s, memo) = other.insert(fresh);
                     (serial, s, memo)
                 }
@@ -150,7 +149,8 @@ impl RuleSet {
             } else {
                 automaton.search(s, text);
                 s.matched.iter().for_each(|&p| consider(p));
-                memo.put(text, &s.matched);
+                let matched = s.matched.iter().map(|&p| p as u32).collect();
+                memo.put(text, matched);
             }
         });
 

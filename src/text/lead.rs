@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use super::{blocks, reasons, Block, View};
 use crate::codes;
-use crate::fasthash::FastMap;
+use crate::recent::Recent;
 
 /// The longest lead kept, in bytes: a longer text before the recipients
 /// is a letter of explanation, not a reason stated once.
@@ -156,10 +156,7 @@ pub fn lead_reason(view: &View<'_>, found: &[Block]) -> Option<String> {
         }
         let end = reasons::first_paragraph_at(before).unwrap_or(before.len());
         let lead = (end <= MAX_REGION).then(|| lead_of(&before[..end]))?;
-        if memo.len() >= MEMO_ENTRIES {
-            memo.clear();
-        }
-        memo.insert(before.into(), lead.as_deref().map(Box::from));
+        memo.put(before, lead.as_deref().map(Box::from));
         lead
     })
 }
@@ -170,8 +167,8 @@ const MEMO_ENTRIES: usize = 1024;
 thread_local! {
     /// Text before the recipients (at most [`MAX_REGION`] + 1 bytes) ->
     /// its lead reason, for the texts met lately on this thread.
-    static MEMO: RefCell<FastMap<Box<str>, Option<Box<str>>>> =
-        RefCell::new(FastMap::default());
+    static MEMO: RefCell<Recent<Option<Box<str>>>> =
+        RefCell::new(Recent::new(MEMO_ENTRIES, MAX_REGION + 1));
 }
 
 /// The lead reason in `text`, the part of a report before its
