@@ -23,6 +23,16 @@ impl<V> Recent<V> {
         Recent { map: FastMap::default(), entries, longest }
     }
 
+    /// How many texts are remembered.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no text is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
     /// The value remembered for `text`, if any.
     pub fn get(&self, text: &str) -> Option<&V> {
         self.map.get(text)
