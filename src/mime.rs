@@ -7,12 +7,14 @@
 
 use std::borrow::Cow;
 
+use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{
     Encoding, HeaderName, Message, MessageParser, MessagePart, MimeHeaders,
     PartType,
 };
 
 mod cut;
+mod qp;
 
 /// The parts of a message that can hold report data.
 #[derive(Debug, Default)]
@@ -127,24 +129,38 @@ fn parser() -> &'static MessageParser {
 /// at all (no header field could be read). The bodies of attached messages
 /// are cut first: only their headers are read.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
-    match cut::cut_returned(raw) {
-        Some(shorter) => {
-            let mut parsed = parse_whole(&shorter)?;
-            parsed.attached = None;
-            parsed.cut = true;
-            Some(parsed)
+    let Some(shorter) = cut::shorten(raw) else {
+        return parse_whole(raw, &[]);
+    };
+    let mut parsed = parse_whole(&shorter.bytes, &shorter.taken)?;
+    // An attached message's range is one of the shorter message: it is
+    // found in `raw` unless an edit lies in it. A cut attached message is
+    // found again, when needed, by `attached`.
+    let mut lost = shorter.attached_cut;
+    parsed.attached = match parsed.attached.take() {
+        _ if lost => None,
+        Some(Attached::Range(start, end)) => {
+            let range = shorter.original(start, end);
+            lost = range.is_none();
+            range.map(|(start, end)| Attached::Range(start, end))
         }
-        None => parse_whole(raw),
-    }
+        attached => attached,
+    };
+    parsed.cut = lost;
+    Some(parsed)
 }
 
 /// The first attached message of `raw`, for a message that [`parse`] read
 /// with the attached bodies cut.
 pub fn attached(raw: &[u8]) -> Option<Attached> {
-    parse_whole(raw)?.attached
+    parse_whole(raw, &[])?.attached
 }
 
-fn parse_whole(raw: &[u8]) -> Option<Parsed> {
+/// Bodies of text parts taken out of the message before parsing, by
+/// where they were (see [`cut::Shortened::taken`]).
+type Taken<'a> = [(usize, Cow<'a, [u8]>)];
+
+fn parse_whole(raw: &[u8], taken: &Taken<'_>) -> Option<Parsed> {
     let message = parser().parse(raw)?;
     if message.headers().is_empty() {
         return None;
@@ -184,7 +200,7 @@ fn parse_whole(raw: &[u8]) -> Option<Parsed> {
         }
     }
     let mut seen = vec![false; message.parts.len()];
-    collect(&message, 0, &mut parsed, &mut seen, 0);
+    collect(&message, 0, &mut parsed, &mut seen, taken, 0);
     if parsed.texts.is_empty()
         && parsed.delivery_status.is_none()
         && parsed.feedback_report.is_none()
@@ -207,6 +223,7 @@ fn collect(
     id: u32,
     parsed: &mut Parsed,
     seen: &mut [bool],
+    taken: &Taken<'_>,
     depth: usize,
 ) {
     let Some(part) = message.part(id) else { return };
@@ -227,7 +244,7 @@ fn collect(
                 if plain && is_text(message, *child, "html") {
                     continue;
                 }
-                collect(message, *child, parsed, seen, depth + 1);
+                collect(message, *child, parsed, seen, taken, depth + 1);
             }
         }
         PartType::Message(original) => {
@@ -259,6 +276,8 @@ fn collect(
         }
         PartType::Text(text) => {
             if ctype == "text" || ctype.is_empty() {
+                let side = taken_text(taken, part, text);
+                let text = side.as_deref().unwrap_or(text);
                 let text = match utf8_body(message, part, text) {
                     Some(body) => body,
                     None => crate::charset::undeclared_str(text),
@@ -267,7 +286,8 @@ fn collect(
             }
         }
         PartType::Html(html) => {
-            parsed.texts.push(html_to_text(html));
+            let side = taken_text(taken, part, html);
+            parsed.texts.push(html_to_text(side.as_deref().unwrap_or(html)));
         }
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
             if ctype == "message" {
@@ -301,6 +321,25 @@ fn utf8_body<'a>(
     }
     let (start, end) = (part.offset_body as usize, part.offset_end as usize);
     crate::charset::mislabelled(message.raw_message().get(start..end)?)
+}
+
+/// The text of a part whose body was taken out before parsing (the parser
+/// read it empty), its charset decoded as the parser decodes one.
+fn taken_text(
+    taken: &Taken<'_>,
+    part: &MessagePart<'_>,
+    parsed: &str,
+) -> Option<String> {
+    if !parsed.is_empty() {
+        return None;
+    }
+    let at = part.offset_body as usize;
+    let (_, body) = taken.iter().find(|(start, _)| *start == at)?;
+    let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+    Some(match charset.and_then(|c| charset_decoder(c.as_bytes())) {
+        Some(decode) => decode(body),
+        None => String::from_utf8_lossy(body).into_owned(),
+    })
 }
 
 /// True when part `id` is `text/<subtype>`.
@@ -402,7 +441,7 @@ fn unfold(value: &str) -> String {
 
 /// A rough HTML-to-text conversion: tags become line breaks or nothing,
 /// the common entities are decoded.
-fn html_to_text(html: &Cow<'_, str>) -> String {
+fn html_to_text(html: &str) -> String {
     const BREAKS: &[&[u8]] =
         &[b"br", b"p", b"div", b"tr", b"li", b"table", b"h1", b"h2", b"h3"];
     let mut out = String::with_capacity(html.len());

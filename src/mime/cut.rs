@@ -1,47 +1,166 @@
-//! Cutting what cannot hold report data before the MIME parser sees it:
-//! the body of each attached message (`message/rfc822`, `message/global`).
-//! Only its header block is read (`Message-ID`, `Subject`, `From`, `To`),
-//! yet the parser would split and decode the whole returned copy. The cut
-//! keeps the attached header block without its `Content-Type` and
-//! `Content-Transfer-Encoding` fields (which describe the cut body) and
-//! drops the body up to the line end before the next boundary.
+//! Cutting what cannot hold report data before the MIME parser sees it,
+//! and doing some of its work in a cheaper way, so that it reads the same
+//! for less:
+//! - the top-level header fields that nothing reads (`Received` after
+//!   the first, `DKIM-Signature`, `ARC-*`, `X-*` ...), which the parser
+//!   would still walk byte by byte;
+//! - the body of each attached message (`message/rfc822`,
+//!   `message/global`): only its header block is read (`Message-ID`,
+//!   `Subject`, `From`, `To`), yet the parser would split and decode the
+//!   whole returned copy. The cut keeps those fields of the attached
+//!   header block and drops the rest and the body up to the line end
+//!   before the next boundary;
+//! - the HTML alternative of a `multipart/alternative` that has a plain
+//!   one (only the plain text is read);
+//! - quoted-printable text, put in decoded (see `qp.rs`), as the parser
+//!   decodes it a byte at a time.
 //!
 //! The cut is made only where the structure is plain (clean header blocks,
 //! simple `boundary` parameters, boundaries the parser finds the same way):
 //! anything else leaves the message whole, which is always correct.
 
+use std::borrow::Cow;
+
 use memchr::memmem;
 
-/// `raw` without the bodies of its attached messages, or `None` when
-/// nothing was cut.
-pub(super) fn cut_returned(raw: &[u8]) -> Option<Vec<u8>> {
-    // Most messages attach none: one quick look saves walking their parts.
-    static ATTACHED: std::sync::LazyLock<[memmem::Finder<'static>; 4]> =
-        std::sync::LazyLock::new(|| {
-            [b"/rfc822", b"/RFC822", b"/global", b"/GLOBAL"]
-                .map(|n| memmem::Finder::new(n))
-        });
-    if !ATTACHED.iter().any(|f| f.find(raw).is_some()) {
-        return None;
+use super::qp;
+
+/// One change: the bytes `start..end` of the message are replaced by
+/// `with` (most often nothing).
+struct Edit<'a> {
+    start: usize,
+    end: usize,
+    with: Vec<u8>,
+    /// Made in an attached message.
+    attached: bool,
+    /// The body of a text part taken out (`start..end` is the body), as
+    /// the parser would read it before its charset is decoded.
+    taken: Option<Cow<'a, [u8]>>,
+}
+
+impl Edit<'_> {
+    fn drop(start: usize, end: usize) -> Self {
+        Edit { start, end, with: Vec::new(), attached: false, taken: None }
     }
+}
+
+/// A message made shorter or cheaper to parse.
+pub(super) struct Shortened<'a> {
+    /// The new message.
+    pub bytes: Vec<u8>,
+    /// True when an attached message was cut.
+    pub attached_cut: bool,
+    /// The bodies of text parts taken out of `bytes`, each with where it
+    /// was (the part's body offset in `bytes`, where it is now empty).
+    pub taken: Vec<(usize, Cow<'a, [u8]>)>,
+    /// Where each edit lies in `bytes`, and how far the original bytes
+    /// after it lie from those of `bytes` (original minus new).
+    map: Vec<(usize, usize, isize)>,
+}
+
+impl Shortened<'_> {
+    /// The range of the original message that holds the bytes `start..end`
+    /// of the new one, unless an edit lies inside them or touches them (a
+    /// drop just at the end of a range may be what shortened it).
+    pub fn original(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        let mut delta = 0;
+        for &(at, to, after) in &self.map {
+            if to < start {
+                delta = after;
+            } else if at <= end {
+                return None;
+            } else {
+                break;
+            }
+        }
+        let shift = |p: usize| p.checked_add_signed(delta);
+        Some((shift(start)?, shift(end)?))
+    }
+}
+
+/// `raw` made shorter or cheaper to parse as above, or `None` when nothing
+/// was changed.
+pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
     let (fields, body) = header_block(raw, 0)?;
-    let ct = ContentType::of(raw, &fields)?;
-    if ct.kind != Kind::Multipart {
+    let mut edits = unread_fields(raw, &fields);
+    match ContentType::of(raw, &fields) {
+        Some(ContentType {
+            kind: Kind::Multipart { alternative },
+            boundary: Some(boundary),
+            ..
+        }) => {
+            let mut inner = Vec::new();
+            if multipart(raw, body, boundary, alternative, &mut inner, 0)
+                .is_some()
+            {
+                edits.append(&mut inner);
+            }
+        }
+        Some(ct) if ct.kind == Kind::Other && ct.leaf_text => {
+            // One text part, which runs to the end.
+            edits.extend(take_body(raw, &fields, &ct, body, raw.len(), None));
+        }
+        _ => {}
+    }
+    if edits.is_empty() {
         return None;
     }
-    let mut drops = Vec::new();
-    multipart(raw, body, ct.boundary?, &mut drops, 0)?;
-    if drops.is_empty() {
-        return None;
-    }
+    edits.sort_unstable_by_key(|e| e.start);
     let mut out = Vec::with_capacity(raw.len());
+    let mut map = Vec::with_capacity(edits.len());
+    let mut taken = Vec::new();
     let mut at = 0;
-    for (start, end) in drops {
-        out.extend_from_slice(&raw[at..start]);
-        at = end;
+    let attached_cut = edits.iter().any(|e| e.attached);
+    for e in edits {
+        out.extend_from_slice(&raw[at..e.start]);
+        let new_at = out.len();
+        out.extend_from_slice(&e.with);
+        at = e.end;
+        map.push((new_at, out.len(), at as isize - out.len() as isize));
+        if let Some(body) = e.taken {
+            taken.push((new_at, body));
+        }
     }
     out.extend_from_slice(&raw[at..]);
-    Some(out)
+    Some(Shortened { bytes: out, attached_cut, taken, map })
+}
+
+/// The top-level fields read besides the kept ones (`super::KEPT`): those
+/// the parser reads as values.
+const TOP_READ: &[&[u8]] =
+    &[b"date", b"from", b"subject", b"message-id", b"mime-version"];
+
+/// Drops for the top-level fields that nothing reads: all but the ones
+/// parsed or kept (of `Received`, only the first is kept).
+fn unread_fields<'a>(raw: &[u8], fields: &[Field]) -> Vec<Edit<'a>> {
+    let mut received = false;
+    let mut read = |f: &Field| {
+        let name = &raw[f.start..f.start + f.name_len];
+        if name.eq_ignore_ascii_case(b"received") {
+            return !std::mem::replace(&mut received, true);
+        }
+        name.get(..8).is_some_and(|n| n.eq_ignore_ascii_case(b"content-"))
+            || TOP_READ.iter().any(|n| name.eq_ignore_ascii_case(n))
+            || super::KEPT
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+    };
+    let keep: Vec<bool> = fields.iter().map(&mut read).collect();
+    // A header left empty would make the message no mail message at all.
+    if !keep.contains(&true) {
+        return Vec::new();
+    }
+    let mut edits: Vec<Edit> = Vec::new();
+    for (f, keep) in fields.iter().zip(keep) {
+        if keep {
+            continue;
+        }
+        match edits.last_mut() {
+            Some(last) if last.end == f.start => last.end = f.end,
+            _ => edits.push(Edit::drop(f.start, f.end)),
+        }
+    }
+    edits
 }
 
 /// The fields of an attached message that are read (see `original_of`).
@@ -50,15 +169,17 @@ const READ: &[&[u8]] = &[b"from", b"to", b"message-id", b"subject"];
 /// How deep multiparts are followed before giving up on cutting.
 const MAX_DEPTH: usize = 16;
 
-/// Walks the multipart whose body starts at `from`, adding byte ranges
-/// to drop. Returns where its closing delimiter ends.
-fn multipart(
-    raw: &[u8],
+/// Walks the multipart whose body starts at `from`, adding the edits of
+/// its parts. Returns where its closing delimiter ends and how many text
+/// parts it holds (nested multiparts included).
+fn multipart<'a>(
+    raw: &'a [u8],
     from: usize,
     boundary: &[u8],
-    drops: &mut Vec<(usize, usize)>,
+    alternative: bool,
+    edits: &mut Vec<Edit<'a>>,
     depth: usize,
-) -> Option<usize> {
+) -> Option<(usize, usize)> {
     if depth > MAX_DEPTH || boundary.is_empty() {
         return None;
     }
@@ -72,14 +193,22 @@ fn multipart(
     let mut pos = find(from)?;
     // A multipart of no parts is one the parser reads its own way.
     let mut parts = 0;
-    // A message with no text part of its own is read from its raw body,
-    // attached copies included: such a message is left whole.
+    // A message with no text part of its own (in nested multiparts
+    // either) is read from its raw body, attached copies included: such a
+    // message is left whole.
     let mut texts = 0;
+    // Of alternatives, only the plain text is read: the HTML ones are cut
+    // once a plain one is known to be there.
+    let mut plain = false;
+    let mut html = Vec::new();
     loop {
         let rest = &raw[pos..];
         if rest.starts_with(b"--") {
             let whole = parts == 0 || depth == 0 && texts == 0;
-            return (!whole).then_some(pos + 2);
+            if plain {
+                edits.append(&mut html);
+            }
+            return (!whole).then_some((pos + 2, texts));
         }
         parts += 1;
         let part = pos + line_end(rest)?;
@@ -87,8 +216,17 @@ fn multipart(
         let ct = ContentType::of(raw, &fields)?;
         texts += usize::from(ct.text);
         pos = match ct.kind {
-            Kind::Multipart => {
-                let end = multipart(raw, body, ct.boundary?, drops, depth + 1)?;
+            Kind::Multipart { alternative } => {
+                let boundary = ct.boundary?;
+                let (end, inner) = multipart(
+                    raw,
+                    body,
+                    boundary,
+                    alternative,
+                    edits,
+                    depth + 1,
+                )?;
+                texts += inner;
                 find(end)?
             }
             Kind::Message if identity_encoded(raw, &fields)? => {
@@ -97,7 +235,7 @@ fn multipart(
                 // boundary and looks for this one only after its end.
                 let inner_ct = ContentType::of(raw, &inner)?;
                 let from = match inner_ct.kind {
-                    Kind::Multipart => {
+                    Kind::Multipart { .. } => {
                         let own = inner_ct.boundary?;
                         if own.starts_with(boundary)
                             || boundary.starts_with(own)
@@ -105,7 +243,15 @@ fn multipart(
                             return None;
                         }
                         let mut unused = Vec::new();
-                        multipart(raw, inner_body, own, &mut unused, depth + 1)?
+                        multipart(
+                            raw,
+                            inner_body,
+                            own,
+                            false,
+                            &mut unused,
+                            depth + 1,
+                        )?
+                        .0
                     }
                     Kind::Digest | Kind::Message => return None,
                     Kind::Other => inner_body,
@@ -123,21 +269,131 @@ fn multipart(
                             && !f.is(raw, b"content-transfer-encoding")
                     })?
                 };
+                let mut cut = |start, end| {
+                    let e = Edit::drop(start, end);
+                    edits.push(Edit { attached: true, ..e });
+                };
                 for (i, f) in inner.iter().enumerate() {
                     if !keep(f) && i != spare {
-                        drops.push((f.start, f.end));
+                        cut(f.start, f.end);
                     }
                 }
                 let end = line_start_before(raw, delimiter_at);
                 if end > inner_body {
-                    drops.push((inner_body, end));
+                    cut(inner_body, end);
                 }
                 next
             }
             Kind::Digest => return None,
-            _ => find(body)?,
+            _ => {
+                let next = find(body)?;
+                let delimiter_at = next - delimiter.len();
+                plain |= alternative && ct.plain;
+                if alternative && ct.html {
+                    // The body goes, and its encoding with it (an empty
+                    // body is read the same way in any).
+                    let cte = only(raw, &fields, b"content-transfer-encoding")?;
+                    html.extend(cte.map(|f| Edit::drop(f.start, f.end)));
+                    let end = line_start_before(raw, delimiter_at);
+                    if end > body {
+                        html.push(Edit::drop(body, end));
+                    }
+                } else if ct.kind == Kind::Other {
+                    let at = delimiter_at;
+                    edits.extend(take_body(
+                        raw,
+                        &fields,
+                        &ct,
+                        body,
+                        at,
+                        Some(()),
+                    ));
+                }
+                next
+            }
         };
     }
+}
+
+/// The edits that take the body `body..end` of a part out of the message
+/// (`end` is where the delimiter that ends it starts, or the message's
+/// end for a message of one part, `delimited` is `None`): the body of a
+/// text part, kept in the edit as the parser would read it (decoded from
+/// quoted-printable, without the line end before the delimiter), so that
+/// the parser does not scan it byte by byte; the body of an image, audio,
+/// video or application part, which nothing reads, is just dropped. None
+/// where the parser's reading could differ: an encoding other than none or
+/// quoted-printable for a text, a body the parser would not decode,
+/// ISO-2022-JP (read from the raw body when mislabelled, see
+/// `utf8_body`).
+fn take_body<'a>(
+    raw: &'a [u8],
+    fields: &[Field],
+    ct: &ContentType<'_>,
+    body: usize,
+    end: usize,
+    delimited: Option<()>,
+) -> Vec<Edit<'a>> {
+    let Some(cte) = only(raw, fields, b"content-transfer-encoding") else {
+        return Vec::new();
+    };
+    let drop_cte = cte.map(|f| Edit::drop(f.start, f.end));
+    if ct.unread {
+        return drop_cte.into_iter().chain([Edit::drop(body, end)]).collect();
+    }
+    if !ct.leaf_text {
+        return Vec::new();
+    }
+    let charset = only(raw, fields, b"content-type").flatten();
+    if charset.is_some_and(|f| {
+        let v = &raw[f.start..f.end];
+        v.windows(8).any(|w| w.eq_ignore_ascii_case(b"iso-2022"))
+    }) {
+        return Vec::new();
+    }
+    let value = cte.map(|f| &raw[f.start + f.name_len + 1..f.end]);
+    let text: Cow<'a, [u8]> = match value {
+        None => raw[body..text_end(raw, body, end, delimited)].into(),
+        Some(v)
+            if !has_word(v, b"base64") && !has_word(v, b"quoted-printable") =>
+        {
+            raw[body..text_end(raw, body, end, delimited)].into()
+        }
+        Some(v) if v.trim_ascii().eq_ignore_ascii_case(b"quoted-printable") => {
+            let decoded = match delimited {
+                Some(()) => qp::decode_to_delimiter(&raw[body..=end]),
+                None => qp::decode_to_end(&raw[body..end]),
+            };
+            match decoded {
+                Some(d) => d.into(),
+                None => return Vec::new(),
+            }
+        }
+        Some(_) => return Vec::new(),
+    };
+    let mut edits: Vec<Edit<'a>> = drop_cte.into_iter().collect();
+    edits.push(Edit { taken: Some(text), ..Edit::drop(body, end) });
+    edits
+}
+
+/// Where the parser ends the undecoded body of a part that starts at `body`
+/// and is ended at `end` by a delimiter (without the line end before it)
+/// or by the message's end.
+fn text_end(
+    raw: &[u8],
+    body: usize,
+    end: usize,
+    delimited: Option<()>,
+) -> usize {
+    match delimited {
+        Some(()) => line_start_before(raw, end).max(body),
+        None => end,
+    }
+}
+
+/// True when `word` is in `value` (any case).
+fn has_word(value: &[u8], word: &[u8]) -> bool {
+    value.windows(word.len()).any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// The length of the line end that `rest` starts with.
@@ -222,15 +478,15 @@ fn identity_encoded(raw: &[u8], fields: &[Field]) -> Option<bool> {
         return Some(true);
     };
     let v = &raw[f.start + f.name_len + 1..f.end];
-    let has = |word: &[u8]| {
-        v.windows(word.len()).any(|w| w.eq_ignore_ascii_case(word))
-    };
-    Some(!has(b"base64") && !has(b"quoted-printable"))
+    Some(!has_word(v, b"base64") && !has_word(v, b"quoted-printable"))
 }
 
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
-    Multipart,
+    /// `alternative`: a `multipart/alternative`.
+    Multipart {
+        alternative: bool,
+    },
     Digest,
     Message,
     Other,
@@ -243,6 +499,15 @@ struct ContentType<'a> {
     /// A text body part: `text/plain` or `text/html` (or one with no
     /// Content-Type, which is text/plain).
     text: bool,
+    /// Declared `text/plain`.
+    plain: bool,
+    /// Declared `text/html`.
+    html: bool,
+    /// A text the decoders read as text (`text/*` but headers or a
+    /// report, or none declared).
+    leaf_text: bool,
+    /// An image, audio, video or application part: nothing reads it.
+    unread: bool,
 }
 
 impl<'a> ContentType<'a> {
@@ -254,6 +519,10 @@ impl<'a> ContentType<'a> {
                 kind: Kind::Other,
                 boundary: None,
                 text: true,
+                plain: false,
+                html: false,
+                leaf_text: true,
+                unread: false,
             });
         };
         let value = &raw[f.start + f.name_len + 1..f.end];
@@ -271,7 +540,10 @@ impl<'a> ContentType<'a> {
         let kind = match ty.as_slice() {
             b"multipart/digest" => Kind::Digest,
             b"message/rfc822" | b"message/global" => Kind::Message,
-            t if t.starts_with(b"multipart/") => Kind::Multipart,
+            b"multipart/alternative" => Kind::Multipart { alternative: true },
+            t if t.starts_with(b"multipart/") => {
+                Kind::Multipart { alternative: false }
+            }
             t if t.starts_with(b"multipart") => return None,
             _ => Kind::Other,
         };
@@ -300,11 +572,30 @@ impl<'a> ContentType<'a> {
             }
             boundary = Some(v);
         }
-        if kind == Kind::Multipart && boundary.is_none() {
+        if matches!(kind, Kind::Multipart { .. }) && boundary.is_none() {
             return None;
         }
-        let text = matches!(ty.as_slice(), b"text/plain" | b"text/html");
-        Some(ContentType { kind, boundary, text })
+        let plain = ty == b"text/plain";
+        let html = ty == b"text/html";
+        let report = |t: &[u8]| {
+            has_word(t, b"headers")
+                || has_word(t, b"status")
+                || has_word(t, b"report")
+        };
+        let leaf_text = ty.starts_with(b"text/") && !report(&ty);
+        let unread = [&b"image/"[..], b"audio/", b"video/", b"application/"]
+            .iter()
+            .any(|t| ty.starts_with(t))
+            && !report(&ty);
+        Some(ContentType {
+            kind,
+            boundary,
+            text: plain || html,
+            plain,
+            html,
+            leaf_text,
+            unread,
+        })
     }
 }
 
@@ -324,17 +615,54 @@ Content-Type: multipart/mixed; boundary=\"in\"\n\n\
 
     #[test]
     fn an_attached_message_keeps_only_its_headers() {
-        let cut = cut_returned(REPORT.as_bytes()).unwrap();
+        let cut = shorten(REPORT.as_bytes()).unwrap().bytes;
         let cut = String::from_utf8(cut).unwrap();
         assert!(cut.contains(
             "--b1\nContent-Type: message/rfc822\n\n\
 From: a@example.org\nSubject: hi\n\n\n--b1--\n"
         ));
         let routed = REPORT.replace("From: a@", "Received: x\nFrom: a@");
-        let shorter = cut_returned(routed.as_bytes()).unwrap();
+        let shorter = shorten(routed.as_bytes()).unwrap().bytes;
         assert!(!String::from_utf8(shorter).unwrap().contains("Received"));
-        assert!(cut.contains("--b1\nContent-Type: text/plain\n\nsorry\n"));
         assert!(!cut.contains("the body"));
+        // The text part's body is taken out, to be read apart.
+        let shorter = shorten(REPORT.as_bytes()).unwrap();
+        assert!(cut.contains("--b1\nContent-Type: text/plain\n\n--b1\n"));
+        let at = cut.find("text/plain\n\n").unwrap() + 12;
+        assert_eq!(shorter.taken.len(), 1);
+        assert_eq!(shorter.taken[0], (at, Cow::Borrowed(&b"sorry"[..])));
+    }
+
+    #[test]
+    fn unread_fields_and_parts_go() {
+        let raw = "Received: one\nReceived: two\nDKIM-Signature: v=1;\n\tb=x\n\
+From: d@example.net\nX-Failed-Recipients: bob@example.com\n\
+Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+Content-Type: multipart/alternative; boundary=a\n\n--a\n\
+Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n\
+<p>gone=3D</p>\n--a\nContent-Type: text/plain; charset=utf-8\n\
+Content-Transfer-Encoding: quoted-printable\n\ncaf=C3=A9 =\nau lait\n--a--\n\
+--b\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\n\
+iVBORw0KGgo=\n--b--\n";
+        let shorter = shorten(raw.as_bytes()).unwrap();
+        let cut = String::from_utf8(shorter.bytes.clone()).unwrap();
+        assert_eq!(
+            cut,
+            "Received: one\nFrom: d@example.net\n\
+X-Failed-Recipients: bob@example.com\n\
+Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+Content-Type: multipart/alternative; boundary=a\n\n--a\n\
+Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
+\n--a--\n--b\nContent-Type: image/png\n\n--b--\n"
+        );
+        assert_eq!(shorter.taken.len(), 1);
+        assert_eq!(shorter.taken[0].1.as_ref(), "caf\u{e9} au lait".as_bytes());
+        let whole = super::super::parse_whole(raw.as_bytes(), &[]).unwrap();
+        let cut = super::super::parse_whole(&shorter.bytes, &shorter.taken);
+        let cut = cut.unwrap();
+        assert_eq!(whole.texts, vec!["caf\u{e9} au lait".to_string()]);
+        assert_eq!(whole.texts, cut.texts);
+        assert_eq!(whole.headers, cut.headers);
     }
 
     /// Messages pieced together from MIME fragments: the cut never panics,
@@ -372,43 +700,113 @@ From: a@example.org\nSubject: hi\n\n\n--b1--\n"
             "X-Note: --b\n",
             "--b",
             "--in",
+            "Content-Type: text/html\n",
+            "Content-Type: image/png\n",
+            "Content-Type: text/plain; charset=windows-1252\n",
+            "=3D",
+            "=C3=A9",
+            "=e9",
+            "= \n",
+            "==",
+            "=4",
+            "=\r\n",
+            " \n",
+            "\t\r\n",
+            "caf\u{e9}",
+            "<p>a&amp;b</p>",
+            "\r",
         ];
-        let pieces = || {
-            prop::collection::vec(0..PIECES.len(), 0..12).prop_map(|ids| {
-                ids.iter().map(|&i| PIECES[i]).collect::<String>()
+        let pieces = |from: &'static [&'static str], most: usize| {
+            prop::collection::vec(0..from.len(), 0..most).prop_map(|ids| {
+                ids.iter().map(|&i| from[i]).collect::<String>()
             })
         };
-        static CUTS: std::sync::atomic::AtomicUsize =
-            std::sync::atomic::AtomicUsize::new(0);
         let config = ProptestConfig::with_cases(10000);
-        proptest!(config, |(a in pieces(), b in pieces(), c in pieces())| {
+        proptest!(config, |(
+            top in pieces(TOP, 6),
+            ph in pieces(PART, 4),
+            a in pieces(PIECES, 12),
+            b in pieces(PIECES, 12),
+            c in pieces(PIECES, 12),
+        )| {
             let raw = format!(
-                "From: d@example.net\nSubject: s\n\
+                "From: d@example.net\n{top}\
         Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
-        Content-Type: text/plain\n\n{a}\n--b\nContent-Type: message/rfc822\n\n\
+        {ph}\n{a}\n--b\nContent-Type: message/rfc822\n\n\
         From: a@example.org\n{b}\nbody {c}\n--b--\n"
             );
-            if let Some(shorter) = cut_returned(raw.as_bytes()) {
-                CUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                prop_assert!(shorter.len() < raw.len());
-                let whole = super::super::parse_whole(raw.as_bytes());
-                let cut = super::super::parse_whole(&shorter);
-                let (a, b) = (whole.unwrap(), cut.unwrap());
-                prop_assert_eq!(&a.subject, &b.subject);
-                prop_assert_eq!(&a.headers, &b.headers);
-                prop_assert_eq!(&a.delivery_status, &b.delivery_status);
-                prop_assert_eq!(&a.feedback_report, &b.feedback_report);
-                prop_assert_eq!(&a.report_type, &b.report_type);
-                prop_assert_eq!(a.attached.is_some(), b.attached.is_some());
-                prop_assert_eq!(
-                    format!("{:?}", a.returned),
-                    format!("{:?}", b.returned)
-                );
-                prop_assert_eq!(a.texts, b.texts);
-            }
+            same_as_whole(raw.as_bytes())?;
+            let one = format!("Subject: s\n{top}{ph}\n{a}");
+            same_as_whole(one.as_bytes())?;
         });
         // The pieces must make cuttable messages, or the test tests nothing.
-        assert!(CUTS.load(std::sync::atomic::Ordering::Relaxed) > 0);
+        assert!(CUTS.load(std::sync::atomic::Ordering::Relaxed) > 1000);
+    }
+
+    const TOP: &[&str] = &[
+        "Received: x\n",
+        "Received: y\n\tfolded\n",
+        "DKIM-Signature: v=1\n",
+        "To: bob@example.com\n",
+        "X-Failed-Recipients: bob@example.com\n",
+        "Date: Mon, 12 Oct 2026 09:14:02 +0200\n",
+        "Subject: two\n",
+        "X-Note: --b\n",
+        "Content-Transfer-Encoding: quoted-printable\n",
+        "Content-Type: text/html\n",
+    ];
+
+    const PART: &[&str] = &[
+        "Content-Type: text/plain\n",
+        "Content-Type: text/html; charset=utf-8\n",
+        "Content-Type: text/plain; charset=iso-8859-1\n",
+        "Content-Type: text/plain; charset=iso-2022-jp\n",
+        "Content-Type: image/png\n",
+        "Content-Type: multipart/alternative; boundary=in\n",
+        "Content-Transfer-Encoding: quoted-printable\n",
+        "Content-Transfer-Encoding: base64\n",
+        "Content-Transfer-Encoding: 8bit\n",
+        "X-Part: 1\n",
+    ];
+
+    static CUTS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+
+    /// `raw` shortened reads as `raw` does.
+    fn same_as_whole(
+        raw: &[u8],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prelude::*;
+        let Some(shorter) = shorten(raw) else {
+            return Ok(());
+        };
+        CUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        prop_assert!(shorter.bytes.len() <= raw.len());
+        let whole = super::super::parse_whole(raw, &[]);
+        let cut = super::super::parse(raw);
+        prop_assert_eq!(whole.is_some(), cut.is_some());
+        let (Some(a), Some(b)) = (whole, cut) else {
+            return Ok(());
+        };
+        prop_assert_eq!(&a.subject, &b.subject);
+        prop_assert_eq!(&a.from, &b.from);
+        prop_assert_eq!(&a.date, &b.date);
+        prop_assert_eq!(&a.headers, &b.headers);
+        prop_assert_eq!(&a.delivery_status, &b.delivery_status);
+        prop_assert_eq!(&a.feedback_report, &b.feedback_report);
+        prop_assert_eq!(&a.report_type, &b.report_type);
+        if b.cut {
+            prop_assert!(b.attached.is_none());
+            prop_assert_eq!(super::super::attached(raw), a.attached.clone());
+        } else {
+            prop_assert_eq!(&a.attached, &b.attached);
+        }
+        prop_assert_eq!(
+            format!("{:?}", a.returned),
+            format!("{:?}", b.returned)
+        );
+        prop_assert_eq!(a.texts, b.texts);
+        Ok(())
     }
 
     #[test]
@@ -417,20 +815,25 @@ From: a@example.org\nSubject: hi\n\n\n--b1--\n"
         let start = REPORT.find("Content-Type: multipart/mixed").unwrap();
         let end = REPORT.find("--b1--").unwrap();
         let no_blank = format!("{}{}", &REPORT[..start], &REPORT[end..]);
-        assert!(cut_returned(no_blank.as_bytes()).is_none());
+        assert!(shorten(no_blank.as_bytes()).is_none());
         let encoded = REPORT.replace(
             "message/rfc822\n",
             "message/rfc822\nContent-Transfer-Encoding: base64\n",
         );
-        assert!(cut_returned(encoded.as_bytes()).is_none());
+        let shorter = shorten(encoded.as_bytes()).unwrap();
+        assert!(!shorter.attached_cut);
+        assert!(memmem::find(&shorter.bytes, b"the body").is_some());
+        // A message of one text part: only its body is taken out.
         let plain = "From: a@example.org\nSubject: hi\n\nbody\n";
-        assert!(cut_returned(plain.as_bytes()).is_none());
+        let shorter = shorten(plain.as_bytes()).unwrap();
+        assert_eq!(shorter.bytes, b"From: a@example.org\nSubject: hi\n\n");
+        assert_eq!(shorter.taken[0], (33, Cow::Borrowed(&b"body\n"[..])));
         // A boundary with a byte outside ASCII, which the parser may not
         // find the way the cut would.
         let latin1 = REPORT.replace("b1", "b\u{e9}1");
-        assert!(cut_returned(latin1.as_bytes()).is_none());
+        assert!(shorten(latin1.as_bytes()).is_none());
         // No text part of its own: the parser reads the raw body.
         let no_text = REPORT.replace("text/plain", "application/x-note");
-        assert!(cut_returned(no_text.as_bytes()).is_none());
+        assert!(shorten(no_text.as_bytes()).is_none());
     }
 }
