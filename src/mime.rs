@@ -336,10 +336,26 @@ fn taken_text(
     let at = part.offset_body as usize;
     let (_, body) = taken.iter().find(|(start, _)| *start == at)?;
     let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
-    Some(match charset.and_then(|c| charset_decoder(c.as_bytes())) {
+    let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
+    Some(match decoder {
+        // Such a charset reads ASCII as ASCII, byte for byte.
+        Some(_) if charset.is_some_and(ascii_based) && body.is_ascii() => {
+            String::from_utf8_lossy(body).into_owned()
+        }
         Some(decode) => decode(body),
         None => String::from_utf8_lossy(body).into_owned(),
     })
+}
+
+/// True for the names of charsets whose decoder reads each ASCII byte as
+/// itself whatever surrounds it (single-byte tables, UTF-8), unlike
+/// ISO-2022-JP, UTF-7, UTF-16 or HZ.
+fn ascii_based(charset: &str) -> bool {
+    let name = charset.to_ascii_lowercase().replace('-', "_");
+    ["us_ascii", "ascii", "utf_8", "utf8"].contains(&name.as_str())
+        || ["iso_8859_", "iso8859", "windows_125", "cp125"]
+            .iter()
+            .any(|p| name.starts_with(p))
 }
 
 /// True when part `id` is `text/<subtype>`.
@@ -502,6 +518,39 @@ Subject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n--b--\r\n";
             ("a@example.org", "hi")
         );
         assert_eq!(o.message_id, "m1@example.org");
+    }
+
+    #[test]
+    fn ascii_based_charsets_read_ascii_as_it_is() {
+        let ascii: Vec<u8> = (0..0x80).collect();
+        let names = [
+            "US-ASCII",
+            "ascii",
+            "utf-8",
+            "ISO-8859-1",
+            "iso-8859-2",
+            "ISO-8859-5",
+            "iso-8859-7",
+            "iso-8859-11",
+            "iso-8859-15",
+            "iso8859-1",
+            "iso88591",
+            "windows-1250",
+            "windows-1251",
+            "Windows-1252",
+            "windows-1256",
+            "windows-1258",
+            "cp1252",
+        ];
+        for name in names {
+            assert!(ascii_based(name), "{name}");
+            if let Some(decode) = charset_decoder(name.as_bytes()) {
+                assert_eq!(decode(&ascii).as_bytes(), &ascii[..], "{name}");
+            }
+        }
+        for name in ["iso-2022-jp", "utf-7", "utf-16", "hz-gb-2312", "gbk"] {
+            assert!(!ascii_based(name), "{name}");
+        }
     }
 
     #[test]
