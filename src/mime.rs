@@ -129,10 +129,11 @@ fn parser() -> &'static MessageParser {
 /// at all (no header field could be read). The bodies of attached messages
 /// are cut first: only their headers are read.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
-    let Some(shorter) = cut::shorten(raw) else {
+    let Some(mut shorter) = cut::shorten(raw) else {
         return parse_whole(raw, &[]);
     };
     let mut parsed = parse_whole(&shorter.bytes, &shorter.taken)?;
+    parsed.headers = std::mem::take(&mut shorter.headers);
     // An attached message's range is one of the shorter message: it is
     // found in `raw` unless an edit lies in it. A cut attached message is
     // found again, when needed, by `attached`.

@@ -46,8 +46,11 @@ impl Edit<'_> {
 
 /// A message made shorter or cheaper to parse.
 pub(super) struct Shortened<'a> {
-    /// The new message.
-    pub bytes: Vec<u8>,
+    /// The new message (the message itself when nothing was changed).
+    pub bytes: Cow<'a, [u8]>,
+    /// The kept top-level fields (see `top_fields`), which the parser does
+    /// not see.
+    pub headers: Vec<(String, String)>,
     /// True when an attached message was cut.
     pub attached_cut: bool,
     /// The bodies of text parts taken out of `bytes`, each with where it
@@ -78,11 +81,11 @@ impl Shortened<'_> {
     }
 }
 
-/// `raw` made shorter or cheaper to parse as above, or `None` when nothing
-/// was changed.
+/// `raw` made shorter or cheaper to parse as above, or `None` when its
+/// header block is not plain enough to be read here.
 pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
     let (fields, body) = header_block(raw, 0)?;
-    let mut edits = unread_fields(raw, &fields);
+    let (mut edits, headers) = top_fields(raw, &fields);
     match ContentType::of(raw, &fields) {
         Some(ContentType {
             kind: Kind::Multipart { alternative },
@@ -103,7 +106,15 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
         _ => {}
     }
     if edits.is_empty() {
-        return None;
+        let bytes = raw.into();
+        let (taken, map) = (Vec::new(), Vec::new());
+        return Some(Shortened {
+            bytes,
+            attached_cut: false,
+            headers,
+            taken,
+            map,
+        });
     }
     edits.sort_unstable_by_key(|e| e.start);
     let mut out = Vec::with_capacity(raw.len());
@@ -122,36 +133,55 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
         }
     }
     out.extend_from_slice(&raw[at..]);
-    Some(Shortened { bytes: out, attached_cut, taken, map })
+    let bytes = out.into();
+    Some(Shortened { bytes, attached_cut, headers, taken, map })
 }
 
-/// The top-level fields read besides the kept ones (`super::KEPT`): those
-/// the parser reads as values.
-const TOP_READ: &[&[u8]] =
-    &[b"date", b"from", b"subject", b"message-id", b"mime-version"];
+/// The top-level fields the parser reads as values.
+const TOP_PARSED: &[&[u8]] = &[b"date", b"from", b"subject"];
 
-/// Drops for the top-level fields that nothing reads: all but the ones
-/// parsed or kept (of `Received`, only the first is kept).
-fn unread_fields<'a>(raw: &[u8], fields: &[Field]) -> Vec<Edit<'a>> {
-    let mut received = false;
-    let mut read = |f: &Field| {
+/// The kept top-level fields (`super::KEPT`: the first of each name, its
+/// value unfolded, none when not UTF-8), read here, and drops for all
+/// the fields the parser need not see: all but the ones it parses (one
+/// other stays if there are none: a header left empty would make the
+/// message no mail message at all).
+fn top_fields<'a>(
+    raw: &[u8],
+    fields: &[Field],
+) -> (Vec<Edit<'a>>, Vec<(String, String)>) {
+    let mut first: [Option<&Field>; super::KEPT.len()] =
+        [None; super::KEPT.len()];
+    let mut parsed = Vec::with_capacity(fields.len());
+    for f in fields {
         let name = &raw[f.start..f.start + f.name_len];
-        if name.eq_ignore_ascii_case(b"received") {
-            return !std::mem::replace(&mut received, true);
+        let kept = super::KEPT
+            .iter()
+            .position(|n| name.eq_ignore_ascii_case(n.as_bytes()));
+        if let Some(i) = kept {
+            first[i].get_or_insert(f);
         }
-        name.get(..8).is_some_and(|n| n.eq_ignore_ascii_case(b"content-"))
-            || TOP_READ.iter().any(|n| name.eq_ignore_ascii_case(n))
-            || super::KEPT
-                .iter()
-                .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
-    };
-    let keep: Vec<bool> = fields.iter().map(&mut read).collect();
-    // A header left empty would make the message no mail message at all.
-    if !keep.contains(&true) {
-        return Vec::new();
+        parsed.push(
+            name.get(..8).is_some_and(|n| n.eq_ignore_ascii_case(b"content-"))
+                || TOP_PARSED.iter().any(|n| name.eq_ignore_ascii_case(n)),
+        );
+    }
+    let headers = super::KEPT
+        .iter()
+        .zip(first)
+        .filter_map(|(name, f)| {
+            let f = f?;
+            let value = &raw[f.start + f.name_len + 1..f.end];
+            let value = std::str::from_utf8(value).ok()?;
+            Some((name.to_string(), super::unfold(value)))
+        })
+        .collect();
+    if !parsed.contains(&true) {
+        if let Some(spare) = parsed.first_mut() {
+            *spare = true;
+        }
     }
     let mut edits: Vec<Edit> = Vec::new();
-    for (f, keep) in fields.iter().zip(keep) {
+    for (f, keep) in fields.iter().zip(parsed) {
         if keep {
             continue;
         }
@@ -160,7 +190,7 @@ fn unread_fields<'a>(raw: &[u8], fields: &[Field]) -> Vec<Edit<'a>> {
             _ => edits.push(Edit::drop(f.start, f.end)),
         }
     }
-    edits
+    (edits, headers)
 }
 
 /// The fields of an attached message that are read (see `original_of`).
@@ -616,14 +646,14 @@ Content-Type: multipart/mixed; boundary=\"in\"\n\n\
     #[test]
     fn an_attached_message_keeps_only_its_headers() {
         let cut = shorten(REPORT.as_bytes()).unwrap().bytes;
-        let cut = String::from_utf8(cut).unwrap();
+        let cut = String::from_utf8(cut.to_vec()).unwrap();
         assert!(cut.contains(
             "--b1\nContent-Type: message/rfc822\n\n\
 From: a@example.org\nSubject: hi\n\n\n--b1--\n"
         ));
         let routed = REPORT.replace("From: a@", "Received: x\nFrom: a@");
         let shorter = shorten(routed.as_bytes()).unwrap().bytes;
-        assert!(!String::from_utf8(shorter).unwrap().contains("Received"));
+        assert!(memmem::find(&shorter, b"Received").is_none());
         assert!(!cut.contains("the body"));
         // The text part's body is taken out, to be read apart.
         let shorter = shorten(REPORT.as_bytes()).unwrap();
@@ -645,11 +675,10 @@ Content-Transfer-Encoding: quoted-printable\n\ncaf=C3=A9 =\nau lait\n--a--\n\
 --b\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\n\
 iVBORw0KGgo=\n--b--\n";
         let shorter = shorten(raw.as_bytes()).unwrap();
-        let cut = String::from_utf8(shorter.bytes.clone()).unwrap();
+        let cut = String::from_utf8(shorter.bytes.to_vec()).unwrap();
         assert_eq!(
             cut,
-            "Received: one\nFrom: d@example.net\n\
-X-Failed-Recipients: bob@example.com\n\
+            "From: d@example.net\n\
 Content-Type: multipart/mixed; boundary=b\n\n--b\n\
 Content-Type: multipart/alternative; boundary=a\n\n--a\n\
 Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
@@ -657,9 +686,19 @@ Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
         );
         assert_eq!(shorter.taken.len(), 1);
         assert_eq!(shorter.taken[0].1.as_ref(), "caf\u{e9} au lait".as_bytes());
+        // The kept fields are read here, not by the parser.
+        let headers: Vec<_> =
+            shorter.headers.iter().map(|(n, v)| (&n[..], &v[..])).collect();
+        assert_eq!(
+            headers,
+            [
+                ("x-failed-recipients", "bob@example.com"),
+                ("content-type", "multipart/mixed; boundary=b"),
+                ("received", "one"),
+            ]
+        );
         let whole = super::super::parse_whole(raw.as_bytes(), &[]).unwrap();
-        let cut = super::super::parse_whole(&shorter.bytes, &shorter.taken);
-        let cut = cut.unwrap();
+        let cut = super::super::parse(raw.as_bytes()).unwrap();
         assert_eq!(whole.texts, vec!["caf\u{e9} au lait".to_string()]);
         assert_eq!(whole.texts, cut.texts);
         assert_eq!(whole.headers, cut.headers);
@@ -809,31 +848,39 @@ Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
         Ok(())
     }
 
+    /// True when the attached message of `raw` is left as it is.
+    fn left_whole(raw: &str) -> bool {
+        shorten(raw.as_bytes()).is_none_or(|s| {
+            !s.attached_cut && memmem::find(&s.bytes, b"the body").is_some()
+        })
+    }
+
     #[test]
     fn unclear_structure_is_left_whole() {
+        assert!(!left_whole(REPORT));
         // An attached header block that runs into the boundary.
         let start = REPORT.find("Content-Type: multipart/mixed").unwrap();
         let end = REPORT.find("--b1--").unwrap();
         let no_blank = format!("{}{}", &REPORT[..start], &REPORT[end..]);
-        assert!(shorten(no_blank.as_bytes()).is_none());
+        assert!(shorten(no_blank.as_bytes()).unwrap().taken.is_empty());
         let encoded = REPORT.replace(
             "message/rfc822\n",
             "message/rfc822\nContent-Transfer-Encoding: base64\n",
         );
-        let shorter = shorten(encoded.as_bytes()).unwrap();
-        assert!(!shorter.attached_cut);
-        assert!(memmem::find(&shorter.bytes, b"the body").is_some());
+        assert!(left_whole(&encoded));
         // A message of one text part: only its body is taken out.
         let plain = "From: a@example.org\nSubject: hi\n\nbody\n";
         let shorter = shorten(plain.as_bytes()).unwrap();
-        assert_eq!(shorter.bytes, b"From: a@example.org\nSubject: hi\n\n");
+        assert_eq!(&shorter.bytes[..], b"From: a@example.org\nSubject: hi\n\n");
         assert_eq!(shorter.taken[0], (33, Cow::Borrowed(&b"body\n"[..])));
         // A boundary with a byte outside ASCII, which the parser may not
         // find the way the cut would.
-        let latin1 = REPORT.replace("b1", "b\u{e9}1");
-        assert!(shorten(latin1.as_bytes()).is_none());
+        assert!(left_whole(&REPORT.replace("b1", "b\u{e9}1")));
         // No text part of its own: the parser reads the raw body.
-        let no_text = REPORT.replace("text/plain", "application/x-note");
-        assert!(shorten(no_text.as_bytes()).is_none());
+        assert!(left_whole(
+            &REPORT.replace("text/plain", "application/x-note")
+        ));
+        // A header field that is not one: nothing is read here.
+        assert!(shorten(b"From a@example.org\nSubject: hi\n\nbody\n").is_none());
     }
 }
