@@ -402,7 +402,10 @@ fn content_type(part: &MessagePart<'_>) -> (String, String) {
 /// Reads the headers of a returned original given as raw text (a
 /// `text/rfc822-headers` part, or headers quoted in a plain-text bounce).
 pub fn parse_original(raw: &[u8]) -> Option<Original> {
-    let message = parser().parse_headers(raw)?;
+    // Returned headers are mostly `Received` and signatures, which the
+    // parser would walk through a byte at a time.
+    let read = cut::read_fields(raw);
+    let message = parser().parse_headers(read.as_deref().unwrap_or(raw))?;
     if message.headers().is_empty() {
         return None;
     }
@@ -600,6 +603,37 @@ Subject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n--b--\r\n";
         ] {
             assert_eq!(unfold(v), slow(v), "{v:?}");
         }
+    }
+
+    /// Returned headers read with only the fields that matter read as the
+    /// whole block does.
+    #[test]
+    fn returned_headers_read_the_same_trimmed() {
+        use proptest::prelude::*;
+        const FIELDS: &[&str] = &[
+            "Received: from a.example.org by b.example.net;\n\tMon, 1 Oct\n",
+            "From: \"A, B\" <a@example.org>\n",
+            "To: c@example.com, =?utf-8?q?D?= <d@example.com>\n",
+            "Subject: =?iso-8859-1?q?caf=E9?=\n",
+            "Subject: two\n",
+            "Message-ID: <m1@example.org>\n",
+            "DKIM-Signature: v=1; b=xyz\n abc\n",
+            "X-Junk\n",
+            " folded\n",
+            "\n",
+            "\r\n",
+            "body\n",
+        ];
+        let config = ProptestConfig::with_cases(3000);
+        proptest!(config, |(ids in prop::collection::vec(0..FIELDS.len(), 0..10))| {
+            let raw: String = ids.iter().map(|&i| FIELDS[i]).collect();
+            let whole = parser()
+                .parse_headers(raw.as_bytes())
+                .filter(|m| !m.headers().is_empty())
+                .map(|m| original_of(&m));
+            let trimmed = parse_original(raw.as_bytes());
+            prop_assert_eq!(format!("{whole:?}"), format!("{trimmed:?}"));
+        });
     }
 
     #[test]

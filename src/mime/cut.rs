@@ -196,6 +196,24 @@ fn top_fields<'a>(
 /// The fields of an attached message that are read (see `original_of`).
 const READ: &[&[u8]] = &[b"from", b"to", b"message-id", b"subject"];
 
+/// The header block that `raw` starts with (the headers of a returned
+/// message) with only the fields that are read from it, or `None` when
+/// it is not plain enough to be read here or has none of them.
+pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
+    let (fields, _) = header_block(raw, 0)?;
+    let mut out = Vec::new();
+    for f in &fields {
+        if READ.iter().any(|n| f.is(raw, n)) {
+            out.extend_from_slice(&raw[f.start..f.end]);
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    out.push(b'\n');
+    Some(out)
+}
+
 /// How deep multiparts are followed before giving up on cutting.
 const MAX_DEPTH: usize = 16;
 
@@ -245,6 +263,16 @@ fn multipart<'a>(
         let (fields, body) = header_block(raw, part)?;
         let ct = ContentType::of(raw, &fields)?;
         texts += usize::from(ct.text);
+        // Of a part's fields, the parser's reading depends on these two
+        // only (`Content-Disposition` makes an attachment of a part, which
+        // nothing here minds).
+        for f in &fields {
+            if !f.is(raw, b"content-type")
+                && !f.is(raw, b"content-transfer-encoding")
+            {
+                edits.push(Edit::drop(f.start, f.end));
+            }
+        }
         pos = match ct.kind {
             Kind::Multipart { alternative } => {
                 let boundary = ct.boundary?;
