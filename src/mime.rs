@@ -267,12 +267,16 @@ fn collect(
             if ctype == "text" && subtype.contains("headers") =>
         {
             if parsed.returned.is_none() {
+                let side = taken_text(taken, part, text);
+                let text = side.as_deref().unwrap_or(text);
                 parsed.returned = parse_original(text.as_bytes());
             }
         }
         PartType::Text(text) | PartType::Html(text)
             if ctype == "message" || subtype.contains("delivery-status") =>
         {
+            let side = taken_text(taken, part, text);
+            let text = side.as_deref().unwrap_or(text);
             store_report(parsed, &subtype, text.as_bytes());
         }
         PartType::Text(text) => {
@@ -291,6 +295,7 @@ fn collect(
             parsed.texts.push(html_to_text(side.as_deref().unwrap_or(html)));
         }
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+            let bytes = taken_bytes(taken, part, bytes).unwrap_or(bytes);
             if ctype == "message" {
                 store_report(parsed, &subtype, bytes);
             } else if ctype == "text" {
@@ -324,6 +329,21 @@ fn utf8_body<'a>(
     crate::charset::mislabelled(message.raw_message().get(start..end)?)
 }
 
+/// The body of a part that was taken out before parsing (the parser read
+/// it empty, as `parsed`), as the parser would have read it before
+/// decoding its charset.
+fn taken_bytes<'t>(
+    taken: &'t Taken<'_>,
+    part: &MessagePart<'_>,
+    parsed: &[u8],
+) -> Option<&'t [u8]> {
+    if !parsed.is_empty() {
+        return None;
+    }
+    let at = part.offset_body as usize;
+    taken.iter().find(|(start, _)| *start == at).map(|(_, b)| b.as_ref())
+}
+
 /// The text of a part whose body was taken out before parsing (the parser
 /// read it empty), its charset decoded as the parser decodes one.
 fn taken_text(
@@ -331,11 +351,7 @@ fn taken_text(
     part: &MessagePart<'_>,
     parsed: &str,
 ) -> Option<String> {
-    if !parsed.is_empty() {
-        return None;
-    }
-    let at = part.offset_body as usize;
-    let (_, body) = taken.iter().find(|(start, _)| *start == at)?;
+    let body = taken_bytes(taken, part, parsed.as_bytes())?;
     let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
     let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
     Some(match decoder {

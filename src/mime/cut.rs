@@ -376,9 +376,9 @@ fn multipart<'a>(
 /// The edits that take the body `body..end` of a part out of the message
 /// (`end` is where the delimiter that ends it starts, or the message's
 /// end for a message of one part, `delimited` is `None`): the body of a
-/// text part, kept in the edit as the parser would read it (decoded from
-/// quoted-printable, without the line end before the delimiter), so that
-/// the parser does not scan it byte by byte; the body of an image, audio,
+/// text or report part, kept in the edit as the parser would read it
+/// (decoded from quoted-printable, without the line end before the
+/// delimiter), so that the parser does not scan it byte by byte; the body of an image, audio,
 /// video or application part, which nothing reads, is just dropped. None
 /// where the parser's reading could differ: an encoding other than none or
 /// quoted-printable for a text, a body the parser would not decode,
@@ -398,9 +398,6 @@ fn take_body<'a>(
     let drop_cte = cte.map(|f| Edit::drop(f.start, f.end));
     if ct.unread {
         return drop_cte.into_iter().chain([Edit::drop(body, end)]).collect();
-    }
-    if !ct.leaf_text {
-        return Vec::new();
     }
     let charset = only(raw, fields, b"content-type").flatten();
     if charset.is_some_and(|f| {
@@ -494,7 +491,7 @@ impl Field {
 /// starts. `None` unless every line is a clean field (`name:` with a name
 /// of visible characters) or a folded continuation, ended by an empty line.
 fn header_block(raw: &[u8], start: usize) -> Option<(Vec<Field>, usize)> {
-    let mut fields: Vec<Field> = Vec::new();
+    let mut fields: Vec<Field> = Vec::with_capacity(16);
     let mut pos = start;
     loop {
         let rest = raw.get(pos..)?;
@@ -588,14 +585,20 @@ impl<'a> ContentType<'a> {
             return None;
         }
         let mut params = value.split(|&c| c == b';');
-        let ty = params.next()?.trim_ascii().to_ascii_lowercase();
+        // Lower-cased on the stack (a longer type is not one to cut by).
+        let given = params.next()?.trim_ascii();
+        let mut lower = [0u8; 64];
+        let ty = lower.get_mut(..given.len())?;
+        ty.copy_from_slice(given);
+        ty.make_ascii_lowercase();
+        let ty = &*ty;
         let token = |c: &u8| c.is_ascii_alphanumeric() || b"-+._/".contains(c);
         if ty.iter().filter(|&&c| c == b'/').count() != 1
             || !ty.iter().all(token)
         {
             return None;
         }
-        let kind = match ty.as_slice() {
+        let kind = match ty {
             b"multipart/digest" => Kind::Digest,
             b"message/rfc822" | b"message/global" => Kind::Message,
             b"multipart/alternative" => Kind::Multipart { alternative: true },
@@ -633,18 +636,18 @@ impl<'a> ContentType<'a> {
         if matches!(kind, Kind::Multipart { .. }) && boundary.is_none() {
             return None;
         }
-        let plain = ty == b"text/plain";
-        let html = ty == b"text/html";
+        let plain = ty == b"text/plain".as_slice();
+        let html = ty == b"text/html".as_slice();
         let report = |t: &[u8]| {
             has_word(t, b"headers")
                 || has_word(t, b"status")
                 || has_word(t, b"report")
         };
-        let leaf_text = ty.starts_with(b"text/") && !report(&ty);
+        let leaf_text = ty.starts_with(b"text/") && !report(ty);
         let unread = [&b"image/"[..], b"audio/", b"video/", b"application/"]
             .iter()
             .any(|t| ty.starts_with(t))
-            && !report(&ty);
+            && !report(ty);
         Some(ContentType {
             kind,
             boundary,
@@ -769,6 +772,9 @@ Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
             "--in",
             "Content-Type: text/html\n",
             "Content-Type: image/png\n",
+            "Content-Type: message/delivery-status\n",
+            "Content-Type: text/rfc822-headers\n",
+            "Final-Recipient: rfc822; bob@example.com\n",
             "Content-Type: text/plain; charset=windows-1252\n",
             "=3D",
             "=C3=A9",
@@ -829,6 +835,8 @@ Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
         "Content-Type: text/plain; charset=iso-8859-1\n",
         "Content-Type: text/plain; charset=iso-2022-jp\n",
         "Content-Type: image/png\n",
+        "Content-Type: message/delivery-status\n",
+        "Content-Type: text/rfc822-headers\n",
         "Content-Type: multipart/alternative; boundary=in\n",
         "Content-Transfer-Encoding: quoted-printable\n",
         "Content-Transfer-Encoding: base64\n",
