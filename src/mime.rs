@@ -130,10 +130,10 @@ fn parser() -> &'static MessageParser {
 /// are cut first: only their headers are read.
 pub fn parse(raw: &[u8]) -> Option<Parsed> {
     let Some(mut shorter) = cut::shorten(raw) else {
-        return parse_whole(raw, &[]);
+        return parse_whole(raw, &[], None);
     };
-    let mut parsed = parse_whole(&shorter.bytes, &shorter.taken)?;
-    parsed.headers = std::mem::take(&mut shorter.headers);
+    let kept = std::mem::take(&mut shorter.headers);
+    let mut parsed = parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?;
     // An attached message's range is one of the shorter message: it is
     // found in `raw` unless an edit lies in it. A cut attached message is
     // found again, when needed, by `attached`.
@@ -154,14 +154,20 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
 /// The first attached message of `raw`, for a message that [`parse`] read
 /// with the attached bodies cut.
 pub fn attached(raw: &[u8]) -> Option<Attached> {
-    parse_whole(raw, &[])?.attached
+    parse_whole(raw, &[], None)?.attached
 }
 
 /// Bodies of text parts taken out of the message before parsing, by
 /// where they were (see [`cut::Shortened::taken`]).
 type Taken<'a> = [(usize, Cow<'a, [u8]>)];
 
-fn parse_whole(raw: &[u8], taken: &Taken<'_>) -> Option<Parsed> {
+/// Parses `raw` (with the bodies `taken` out of it). The kept top-level
+/// fields are `kept` when already read, else read from the parsed header.
+fn parse_whole(
+    raw: &[u8],
+    taken: &Taken<'_>,
+    kept: Option<Vec<(String, String)>>,
+) -> Option<Parsed> {
     let message = parser().parse(raw)?;
     if message.headers().is_empty() {
         return None;
@@ -172,23 +178,9 @@ fn parse_whole(raw: &[u8], taken: &Taken<'_>) -> Option<Parsed> {
         date: message.date().map(iso_utc).unwrap_or_default(),
         ..Parsed::default()
     };
-    // The first field of each kept name, found in one pass (as
-    // `header_raw` would give it: `None` when not UTF-8).
-    let mut first: [Option<Option<&str>>; KEPT.len()] = [None; KEPT.len()];
-    for h in message.headers() {
-        let name = h.name();
-        if let Some(i) = KEPT.iter().position(|k| k.eq_ignore_ascii_case(name))
-        {
-            let bytes = raw
-                .get(h.offset_start() as usize..h.offset_end() as usize)
-                .unwrap_or_default();
-            first[i].get_or_insert(std::str::from_utf8(bytes).ok());
-        }
-    }
-    for (name, value) in KEPT.iter().zip(first) {
-        if let Some(Some(v)) = value {
-            parsed.headers.push((name.to_string(), unfold(v)));
-        }
+    match kept {
+        Some(kept) => parsed.headers = kept,
+        None => read_kept(&message, raw, &mut parsed.headers),
     }
     if let Some(ct) = message.content_type() {
         if ct.ctype().eq_ignore_ascii_case("multipart")
@@ -213,6 +205,32 @@ fn parse_whole(raw: &[u8], taken: &Taken<'_>) -> Option<Parsed> {
         }
     }
     Some(parsed)
+}
+
+/// The kept top-level fields of `message` (parsed from `raw`).
+fn read_kept(
+    message: &Message<'_>,
+    raw: &[u8],
+    headers: &mut Vec<(String, String)>,
+) {
+    // The first field of each kept name, found in one pass (as
+    // `header_raw` would give it: `None` when not UTF-8).
+    let mut first: [Option<Option<&str>>; KEPT.len()] = [None; KEPT.len()];
+    for h in message.headers() {
+        let name = h.name();
+        if let Some(i) = KEPT.iter().position(|k| k.eq_ignore_ascii_case(name))
+        {
+            let bytes = raw
+                .get(h.offset_start() as usize..h.offset_end() as usize)
+                .unwrap_or_default();
+            first[i].get_or_insert(std::str::from_utf8(bytes).ok());
+        }
+    }
+    for (name, value) in KEPT.iter().zip(first) {
+        if let Some(Some(v)) = value {
+            headers.push((name.to_string(), unfold(v)));
+        }
+    }
 }
 
 /// Walks the parts of `message` below part `id`, filling `parsed`.

@@ -728,7 +728,8 @@ Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
                 ("received", "one"),
             ]
         );
-        let whole = super::super::parse_whole(raw.as_bytes(), &[]).unwrap();
+        let whole =
+            super::super::parse_whole(raw.as_bytes(), &[], None).unwrap();
         let cut = super::super::parse(raw.as_bytes()).unwrap();
         assert_eq!(whole.texts, vec!["caf\u{e9} au lait".to_string()]);
         assert_eq!(whole.texts, cut.texts);
@@ -857,7 +858,7 @@ Content-Type: text/html\n\n\n--a\nContent-Type: text/plain; charset=utf-8\n\
         };
         CUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         prop_assert!(shorter.bytes.len() <= raw.len());
-        let whole = super::super::parse_whole(raw, &[]);
+        let whole = super::super::parse_whole(raw, &[], None);
         let cut = super::super::parse(raw);
         prop_assert_eq!(whole.is_some(), cut.is_some());
         let (Some(a), Some(b)) = (whole, cut) else {
