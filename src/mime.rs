@@ -25,7 +25,8 @@ pub struct Parsed {
     pub from: String,
     /// Top-level `Date` as ISO 8601 UTC, or empty.
     pub date: String,
-    /// Selected top-level headers, names lower-cased, values unfolded.
+    /// Selected top-level headers, names lower-cased, values unfolded
+    /// (empty for those only looked for, see `PRESENCE_ONLY`).
     pub headers: Vec<(String, String)>,
     /// `report-type` of a top-level `multipart/report`, lower-cased.
     pub report_type: String,
@@ -88,7 +89,27 @@ impl Parsed {
     }
 }
 
-/// Top-level headers the decoders look at.
+/// The value kept of the top-level field `name` (one of [`KEPT`]): for
+/// those of [`PRESENCE_ONLY`], nothing (not unfolded for nothing).
+fn kept_value(name: &str, value: &str) -> String {
+    if PRESENCE_ONLY.contains(&name) {
+        return String::new();
+    }
+    unfold(value)
+}
+
+/// Kept fields whose value no decoder reads: only that there is one
+/// counts (a message with no other field is still mail).
+const PRESENCE_ONLY: &[&str] = &[
+    "x-auto-response-suppress",
+    "in-reply-to",
+    "content-type",
+    "return-path",
+    "received",
+];
+
+/// Top-level headers the decoders look at (the values of
+/// [`PRESENCE_ONLY`] ones are left empty).
 const KEPT: &[&str] = &[
     "auto-submitted",
     "x-failed-recipients",
@@ -228,7 +249,7 @@ fn read_kept(
     }
     for (name, value) in KEPT.iter().zip(first) {
         if let Some(Some(v)) = value {
-            headers.push((name.to_string(), unfold(v)));
+            headers.push((name.to_string(), kept_value(name, v)));
         }
     }
 }
