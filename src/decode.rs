@@ -185,14 +185,26 @@ fn finish(report: &mut Report, parsed: &Parsed) {
 /// The human-readable text of the message, all text parts joined, every
 /// line end made LF. The parts are taken out of `parsed`.
 fn human_text(parsed: &mut Parsed) -> String {
-    let joined = match parsed.texts.len() {
-        1 => parsed.texts.pop().unwrap_or_default(),
-        _ => parsed.texts.join("\n"),
-    };
-    match text::normalize_newlines(&joined) {
-        std::borrow::Cow::Owned(lf) => lf,
-        std::borrow::Cow::Borrowed(_) => joined,
+    let has_cr = |t: &String| memchr::memchr(b'\r', t.as_bytes()).is_some();
+    if !parsed.texts.iter().any(has_cr) {
+        return match parsed.texts.len() {
+            1 => parsed.texts.pop().unwrap_or_default(),
+            _ => parsed.texts.join("\n"),
+        };
     }
+    // Joined and made LF in one pass, as `text::normalize_newlines` of the
+    // joined text would (CRLF, then a lone CR, become LF).
+    let joined = parsed.texts.join("\n");
+    let mut out = String::with_capacity(joined.len());
+    let mut rest = joined.as_str();
+    while let Some(at) = memchr::memchr(b'\r', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        out.push('\n');
+        let crlf = rest.as_bytes().get(at + 1) == Some(&b'\n');
+        rest = &rest[at + 1 + usize::from(crlf)..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An RFC 3464 report, with each recipient's vague fields filled in from the
@@ -360,6 +372,26 @@ fn reporting_host(parsed: &Parsed) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_text_is_the_texts_joined_with_lf_line_ends() {
+        let cases: &[&[&str]] = &[
+            &["a\r\nb", "c\rd"],
+            &["ends in CR\r", "next"],
+            &["\r\r\n\n\r"],
+            &["no CR", "at all"],
+            &[],
+        ];
+        for texts in cases {
+            let joined = texts.join("\n");
+            let want = text::normalize_newlines(&joined).into_owned();
+            let mut parsed = Parsed {
+                texts: texts.iter().map(|t| t.to_string()).collect(),
+                ..Parsed::default()
+            };
+            assert_eq!(human_text(&mut parsed), want, "{texts:?}");
+        }
+    }
 
     const EXIM: &str = "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n\
 To: ann@example.org\nSubject: Mail delivery failed: returning message to sender\n\
