@@ -14,18 +14,19 @@
 //! folding) is Unicode.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
-use regex_automata::nfa::thompson::WhichCaptures;
-use regex_automata::nfa::thompson::{self, pikevm};
 use regex_automata::util::syntax;
-use regex_automata::{hybrid, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
-use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
+use regex_syntax::hir::{
+    Capture, Class, ClassUnicode, Hir, HirKind, Look, Repetition,
+};
+
+use super::regex::{Cache, Pattern};
 
 /// All patterns of a rule set, compiled together.
 #[derive(Debug)]
 pub struct Automaton {
     /// One regex per pattern, to try the candidates.
-    regexes: Vec<One>,
+    regexes: Vec<Pattern>,
     /// Finds the required words of all patterns (none when no pattern has
     /// one).
     words: Option<AhoCorasick>,
@@ -76,61 +77,18 @@ pub struct Scratch {
 
 /// The patterns' regex caches, one thread's.
 #[derive(Debug)]
-struct Caches(Vec<Option<OneCache>>);
-
-/// The regex of one pattern. Only "does it match anywhere" is asked, so a
-/// forward lazy DFA serves (no reverse automaton, no other engine); should
-/// it fail on some text, a PikeVM over the same NFA answers.
-#[derive(Debug)]
-struct One {
-    dfa: hybrid::dfa::DFA,
-    pike: pikevm::PikeVM,
-}
-
-/// Search state for one [`One`].
-#[derive(Debug)]
-struct OneCache {
-    dfa: hybrid::dfa::Cache,
-    pike: Option<pikevm::Cache>,
-}
-
-impl One {
-    fn build(hir: &Hir) -> Result<One, String> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .build_from_hir(hir)
-            .map_err(|e| e.to_string())?;
-        let dfa = hybrid::dfa::DFA::builder()
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| e.to_string())?;
-        let pike =
-            pikevm::PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
-        Ok(One { dfa, pike })
-    }
-
-    fn is_match(&self, cache: &mut OneCache, text: &str) -> bool {
-        let input = Input::new(text).earliest(true);
-        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
-            Ok(found) => found.is_some(),
-            Err(_) => {
-                let pike = &self.pike;
-                let c = cache.pike.get_or_insert_with(|| pike.create_cache());
-                pike.is_match(c, input)
-            }
-        }
-    }
-}
+struct Caches(Vec<Cache>);
 
 /// Parses one pattern as rules mean it: case-insensitive, ASCII word
 /// boundaries. The error is a one-line message.
 pub fn parse(pattern: &str) -> Result<Hir, String> {
     let config = syntax::Config::new().case_insensitive(true);
     match syntax::parse_with(pattern, &config) {
-        Ok(hir) => Ok(map_leaves(hir, &ascii_boundary)),
+        // Rebuilding the tree costs more than parsing: only when needed.
+        Ok(hir) if hir.properties().look_set().contains_word_unicode() => {
+            Ok(map_leaves(hir, &ascii_boundary))
+        }
+        Ok(hir) => Ok(hir),
         Err(e) => {
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("").trim();
@@ -145,22 +103,26 @@ impl Automaton {
     /// On failure, the index of the pattern that could not be compiled
     /// (none when the word finder of all of them could not be built).
     pub fn build(
-        patterns: &[Hir],
+        patterns: Vec<Hir>,
     ) -> Result<Automaton, (Option<usize>, String)> {
         let mut regexes = Vec::with_capacity(patterns.len());
         let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
         let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
-        for (i, hir) in patterns.iter().enumerate() {
-            let one = One::build(hir).map_err(|e| (Some(i), e.to_string()))?;
+        for (i, hir) in patterns.into_iter().enumerate() {
+            let words =
+                if let HirKind::Class(class) = unwrap_captures(&hir).kind() {
+                    classes.push((i, class.clone()));
+                    None
+                } else {
+                    let found = required_words(&hir);
+                    if found.is_none() {
+                        always.push(i);
+                    }
+                    found
+                };
+            let one = Pattern::new(hir).map_err(|e| (Some(i), e))?;
             regexes.push(one);
-            if let HirKind::Class(class) = unwrap_captures(hir).kind() {
-                classes.push((i, class.clone()));
-                continue;
-            }
-            let Some((found, exact)) = required_words(hir) else {
-                always.push(i);
-                continue;
-            };
+            let Some((found, exact)) = words else { continue };
             for mut word in found {
                 let need = if !exact {
                     Need::Maybe
@@ -216,7 +178,9 @@ impl Automaton {
     /// Fresh search state.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            caches: Caches((0..self.regexes.len()).map(|_| None).collect()),
+            caches: Caches(
+                (0..self.regexes.len()).map(|_| Cache::default()).collect(),
+            ),
             candidates: Vec::new(),
             matched: Vec::new(),
         }
@@ -285,12 +249,7 @@ impl Automaton {
 
     /// Whether pattern `p` matches somewhere in `text`.
     fn verify(&self, caches: &mut Caches, p: usize, text: &str) -> bool {
-        let one = &self.regexes[p];
-        let cache = caches.0[p].get_or_insert_with(|| OneCache {
-            dfa: one.dfa.create_cache(),
-            pike: None,
-        });
-        one.is_match(cache, text)
+        self.regexes[p].is_match(&mut caches.0[p], text)
     }
 }
 
@@ -332,16 +291,12 @@ const WORD_LEN: usize = 8;
 fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
     // A letter written to match in one case only (`(?-i)ACME`) is a
     // literal; the finder ignores case, so such a pattern is never exact.
-    let one_case = std::cell::Cell::new(false);
-    map_leaves(hir.clone(), &|h: Hir| {
-        if let HirKind::Literal(l) = h.kind() {
-            one_case
-                .set(one_case.get() || l.0.iter().any(u8::is_ascii_alphabetic));
-        }
-        h
+    let one_case = any_leaf(hir, &|h| match h.kind() {
+        HirKind::Literal(l) => l.0.iter().any(u8::is_ascii_alphabetic),
+        _ => false,
     });
-    let folded = map_leaves(hir.clone(), &lower_letter);
-    let exact_ok = folded.properties().look_set().is_empty() && !one_case.get();
+    let folded = lower_letters(hir);
+    let exact_ok = folded.properties().look_set().is_empty() && !one_case;
     let prefix =
         |h: &Hir| Extractor::new().kind(ExtractKind::Prefix).extract(h);
     // (words, exact); every later try is a prefix or suffix of the pattern
@@ -436,6 +391,48 @@ fn map_leaves(hir: Hir, leaf: &impl Fn(Hir) -> Hir) -> Hir {
     }
 }
 
+/// Whether `test` holds for a literal, class, look or empty of `hir`.
+fn any_leaf(hir: &Hir, test: &impl Fn(&Hir) -> bool) -> bool {
+    match hir.kind() {
+        HirKind::Repetition(r) => any_leaf(&r.sub, test),
+        HirKind::Capture(c) => any_leaf(&c.sub, test),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().any(|h| any_leaf(h, test))
+        }
+        _ => test(hir),
+    }
+}
+
+/// `hir` with each class of one ASCII letter in both cases made the
+/// lower-case letter (see [`lower_of`]); built from the borrowed tree,
+/// with no copy of it first.
+fn lower_letters(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            min: r.min,
+            max: r.max,
+            greedy: r.greedy,
+            sub: Box::new(lower_letters(&r.sub)),
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(lower_letters(&c.sub)),
+        }),
+        HirKind::Concat(subs) => {
+            Hir::concat(subs.iter().map(lower_letters).collect())
+        }
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(lower_letters).collect())
+        }
+        HirKind::Class(Class::Unicode(class)) => match lower_of(class) {
+            Some(b) => Hir::literal([b]),
+            None => hir.clone(),
+        },
+        _ => hir.clone(),
+    }
+}
+
 /// A Unicode word-boundary assertion made ASCII; anything else as it is.
 fn ascii_boundary(hir: Hir) -> Hir {
     let HirKind::Look(look) = hir.kind() else { return hir };
@@ -450,31 +447,25 @@ fn ascii_boundary(hir: Hir) -> Hir {
     })
 }
 
-/// The class of one ASCII letter in both cases (with the Kelvin sign or
-/// long s that fold to `k` and `s`) made the lower-case letter; anything
-/// else as it is. For finding words only, never for matching.
-fn lower_letter(hir: Hir) -> Hir {
-    let HirKind::Class(Class::Unicode(class)) = hir.kind() else {
-        return hir;
-    };
-    let chars: Vec<char> = class
-        .ranges()
-        .iter()
-        .flat_map(|r| r.start()..=r.end())
-        .take(4)
-        .collect();
-    let lower = match chars[..] {
-        [upper, lower]
+/// The lower-case letter of a class of one ASCII letter in both cases
+/// (with the Kelvin sign or long s that fold to `k` and `s`). For finding
+/// words only, never for matching.
+fn lower_of(class: &ClassUnicode) -> Option<u8> {
+    let mut chars =
+        class.ranges().iter().flat_map(|r| r.start()..=r.end()).take(4);
+    let first = [chars.next(), chars.next(), chars.next(), chars.next()];
+    let lower = match first {
+        [Some(upper), Some(lower), None, None]
             if upper.is_ascii_uppercase()
                 && lower == upper.to_ascii_lowercase() =>
         {
             lower
         }
-        ['K', 'k', '\u{212A}'] => 'k',
-        ['S', 's', '\u{17F}'] => 's',
-        _ => return hir,
+        [Some('K'), Some('k'), Some('\u{212A}'), None] => 'k',
+        [Some('S'), Some('s'), Some('\u{17F}'), None] => 's',
+        _ => return None,
     };
-    Hir::literal([lower as u8])
+    Some(lower as u8)
 }
 
 #[cfg(test)]
@@ -483,7 +474,7 @@ mod tests {
 
     fn hits(patterns: &[&str], text: &str) -> Vec<usize> {
         let hirs: Vec<_> = patterns.iter().map(|p| parse(p).unwrap()).collect();
-        let a = Automaton::build(&hirs).unwrap();
+        let a = Automaton::build(hirs).unwrap();
         let mut s = a.scratch();
         a.search(&mut s, text);
         s.matched.clone()

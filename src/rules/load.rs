@@ -234,7 +234,7 @@ fn build(
             rules.push(rule);
         }
     }
-    let regex = compile_all(&patterns, &pattern_at, errors);
+    let regex = compile_all(patterns, &pattern_at, errors);
     let fallback =
         causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
     let mut set = RuleSet {
@@ -407,7 +407,7 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
 }
 
 fn compile_all(
-    patterns: &[Hir],
+    patterns: Vec<Hir>,
     at: &[(&Source, usize)],
     errors: &mut Vec<RuleError>,
 ) -> Option<Automaton> {

@@ -16,6 +16,7 @@ mod keys;
 mod load;
 mod memo;
 pub mod model;
+mod regex;
 mod select;
 mod values;
 mod why;
