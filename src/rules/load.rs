@@ -3,6 +3,8 @@
 //! that cannot match), and the compilation of all diagnostic patterns into
 //! one automaton.
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,19 +45,31 @@ pub(super) struct Source {
     name: String,
     text: String,
     user: bool,
+    /// A file built into the program: its keys are known to be right (a
+    /// test checks them), so they are not read twice at every start.
+    builtin: bool,
+    /// Where each line starts (byte offsets), worked out when first asked.
+    lines: OnceCell<Vec<usize>>,
 }
 
 impl Source {
+    fn new(name: String, text: String, user: bool, builtin: bool) -> Source {
+        Source { name, text, user, builtin, lines: OnceCell::new() }
+    }
+
     /// The line and column of byte `offset`.
     fn place(&self, offset: usize) -> Place {
         let mut end = offset.min(self.text.len());
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let before = &self.text[..end];
-        let line = before.matches('\n').count() + 1;
-        let column =
-            before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let lines = self.lines.get_or_init(|| {
+            let ends = memchr::memchr_iter(b'\n', self.text.as_bytes());
+            std::iter::once(0).chain(ends.map(|i| i + 1)).collect()
+        });
+        // The lines that start at or before `end`: at least the first.
+        let line = lines.partition_point(|&start| start <= end);
+        let column = self.text[lines[line - 1]..end].chars().count() + 1;
         Place { file: self.name.clone(), line, column }
     }
 
@@ -79,11 +93,8 @@ pub fn load(user: &[PathBuf], defaults: bool) -> (RuleSet, Vec<RuleError>) {
     }
     if defaults {
         for (name, text) in DEFAULT_RULES {
-            sources.push(Source {
-                name: format!("rules/{name}"),
-                text: text.to_string(),
-                user: false,
-            });
+            let name = format!("rules/{name}");
+            sources.push(Source::new(name, text.to_string(), false, true));
         }
     }
     from_sources(&sources, errors)
@@ -94,10 +105,8 @@ pub fn from_texts(
     user: &[(&str, &str)],
     defaults: &[(&str, &str)],
 ) -> (RuleSet, Vec<RuleError>) {
-    let source = |(name, text): &(&str, &str), user| Source {
-        name: name.to_string(),
-        text: text.to_string(),
-        user,
+    let source = |(name, text): &(&str, &str), user| {
+        Source::new(name.to_string(), text.to_string(), user, false)
     };
     let sources: Vec<Source> = user
         .iter()
@@ -116,8 +125,10 @@ fn from_sources(
 ) -> (RuleSet, Vec<RuleError>) {
     let mut files = Vec::new();
     for s in sources {
-        for (at, message) in keys::unknown(&s.text) {
-            errors.push(s.error(at, message));
+        if !s.builtin {
+            for (at, message) in keys::unknown(&s.text) {
+                errors.push(s.error(at, message));
+            }
         }
         match toml::from_str::<RuleFile>(&s.text) {
             Ok(f) => files.push((s, f)),
@@ -159,11 +170,10 @@ fn read_user(
         return;
     }
     match std::fs::read_to_string(path) {
-        Ok(text) => sources.push(Source {
-            name: path.display().to_string(),
-            text,
-            user: true,
-        }),
+        Ok(text) => {
+            let name = path.display().to_string();
+            sources.push(Source::new(name, text, true, false))
+        }
         Err(e) => errors.push(here(e.to_string())),
     }
 }
@@ -181,6 +191,7 @@ fn build(
     let mut pattern_rule = Vec::new();
     // Where each pattern is written, to report one that cannot be compiled.
     let mut pattern_at: Vec<(&Source, usize)> = Vec::new();
+    let mut parsed: HashMap<&str, Result<Hir, String>> = HashMap::new();
     for (src, f) in files {
         for def in &f.rule {
             let d = def.get_ref();
@@ -215,15 +226,19 @@ fn build(
             let own = d.diagnostic.iter().map(|p| (p, true));
             let all = own.chain(borrowed.into_iter().map(|p| (p, false)));
             for (p, here) in all {
-                match automaton::parse(p.get_ref()) {
+                // A pattern borrowed with `like` is parsed once.
+                let parsed = parsed
+                    .entry(p.get_ref().as_str())
+                    .or_insert_with(|| automaton::parse(p.get_ref()));
+                match parsed {
                     Ok(hir) => {
-                        patterns.push(hir);
+                        patterns.push(hir.clone());
                         pattern_rule.push(rules.len());
                         pattern_at.push((src, p.span().start));
                     }
                     // A borrowed pattern's problem is reported at its rule.
                     Err(_) if !here => continue,
-                    Err(m) => errors.push(src.error(p.span().start, m)),
+                    Err(m) => errors.push(src.error(p.span().start, m.clone())),
                 }
                 written.push(p.get_ref().clone());
             }

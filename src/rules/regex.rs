@@ -24,6 +24,20 @@ const NFA_LIMIT: usize = 64 << 20;
 /// [`NFA_LIMIT`] by far, and below what the lazy DFA's cache must hold.
 pub(super) const LAZY_STATES: u64 = 20_000;
 
+thread_local! {
+    /// The compiler, kept from one pattern to the next: a fresh one sets up
+    /// (and then frees) tables bigger than most patterns' automata.
+    static COMPILER: thompson::Compiler = {
+        let mut c = thompson::Compiler::new();
+        c.configure(
+            thompson::Config::new()
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Some(NFA_LIMIT)),
+        );
+        c
+    };
+}
+
 /// One pattern: its syntax tree and, once needed, its regex.
 #[derive(Debug)]
 pub(super) struct Pattern {
@@ -84,13 +98,8 @@ struct OneCache {
 
 impl One {
     fn build(hir: &Hir) -> Result<One, String> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(NFA_LIMIT)),
-            )
-            .build_from_hir(hir)
+        let nfa = COMPILER
+            .with(|c| c.build_from_hir(hir))
             .map_err(|e| e.to_string())?;
         One::from_nfa(nfa)
     }
