@@ -127,10 +127,20 @@ impl Data {
 
 /// Whole messages ready to decode.
 enum Unit {
-    /// A chunk of an mbox; `base` is its offset in the file.
-    Mbox { name: Arc<str>, base: u64, data: Data },
+    /// A chunk of an mbox; `base` is its offset in the file. It is split
+    /// into messages while the unit before it is decoded, so that the
+    /// workers never wait for the splitting.
+    Mbox { name: Arc<str>, base: u64, data: Data, pieces: Vec<mbox::Span> },
     /// Single-message files, each with its origin.
     Files(Vec<(String, Data)>),
+}
+
+impl Unit {
+    /// The chunk `data` of mbox `name`, split into messages.
+    fn mbox(name: Arc<str>, base: u64, data: Data) -> Unit {
+        let pieces = mbox::spans(&data).collect();
+        Unit::Mbox { name, base, data, pieces }
+    }
 }
 
 /// Target size of an mbox chunk, and of a group of single files.
@@ -205,17 +215,14 @@ fn process_unit(
     format: &RowFormatter,
 ) -> Vec<Done> {
     let done = match unit {
-        Unit::Mbox { name, base, data } => {
-            let pieces: Vec<mbox::Piece<'_>> = mbox::split(data).collect();
-            pieces
-                .par_iter()
-                .map(|p| {
-                    let origin = format!("{name}:{}", base + p.offset);
-                    let outcome = process(p.bytes, &origin, rules);
-                    Done::new(origin, outcome, format)
-                })
-                .collect()
-        }
+        Unit::Mbox { name, base, data, pieces } => pieces
+            .par_iter()
+            .map(|p| {
+                let origin = format!("{name}:{}", base + p.offset);
+                let outcome = process(&data[p.bytes.clone()], &origin, rules);
+                Done::new(origin, outcome, format)
+            })
+            .collect(),
         Unit::Files(files) => files
             .par_iter()
             .map(|(origin, data)| {
@@ -396,15 +403,15 @@ impl Units {
                 let data = Data::Map(map.clone(), *at..end);
                 let base = *at as u64;
                 *at = end;
-                Some(Unit::Mbox { name: name.clone(), base, data })
+                Some(Unit::mbox(name.clone(), base, data))
             }
             Current::Stream { name, reader } => {
                 match reader.next_chunk(CHUNK) {
-                    Ok(Some(c)) => Some(Unit::Mbox {
-                        name: name.clone(),
-                        base: c.base,
-                        data: Data::Owned(c.data),
-                    }),
+                    Ok(Some(c)) => Some(Unit::mbox(
+                        name.clone(),
+                        c.base,
+                        Data::Owned(c.data),
+                    )),
                     Ok(None) => None,
                     Err(e) => {
                         self.errors.push(SourceError::Open {

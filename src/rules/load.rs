@@ -191,7 +191,7 @@ fn build(
     let mut pattern_rule = Vec::new();
     // Where each pattern is written, to report one that cannot be compiled.
     let mut pattern_at: Vec<(&Source, usize)> = Vec::new();
-    let mut parsed: HashMap<&str, Result<Hir, String>> = HashMap::new();
+    let mut parsed: HashMap<&str, Result<usize, String>> = HashMap::new();
     for (src, f) in files {
         for def in &f.rule {
             let d = def.get_ref();
@@ -226,13 +226,22 @@ fn build(
             let own = d.diagnostic.iter().map(|p| (p, true));
             let all = own.chain(borrowed.into_iter().map(|p| (p, false)));
             for (p, here) in all {
-                // A pattern borrowed with `like` is parsed once.
-                let parsed = parsed
-                    .entry(p.get_ref().as_str())
-                    .or_insert_with(|| automaton::parse(p.get_ref()));
-                match parsed {
+                // A pattern borrowed with `like` is parsed once: the
+                // index of its first copy, or its problem.
+                let text = p.get_ref().as_str();
+                let found = match parsed.get(text) {
+                    Some(Ok(i)) => Ok(patterns[*i].clone()),
+                    Some(Err(m)) => Err(m.clone()),
+                    None => {
+                        let hir = automaton::parse(text);
+                        let first = hir.as_ref().map(|_| patterns.len());
+                        parsed.insert(text, first.map_err(Clone::clone));
+                        hir
+                    }
+                };
+                match found {
                     Ok(hir) => {
-                        patterns.push(hir.clone());
+                        patterns.push(hir);
                         pattern_rule.push(rules.len());
                         pattern_at.push((src, p.span().start));
                     }
