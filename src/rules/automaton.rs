@@ -14,6 +14,7 @@
 //! folding) is Unicode.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
+use rayon::prelude::*;
 use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{
@@ -105,24 +106,26 @@ impl Automaton {
     pub fn build(
         patterns: Vec<Hir>,
     ) -> Result<Automaton, (Option<usize>, String)> {
-        let mut regexes = Vec::with_capacity(patterns.len());
+        // Each pattern on its own, on all cores: this is most of the
+        // startup; then put together in pattern order.
+        let looked: Vec<_> = patterns.into_par_iter().map(look_at).collect();
+        let mut regexes = Vec::with_capacity(looked.len());
         let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
         let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
-        for (i, hir) in patterns.into_iter().enumerate() {
-            let words =
-                if let HirKind::Class(class) = unwrap_captures(&hir).kind() {
-                    classes.push((i, class.clone()));
-                    None
-                } else {
-                    let found = required_words(&hir);
-                    if found.is_none() {
-                        always.push(i);
-                    }
-                    found
-                };
-            let one = Pattern::new(hir).map_err(|e| (Some(i), e))?;
+        for (i, one) in looked.into_iter().enumerate() {
+            let (one, words) = one.map_err(|e| (Some(i), e))?;
             regexes.push(one);
-            let Some((found, exact)) = words else { continue };
+            let (found, exact) = match words {
+                Words::Class(class) => {
+                    classes.push((i, class));
+                    continue;
+                }
+                Words::None => {
+                    always.push(i);
+                    continue;
+                }
+                Words::Some(found, exact) => (found, exact),
+            };
             for mut word in found {
                 let need = if !exact {
                     Need::Maybe
@@ -251,6 +254,30 @@ impl Automaton {
     fn verify(&self, caches: &mut Caches, p: usize, text: &str) -> bool {
         self.regexes[p].is_match(&mut caches.0[p], text)
     }
+}
+
+/// How the word finder can tell that a pattern may match.
+enum Words {
+    /// It is one class of characters: a character of the class.
+    Class(Class),
+    /// Words of which every match holds one, and whether finding one is a
+    /// match (see [`required_words`]).
+    Some(Vec<Vec<u8>>, bool),
+    /// It cannot: the pattern is tried on every text.
+    None,
+}
+
+/// One pattern made ready: its regex and its words (the compiler's message
+/// when it cannot be compiled).
+fn look_at(hir: Hir) -> Result<(Pattern, Words), String> {
+    let words = match unwrap_captures(&hir).kind() {
+        HirKind::Class(class) => Words::Class(class.clone()),
+        _ => match required_words(&hir) {
+            Some((found, exact)) => Words::Some(found, exact),
+            None => Words::None,
+        },
+    };
+    Ok((Pattern::new(hir)?, words))
 }
 
 /// True when a character (or, for a byte class, a byte) of `text` is in

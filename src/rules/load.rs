@@ -3,11 +3,12 @@
 //! that cannot match), and the compilation of all diagnostic patterns into
 //! one automaton.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use regex_syntax::hir::Hir;
 use thiserror::Error;
 use toml::Spanned;
@@ -49,12 +50,12 @@ pub(super) struct Source {
     /// test checks them), so they are not read twice at every start.
     builtin: bool,
     /// Where each line starts (byte offsets), worked out when first asked.
-    lines: OnceCell<Vec<usize>>,
+    lines: OnceLock<Vec<usize>>,
 }
 
 impl Source {
     fn new(name: String, text: String, user: bool, builtin: bool) -> Source {
-        Source { name, text, user, builtin, lines: OnceCell::new() }
+        Source { name, text, user, builtin, lines: OnceLock::new() }
     }
 
     /// The line and column of byte `offset`.
@@ -124,13 +125,20 @@ fn from_sources(
     mut errors: Vec<RuleError>,
 ) -> (RuleSet, Vec<RuleError>) {
     let mut files = Vec::new();
-    for s in sources {
-        if !s.builtin {
-            for (at, message) in keys::unknown(&s.text) {
-                errors.push(s.error(at, message));
-            }
+    // The files are read on all cores, their problems kept in order.
+    let read: Vec<_> = sources
+        .par_iter()
+        .map(|s| {
+            let unknown =
+                if s.builtin { Vec::new() } else { keys::unknown(&s.text) };
+            (unknown, toml::from_str::<RuleFile>(&s.text))
+        })
+        .collect();
+    for (s, (unknown, file)) in sources.iter().zip(read) {
+        for (at, message) in unknown {
+            errors.push(s.error(at, message));
         }
-        match toml::from_str::<RuleFile>(&s.text) {
+        match file {
             Ok(f) => files.push((s, f)),
             Err(e) => {
                 let at = e.span().map_or(0, |r| r.start);
@@ -191,7 +199,8 @@ fn build(
     let mut pattern_rule = Vec::new();
     // Where each pattern is written, to report one that cannot be compiled.
     let mut pattern_at: Vec<(&Source, usize)> = Vec::new();
-    let mut parsed: HashMap<&str, Result<usize, String>> = HashMap::new();
+    let mut parsed = parse_all(files);
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
     for (src, f) in files {
         for def in &f.rule {
             let d = def.get_ref();
@@ -226,18 +235,20 @@ fn build(
             let own = d.diagnostic.iter().map(|p| (p, true));
             let all = own.chain(borrowed.into_iter().map(|p| (p, false)));
             for (p, here) in all {
-                // A pattern borrowed with `like` is parsed once: the
-                // index of its first copy, or its problem.
+                // A pattern borrowed with `like` is copied from its first
+                // use, or has the same problem.
                 let text = p.get_ref().as_str();
-                let found = match parsed.get(text) {
-                    Some(Ok(i)) => Ok(patterns[*i].clone()),
-                    Some(Err(m)) => Err(m.clone()),
-                    None => {
-                        let hir = automaton::parse(text);
-                        let first = hir.as_ref().map(|_| patterns.len());
-                        parsed.insert(text, first.map_err(Clone::clone));
-                        hir
+                let found = match (first_at.get(text), parsed.remove(text)) {
+                    (Some(&i), _) => Ok(patterns[i].clone()),
+                    (None, Some(Ok(hir))) => {
+                        first_at.insert(text, patterns.len());
+                        Ok(hir)
                     }
+                    (None, Some(Err(m))) => {
+                        parsed.insert(text, Err(m.clone()));
+                        Err(m)
+                    }
+                    (None, None) => automaton::parse(text),
                 };
                 match found {
                     Ok(hir) => {
@@ -276,6 +287,22 @@ fn build(
     code_rules.sort_by_key(|&i| set.standing(i, false));
     set.code_rules = code_rules;
     set
+}
+
+/// Every diagnostic pattern written in `files`, parsed (on all cores:
+/// parsing them is a good part of the startup).
+fn parse_all<'f>(
+    files: &'f [(&Source, RuleFile)],
+) -> HashMap<&'f str, Result<Hir, String>> {
+    let mut texts: Vec<&str> = files
+        .iter()
+        .flat_map(|(_, f)| &f.rule)
+        .flat_map(|d| &d.get_ref().diagnostic)
+        .map(|p| p.get_ref().as_str())
+        .collect();
+    texts.sort_unstable();
+    texts.dedup();
+    texts.into_par_iter().map(|t| (t, automaton::parse(t))).collect()
 }
 
 /// The diagnostic patterns that rule `d` borrows with `like`, or `None`
