@@ -26,8 +26,10 @@ use super::regex::{Cache, Pattern};
 /// All patterns of a rule set, compiled together.
 #[derive(Debug)]
 pub struct Automaton {
-    /// One regex per pattern, to try the candidates.
+    /// The regexes, to try the candidates.
     regexes: Vec<Pattern>,
+    /// For each pattern, its regex in `regexes`.
+    regex_of: Vec<u32>,
     /// Finds the required words of all patterns (none when no pattern has
     /// one).
     words: Option<AhoCorasick>,
@@ -100,33 +102,41 @@ pub fn parse(pattern: &str) -> Result<Hir, String> {
 }
 
 impl Automaton {
-    /// Compiles parsed patterns; pattern `i` reports as index `i`.
-    /// On failure, the index of the pattern that could not be compiled
-    /// (none when the word finder of all of them could not be built).
+    /// Compiles parsed patterns: pattern `i` is regex
+    /// `hirs[pattern_hir[i]]` (a regex written for several patterns is
+    /// compiled once) and reports as index `i`. On failure, the index in
+    /// `hirs` of the regex that could not be compiled (none when the word
+    /// finder of all of them could not be built).
     pub fn build(
-        patterns: Vec<Hir>,
+        hirs: Vec<Hir>,
+        pattern_hir: Vec<usize>,
     ) -> Result<Automaton, (Option<usize>, String)> {
-        // Each pattern on its own, on all cores: this is most of the
-        // startup; then put together in pattern order.
-        let looked: Vec<_> = patterns.into_par_iter().map(look_at).collect();
+        // Each regex on its own, on all cores: this is most of the
+        // startup; then put together in order.
+        let looked: Vec<_> = hirs.into_par_iter().map(look_at).collect();
         let mut regexes = Vec::with_capacity(looked.len());
+        let mut regex_words = Vec::with_capacity(looked.len());
+        for (r, one) in looked.into_iter().enumerate() {
+            let (one, words) = one.map_err(|e| (Some(r), e))?;
+            regexes.push(one);
+            regex_words.push(words);
+        }
         let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
         let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
-        for (i, one) in looked.into_iter().enumerate() {
-            let (one, words) = one.map_err(|e| (Some(i), e))?;
-            regexes.push(one);
-            let (found, exact) = match words {
+        for (i, &r) in pattern_hir.iter().enumerate() {
+            let (found, exact) = match &regex_words[r] {
                 Words::Class(class) => {
-                    classes.push((i, class));
+                    classes.push((i, class.clone()));
                     continue;
                 }
                 Words::None => {
                     always.push(i);
                     continue;
                 }
-                Words::Some(found, exact) => (found, exact),
+                Words::Some(found, exact) => (found, *exact),
             };
-            for mut word in found {
+            for word in found {
+                let mut word = word.clone();
                 let need = if !exact {
                     Need::Maybe
                 } else if word.len() <= WORD_LEN {
@@ -169,6 +179,7 @@ impl Automaton {
         };
         Ok(Automaton {
             regexes,
+            regex_of: pattern_hir.into_iter().map(|r| r as u32).collect(),
             words,
             spans,
             targets,
@@ -215,7 +226,7 @@ impl Automaton {
         if folds_beyond_ascii(text) {
             // The words are searched ASCII-case-insensitively; this text
             // has a letter that only Unicode folds to an ASCII one.
-            candidates.extend(0..self.regexes.len());
+            candidates.extend(0..self.regex_of.len());
         } else if let Some(words) = &self.words {
             for m in words.find_overlapping_iter(text) {
                 let span = self.spans[m.pattern().as_usize()].clone();
@@ -252,7 +263,8 @@ impl Automaton {
 
     /// Whether pattern `p` matches somewhere in `text`.
     fn verify(&self, caches: &mut Caches, p: usize, text: &str) -> bool {
-        self.regexes[p].is_match(&mut caches.0[p], text)
+        let r = self.regex_of[p] as usize;
+        self.regexes[r].is_match(&mut caches.0[r], text)
     }
 }
 
@@ -501,7 +513,8 @@ mod tests {
 
     fn hits(patterns: &[&str], text: &str) -> Vec<usize> {
         let hirs: Vec<_> = patterns.iter().map(|p| parse(p).unwrap()).collect();
-        let a = Automaton::build(hirs).unwrap();
+        let n = hirs.len();
+        let a = Automaton::build(hirs, (0..n).collect()).unwrap();
         let mut s = a.scratch();
         a.search(&mut s, text);
         s.matched.clone()
@@ -514,6 +527,18 @@ mod tests {
             hits(&p, "552 5.2.2 Mailbox full, over quota"),
             [0, 1, 2, 4]
         );
+    }
+
+    #[test]
+    fn a_regex_shared_by_patterns_reports_each_of_them() {
+        let hirs =
+            vec![parse("mailbox full").unwrap(), parse(r"\d+ x").unwrap()];
+        let a = Automaton::build(hirs, vec![0, 1, 0, 1]).unwrap();
+        let mut s = a.scratch();
+        a.search(&mut s, "552 mailbox full");
+        assert_eq!(s.matched, [0, 2]);
+        a.search(&mut s, "12 x");
+        assert_eq!(s.matched, [1, 3]);
     }
 
     #[test]

@@ -195,10 +195,11 @@ fn build(
 ) -> RuleSet {
     let causes = build_causes(files, errors);
     let mut rules: Vec<Rule> = Vec::new();
-    let mut patterns: Vec<Hir> = Vec::new();
+    // The patterns' different regexes; for each pattern, its regex.
+    let (mut hirs, mut pattern_hir): (Vec<Hir>, Vec<usize>) = (vec![], vec![]);
     let mut pattern_rule = Vec::new();
     // Where each pattern is written, to report one that cannot be compiled.
-    let mut pattern_at: Vec<(&Source, usize)> = Vec::new();
+    let mut hir_at: Vec<(&Source, usize)> = Vec::new();
     let mut parsed = parse_all(files);
     let mut first_at: HashMap<&str, usize> = HashMap::new();
     for (src, f) in files {
@@ -230,46 +231,52 @@ fn build(
                 ));
                 continue;
             };
-            let first = patterns.len();
+            let first = pattern_hir.len();
             let mut written = Vec::new();
             let own = d.diagnostic.iter().map(|p| (p, true));
             let all = own.chain(borrowed.into_iter().map(|p| (p, false)));
             for (p, here) in all {
-                // A pattern borrowed with `like` is copied from its first
-                // use, or has the same problem.
+                // A pattern written twice (borrowed with `like`) is one
+                // regex, or has the same problem.
                 let text = p.get_ref().as_str();
                 let found = match (first_at.get(text), parsed.remove(text)) {
-                    (Some(&i), _) => Ok(patterns[i].clone()),
-                    (None, Some(Ok(hir))) => {
-                        first_at.insert(text, patterns.len());
-                        Ok(hir)
+                    (Some(&i), _) => Ok(i),
+                    (None, found) => {
+                        let found =
+                            found.unwrap_or_else(|| automaton::parse(text));
+                        match found {
+                            Ok(hir) => {
+                                first_at.insert(text, hirs.len());
+                                hirs.push(hir);
+                                hir_at.push((*src, p.span().start));
+                                Ok(hirs.len() - 1)
+                            }
+                            Err(m) => {
+                                parsed.insert(text, Err(m.clone()));
+                                Err(m)
+                            }
+                        }
                     }
-                    (None, Some(Err(m))) => {
-                        parsed.insert(text, Err(m.clone()));
-                        Err(m)
-                    }
-                    (None, None) => automaton::parse(text),
                 };
                 match found {
-                    Ok(hir) => {
-                        patterns.push(hir);
+                    Ok(i) => {
+                        pattern_hir.push(i);
                         pattern_rule.push(rules.len());
-                        pattern_at.push((src, p.span().start));
                     }
                     // A borrowed pattern's problem is reported at its rule.
                     Err(_) if !here => continue,
-                    Err(m) => errors.push(src.error(p.span().start, m.clone())),
+                    Err(m) => errors.push(src.error(p.span().start, m)),
                 }
                 written.push(p.get_ref().clone());
             }
             let place = src.place(def.span().start);
             let mut rule = rule_of(d, cause, src, place);
             rule.diagnostic = written;
-            rule.patterns = first..patterns.len();
+            rule.patterns = first..pattern_hir.len();
             rules.push(rule);
         }
     }
-    let regex = compile_all(patterns, &pattern_at, errors);
+    let regex = compile_all(hirs, pattern_hir, &hir_at, errors);
     let fallback =
         causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
     let mut set = RuleSet {
@@ -457,15 +464,18 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
     }
 }
 
+/// The automaton of patterns whose regexes are `hirs[pattern_hir[i]]`; a
+/// regex that cannot be compiled is reported where `at` says it is written.
 fn compile_all(
-    patterns: Vec<Hir>,
+    hirs: Vec<Hir>,
+    pattern_hir: Vec<usize>,
     at: &[(&Source, usize)],
     errors: &mut Vec<RuleError>,
 ) -> Option<Automaton> {
-    if patterns.is_empty() {
+    if pattern_hir.is_empty() {
         return None;
     }
-    match Automaton::build(patterns) {
+    match Automaton::build(hirs, pattern_hir) {
         Ok(a) => Some(a),
         Err((Some(i), e)) => {
             let (src, offset) = at[i];
