@@ -20,6 +20,7 @@ mod regex;
 mod select;
 mod values;
 mod why;
+mod words;
 
 use std::ops::Range;
 
