@@ -61,7 +61,7 @@ pub fn spans(data: &[u8]) -> impl Iterator<Item = Span> + '_ {
     let mut starts = separators(data).peekable();
     let mut pending: Option<usize> = None;
     let mut lead = true;
-    std::iter::from_fn(move || loop {
+    std::iter::from_fn(move || {
         if lead {
             lead = false;
             let first = starts.peek().copied().unwrap_or(data.len());
@@ -78,7 +78,7 @@ pub fn spans(data: &[u8]) -> impl Iterator<Item = Span> + '_ {
         pending = end;
         let stop = end.unwrap_or(data.len());
         let body_start = skip_line(data, start).min(stop);
-        return Some(Span { offset: start as u64, bytes: body_start..stop });
+        Some(Span { offset: start as u64, bytes: body_start..stop })
     })
 }
 

@@ -99,8 +99,7 @@ struct OneCache {
 impl One {
     fn build(hir: &Hir) -> Result<One, String> {
         let nfa = COMPILER
-            .with(|c| c.build_from_hir(hir))
-            .map_err(|e| e.to_string())?;
+            .with(|c| c.build_from_hir(hir).map_err(|e| e.to_string()))?;
         One::from_nfa(nfa)
     }
 

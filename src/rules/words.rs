@@ -69,7 +69,7 @@ pub(super) fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
     tries
         .into_iter()
         .filter(|(words, _)| {
-            !words.is_empty() && words.iter().all(|w| w.len() >= 1)
+            !words.is_empty() && words.iter().all(|w| !w.is_empty())
         })
         .max_by_key(|(words, exact)| {
             let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
