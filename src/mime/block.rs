@@ -1,0 +1,222 @@
+//! Reading header blocks and `Content-Type` fields the plain way the cut
+//! (`cut.rs`) relies on: anything less plain is not read at all, so that
+//! what is read is read as mail-parser reads it.
+
+/// True when `word` is in `value` (any case).
+pub(super) fn has_word(value: &[u8], word: &[u8]) -> bool {
+    value.windows(word.len()).any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// The length of the line end that `rest` starts with.
+pub(super) fn line_end(rest: &[u8]) -> Option<usize> {
+    if rest.starts_with(b"\r\n") {
+        Some(2)
+    } else if rest.starts_with(b"\n") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// `at`, moved back over the line end just before it, if any.
+pub(super) fn line_start_before(raw: &[u8], at: usize) -> usize {
+    if raw[..at].ends_with(b"\r\n") {
+        at - 2
+    } else if raw[..at].ends_with(b"\n") {
+        at - 1
+    } else {
+        at
+    }
+}
+
+/// One header field: its bytes (with folded lines and line end) and the
+/// length of its name.
+pub(super) struct Field {
+    pub start: usize,
+    pub end: usize,
+    pub name_len: usize,
+}
+
+impl Field {
+    pub fn is(&self, raw: &[u8], name: &[u8]) -> bool {
+        raw[self.start..self.start + self.name_len].eq_ignore_ascii_case(name)
+    }
+}
+
+/// The fields of the header block starting at `start`, and where its body
+/// starts. `None` unless every line is a clean field (`name:` with a name
+/// of visible characters) or a folded continuation, ended by an empty line.
+pub(super) fn header_block(
+    raw: &[u8],
+    start: usize,
+) -> Option<(Vec<Field>, usize)> {
+    let mut fields: Vec<Field> = Vec::with_capacity(16);
+    let mut pos = start;
+    loop {
+        let rest = raw.get(pos..)?;
+        let len = memchr::memchr(b'\n', rest)? + 1;
+        let line = &rest[..len];
+        if line == b"\n" || line == b"\r\n" {
+            return Some((fields, pos + len));
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            fields.last_mut()?.end = pos + len;
+        } else {
+            let name_len = memchr::memchr(b':', line)?;
+            let name = &line[..name_len];
+            if name.is_empty() || !name.iter().all(|c| c.is_ascii_graphic()) {
+                return None;
+            }
+            fields.push(Field { start: pos, end: pos + len, name_len });
+        }
+        pos += len;
+    }
+}
+
+/// The one field named `name` among `fields`: `Some(None)` when there is
+/// none, `None` when there are several.
+pub(super) fn only<'f>(
+    raw: &[u8],
+    fields: &'f [Field],
+    name: &[u8],
+) -> Option<Option<&'f Field>> {
+    let mut named = fields.iter().filter(|f| f.is(raw, name));
+    let first = named.next();
+    named.next().is_none().then_some(first)
+}
+
+/// True unless the part is base64 or quoted-printable encoded (the parser
+/// decodes those before reading an attached message).
+pub(super) fn identity_encoded(raw: &[u8], fields: &[Field]) -> Option<bool> {
+    let Some(f) = only(raw, fields, b"content-transfer-encoding")? else {
+        return Some(true);
+    };
+    let v = &raw[f.start + f.name_len + 1..f.end];
+    Some(!has_word(v, b"base64") && !has_word(v, b"quoted-printable"))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `alternative`: a `multipart/alternative`.
+    Multipart {
+        alternative: bool,
+    },
+    Digest,
+    Message,
+    Other,
+}
+
+/// What a part's `Content-Type` says, as far as cutting needs it.
+pub(super) struct ContentType<'a> {
+    /// What kind of part it is.
+    pub kind: Kind,
+    /// The `boundary` parameter.
+    pub boundary: Option<&'a [u8]>,
+    /// A text body part: `text/plain` or `text/html` (or one with no
+    /// Content-Type, which is text/plain).
+    pub text: bool,
+    /// Declared `text/plain`.
+    pub plain: bool,
+    /// Declared `text/html`.
+    pub html: bool,
+    /// A text the decoders read as text (`text/*` but headers or a
+    /// report, or none declared).
+    pub leaf_text: bool,
+    /// An image, audio, video or application part: nothing reads it.
+    pub unread: bool,
+}
+
+impl<'a> ContentType<'a> {
+    /// `None` when the field is given twice or is not plain enough to be
+    /// read the way the parser reads it.
+    pub fn of(raw: &'a [u8], fields: &[Field]) -> Option<Self> {
+        let Some(f) = only(raw, fields, b"content-type")? else {
+            return Some(ContentType {
+                kind: Kind::Other,
+                boundary: None,
+                text: true,
+                plain: false,
+                html: false,
+                leaf_text: true,
+                unread: false,
+            });
+        };
+        let value = &raw[f.start + f.name_len + 1..f.end];
+        if value.iter().any(|c| matches!(c, b'(' | b'\\' | b'*' | b'\'')) {
+            return None;
+        }
+        let mut params = value.split(|&c| c == b';');
+        // Lower-cased on the stack (a longer type is not one to cut by).
+        let given = params.next()?.trim_ascii();
+        let mut lower = [0u8; 64];
+        let ty = lower.get_mut(..given.len())?;
+        ty.copy_from_slice(given);
+        ty.make_ascii_lowercase();
+        let ty = &*ty;
+        let token = |c: &u8| c.is_ascii_alphanumeric() || b"-+._/".contains(c);
+        if ty.iter().filter(|&&c| c == b'/').count() != 1
+            || !ty.iter().all(token)
+        {
+            return None;
+        }
+        let kind = match ty {
+            b"multipart/digest" => Kind::Digest,
+            b"message/rfc822" | b"message/global" => Kind::Message,
+            b"multipart/alternative" => Kind::Multipart { alternative: true },
+            t if t.starts_with(b"multipart/") => {
+                Kind::Multipart { alternative: false }
+            }
+            t if t.starts_with(b"multipart") => return None,
+            _ => Kind::Other,
+        };
+        let mut boundary = None;
+        for p in params {
+            let p = p.trim_ascii();
+            if p.is_empty() {
+                continue;
+            }
+            let eq = memchr::memchr(b'=', p)?;
+            let (name, v) = (p[..eq].trim_ascii(), p[eq + 1..].trim_ascii());
+            if !name.eq_ignore_ascii_case(b"boundary") {
+                continue;
+            }
+            let v = match v.strip_prefix(b"\"") {
+                Some(q) => q.strip_suffix(b"\"")?,
+                None if v.iter().any(u8::is_ascii_whitespace) => return None,
+                None => v,
+            };
+            if boundary.is_some()
+                || v.is_empty()
+                || v.iter().any(|c| !c.is_ascii_graphic() && *c != b' ')
+                || v.contains(&b'"')
+            {
+                return None;
+            }
+            boundary = Some(v);
+        }
+        if matches!(kind, Kind::Multipart { .. }) && boundary.is_none() {
+            return None;
+        }
+        let plain = ty == b"text/plain".as_slice();
+        let html = ty == b"text/html".as_slice();
+        let report = |t: &[u8]| {
+            has_word(t, b"headers")
+                || has_word(t, b"status")
+                || has_word(t, b"report")
+        };
+        let leaf_text = ty.starts_with(b"text/") && !report(ty);
+        let unread = [&b"image/"[..], b"audio/", b"video/", b"application/"]
+            .iter()
+            .any(|t| ty.starts_with(t))
+            && !report(ty);
+        Some(ContentType {
+            kind,
+            boundary,
+            text: plain || html,
+            plain,
+            html,
+            leaf_text,
+            unread,
+        })
+    }
+}

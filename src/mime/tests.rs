@@ -1,0 +1,155 @@
+//! Tests of the MIME layer.
+
+use super::*;
+
+#[test]
+fn finds_report_parts_and_returned_headers() {
+    let raw = b"From: MAILER-DAEMON@example.net\r\nSubject: Undelivered\r\n\
+Date: Mon, 12 Oct 2026 09:14:02 +0200\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nsorry\r\n\
+--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n\
+Final-Recipient: rfc822; bob@example.com\r\nAction: failed\r\n\
+--b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: a@example.org\r\n\
+Subject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n--b--\r\n";
+    let p = parse(raw).unwrap();
+    assert_eq!(p.report_type, "delivery-status");
+    assert_eq!(p.date, "2026-10-12T07:14:02Z");
+    assert_eq!(p.texts, vec!["sorry".to_string()]);
+    let ds = String::from_utf8(p.delivery_status.unwrap()).unwrap();
+    assert!(ds.contains("Final-Recipient: rfc822; bob@example.com"));
+    let o = p.returned.unwrap();
+    assert_eq!((o.from.as_str(), o.subject.as_str()), ("a@example.org", "hi"));
+    assert_eq!(o.message_id, "m1@example.org");
+}
+
+#[test]
+fn ascii_based_charsets_read_ascii_as_it_is() {
+    let ascii: Vec<u8> = (0..0x80).collect();
+    let names = [
+        "US-ASCII",
+        "ascii",
+        "utf-8",
+        "ISO-8859-1",
+        "iso-8859-2",
+        "ISO-8859-5",
+        "iso-8859-7",
+        "iso-8859-11",
+        "iso-8859-15",
+        "iso8859-1",
+        "iso88591",
+        "windows-1250",
+        "windows-1251",
+        "Windows-1252",
+        "windows-1256",
+        "windows-1258",
+        "cp1252",
+    ];
+    for name in names {
+        assert!(ascii_based(name), "{name}");
+        if let Some(decode) = charset_decoder(name.as_bytes()) {
+            assert_eq!(decode(&ascii).as_bytes(), &ascii[..], "{name}");
+        }
+    }
+    for name in ["iso-2022-jp", "utf-7", "utf-16", "hz-gb-2312", "gbk"] {
+        assert!(!ascii_based(name), "{name}");
+    }
+}
+
+#[test]
+fn unfolds_as_split_whitespace_does() {
+    let slow = |v: &str| v.split_whitespace().collect::<Vec<_>>().join(" ");
+    for v in [
+        "",
+        "  ",
+        "from a\r\n\tby b;\r\n  Mon, 1 Oct",
+        " x\x0b y\x0cz ",
+        "caf\u{e9}\u{a0}au\u{3000} lait\n",
+        "\x1b$B%f\x1b(B  ok",
+    ] {
+        assert_eq!(unfold(v), slow(v), "{v:?}");
+    }
+}
+
+/// Returned headers read with only the fields that matter read as the
+/// whole block does.
+#[test]
+fn returned_headers_read_the_same_trimmed() {
+    use proptest::prelude::*;
+    const FIELDS: &[&str] = &[
+        "Received: from a.example.org by b.example.net;\n\tMon, 1 Oct\n",
+        "From: \"A, B\" <a@example.org>\n",
+        "To: c@example.com, =?utf-8?q?D?= <d@example.com>\n",
+        "Subject: =?iso-8859-1?q?caf=E9?=\n",
+        "Subject: two\n",
+        "Message-ID: <m1@example.org>\n",
+        "DKIM-Signature: v=1; b=xyz\n abc\n",
+        "X-Junk\n",
+        " folded\n",
+        "\n",
+        "\r\n",
+        "body\n",
+    ];
+    let config = ProptestConfig::with_cases(3000);
+    proptest!(config, |(ids in prop::collection::vec(0..FIELDS.len(), 0..10))| {
+        let raw: String = ids.iter().map(|&i| FIELDS[i]).collect();
+        let whole = parser()
+            .parse_headers(raw.as_bytes())
+            .filter(|m| !m.headers().is_empty())
+            .map(|m| original_of(&m));
+        let trimmed = parse_original(raw.as_bytes());
+        prop_assert_eq!(format!("{whole:?}"), format!("{trimmed:?}"));
+    });
+}
+
+/// HTML read as the plain chain of replacements reads it.
+#[test]
+fn html_reads_as_replacing_one_entity_after_another() {
+    use proptest::prelude::*;
+    const PIECES: &[&str] = &[
+        "<p>",
+        "</P>",
+        "<br/>",
+        "<B>",
+        "<table>",
+        "<td>",
+        "<h2 x>",
+        "<",
+        ">",
+        "&",
+        ";",
+        "amp;",
+        "&amp;",
+        "&lt;",
+        "&gt;",
+        "&nbsp;",
+        "&quot;",
+        "&#39;",
+        "&#3",
+        "lt;",
+        "caf\u{e9}",
+        "text ",
+        "\n",
+    ];
+    // The tags taken out with no entity in sight, then the entities.
+    let slow = |html: &str| {
+        let text = html_to_text(&html.replace('&', "\u{1}"));
+        text.replace('\u{1}', "&")
+            .replace("&nbsp;", " ")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    let config = ProptestConfig::with_cases(3000);
+    proptest!(config, |(ids in prop::collection::vec(0..PIECES.len(), 0..14))| {
+        let html: String = ids.iter().map(|&i| PIECES[i]).collect();
+        prop_assert_eq!(html_to_text(&html), slow(&html));
+    });
+}
+
+#[test]
+fn junk_is_not_a_message() {
+    assert!(parse(b"").is_none());
+}
