@@ -153,6 +153,24 @@ fn pieced_together_messages_are_cut_safely() {
     assert!(CUTS.load(std::sync::atomic::Ordering::Relaxed) > 1000);
 }
 
+/// Cases the property test once found (an attached multipart, a folded
+/// attached `Content-Type`, each followed by a stray delimiter).
+#[test]
+fn past_failures_read_as_whole() {
+    for (b, c) in [
+        ("Content-Type: multipart/mixed; boundary=b\n", "--b\n"),
+        ("Content-Type: message/rfc822\n folded\n", "--b\n"),
+    ] {
+        let raw = format!(
+            "From: d@example.net\nSubject: s\n\
+    Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
+    Content-Type: text/plain\n\n\n--b\nContent-Type: message/rfc822\n\n\
+    From: a@example.org\n{b}\nbody {c}\n--b--\n"
+        );
+        same_as_whole(raw.as_bytes()).unwrap();
+    }
+}
+
 const TOP: &[&str] = &[
     "Received: x\n",
     "Received: y\n\tfolded\n",
