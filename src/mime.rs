@@ -183,7 +183,7 @@ pub fn attached(raw: &[u8]) -> Option<Attached> {
 }
 
 /// Bodies of text parts taken out of the message before parsing, by
-/// where they were (see [`cut::Shortened::taken`]).
+/// where they were, in order (see [`cut::Shortened::taken`]).
 type Taken<'a> = [(usize, Cow<'a, [u8]>)];
 
 /// Parses `raw` (with the bodies `taken` out of it). The kept top-level
@@ -384,7 +384,9 @@ fn taken_bytes<'t>(
         return None;
     }
     let at = part.offset_body as usize;
-    taken.iter().find(|(start, _)| *start == at).map(|(_, b)| b.as_ref())
+    // In the order of the message (a message may have thousands of parts).
+    let i = taken.binary_search_by_key(&at, |(start, _)| *start).ok()?;
+    Some(taken[i].1.as_ref())
 }
 
 /// The text of a part whose body was taken out before parsing (the parser

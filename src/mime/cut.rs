@@ -58,7 +58,8 @@ pub(super) struct Shortened<'a> {
     /// True when an attached message was cut.
     pub attached_cut: bool,
     /// The bodies of text parts taken out of `bytes`, each with where it
-    /// was (the part's body offset in `bytes`, where it is now empty).
+    /// was (the part's body offset in `bytes`, where it is now empty), in
+    /// the order of the message.
     pub taken: Vec<(usize, Cow<'a, [u8]>)>,
     /// Where each edit lies in `bytes`, and how far the original bytes
     /// after it lie from those of `bytes` (original minus new).
