@@ -93,16 +93,12 @@ impl CsvFile {
 
 /// Turns rows into the bytes [`CsvFile::row`] would write, on any thread:
 /// the workers format their rows while the data is in their cache, and the
-/// one writer only copies bytes.
+/// one writer only copies bytes. The bytes are those of the `csv` crate's
+/// writer as [`CsvFile`] configures it (a cell is quoted when it holds a
+/// comma, a quote or a line end; a quote is doubled), made directly.
 #[derive(Debug, Clone, Copy)]
 pub struct Formatter {
     excel: bool,
-}
-
-thread_local! {
-    /// A CSV writer into memory per thread and line-end style, reused.
-    static FORMAT: RefCell<Option<(bool, csv::Writer<Shared<Vec<u8>>>)>> =
-        const { RefCell::new(None) };
 }
 
 impl Formatter {
@@ -115,38 +111,61 @@ impl Formatter {
     pub fn rows<'a, R, C>(&self, rows: R, out: &mut Vec<u8>) -> io::Result<()>
     where
         R: IntoIterator<Item = C>,
-        C: IntoIterator<Item = &'a str>,
+        C: AsRef<[&'a str]>,
     {
-        FORMAT.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            let writer = match &mut *slot {
-                Some((excel, w)) if *excel == self.excel => w,
-                other => &mut other.insert((self.excel, self.writer())).1,
-            };
-            for row in rows {
-                for c in row {
-                    writer.write_field(cut(defuse(c)).as_bytes())?;
+        let end: &[u8] = if self.excel { b"\r\n" } else { b"\n" };
+        for row in rows {
+            let cells = row.as_ref();
+            // Room for the cells as they are, their commas and a few quotes.
+            let size: usize = cells.iter().map(|c| c.len()).sum();
+            out.reserve(size + 2 * cells.len() + 8);
+            let start = out.len();
+            for (i, c) in cells.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
                 }
-                writer.write_record(None::<&[u8]>)?;
+                push_cell(out, c);
             }
-            writer.flush()?;
-            out.append(&mut writer.get_ref().0.borrow_mut());
-            Ok(())
-        })
+            if out.len() == start {
+                // A record of one empty cell is written as an empty quoted
+                // cell, so that the line is not blank.
+                out.extend_from_slice(b"\"\"");
+            }
+            out.extend_from_slice(end);
+        }
+        Ok(())
     }
+}
 
-    fn writer(&self) -> csv::Writer<Shared<Vec<u8>>> {
-        let terminator = if self.excel {
-            csv::Terminator::CRLF
-        } else {
-            csv::Terminator::Any(b'\n')
-        };
-        csv::WriterBuilder::new()
-            .terminator(terminator)
-            .buffer_capacity(4096)
-            .has_headers(false)
-            .from_writer(Shared(RefCell::new(Vec::new())))
+/// Appends one cell, defused, cut and quoted when it must be. Most cells
+/// need none of that, which one pass over their bytes tells.
+fn push_cell(out: &mut Vec<u8>, cell: &str) {
+    let bytes = cell.as_bytes();
+    let first = bytes.first().copied().unwrap_or(b'a');
+    if !b" \t\r=+-@".contains(&first)
+        && bytes.len() <= CELL_LIMIT
+        && !may_need_care(bytes)
+    {
+        out.extend_from_slice(bytes);
+        return;
     }
+    let cell = cut(defuse(cell));
+    let cell = cell.as_bytes();
+    let quoted = memchr::memchr3(b',', b'"', b'\n', cell).is_some()
+        || memchr::memchr(b'\r', cell).is_some();
+    if !quoted {
+        out.extend_from_slice(cell);
+        return;
+    }
+    out.push(b'"');
+    let mut rest = cell;
+    while let Some(p) = memchr::memchr(b'"', rest) {
+        out.extend_from_slice(&rest[..=p]);
+        out.push(b'"');
+        rest = &rest[p + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
 }
 
 /// A temporary file in `dir` that will become `name` when persisted. It is
@@ -262,6 +281,23 @@ fn may_hold_controls(bytes: &[u8]) -> bool {
         .any(|&b| (b < 0x20) | (b == 0x7f) | (b == 0xc2))
 }
 
+/// [`may_hold_controls`], or a comma or a quote (which make a CSV cell
+/// quoted).
+fn may_need_care(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(8);
+    let hit = (&mut blocks).any(|b| {
+        let x = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        has_below(x, 0x20)
+            | has_zero(x ^ LOW * 0x7f)
+            | has_zero(x ^ LOW * 0xc2)
+            | has_zero(x ^ LOW * u64::from(b','))
+            | has_zero(x ^ LOW * u64::from(b'"'))
+    });
+    hit || blocks.remainder().iter().any(|&b| {
+        (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == b',') | (b == b'"')
+    })
+}
+
 /// 0x01 in every byte of a word.
 const LOW: u64 = 0x0101_0101_0101_0101;
 
@@ -300,32 +336,42 @@ mod tests {
         let rows = [
             vec!["a", "=1", "x,y", "say \"hi\"", "line\nend", ""],
             vec!["", "", "", "", "", ""],
+            vec!["\"", "a\"\"b,", "cr\rlf\r\n", "\"x\"", ",", "ü\"é"],
             vec!["é", "-2", " @x", "\tz", "ok", "last"],
         ];
+        let single = [vec![""], vec!["x"], vec!["\""], vec![""]];
         for excel in [false, true] {
-            let dir = tempfile::tempdir().unwrap();
-            let mut file =
-                super::CsvFile::create(dir.path(), "t.csv", &["h"; 6], excel)
-                    .unwrap();
-            for r in &rows {
-                file.row(r.iter().copied()).unwrap();
-            }
-            file.finish(dir.path()).unwrap();
-            let written = std::fs::read(dir.path().join("t.csv")).unwrap();
-
-            let mut file =
-                super::CsvFile::create(dir.path(), "u.csv", &["h"; 6], excel)
-                    .unwrap();
-            let mut bytes = Vec::new();
-            let f = super::Formatter::new(excel);
-            f.rows(rows[..2].iter().map(|r| r.iter().copied()), &mut bytes)
-                .unwrap();
-            file.raw(&bytes).unwrap();
-            file.row(rows[2].iter().copied()).unwrap();
-            file.finish(dir.path()).unwrap();
-            let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
-            assert_eq!(String::from_utf8(raw), String::from_utf8(written));
+            same_bytes(&rows, excel);
+            same_bytes(&single, excel);
         }
+    }
+
+    /// The rows written by [`super::CsvFile::row`] and by
+    /// [`super::Formatter::rows`] are the same bytes.
+    fn same_bytes(rows: &[Vec<&str>], excel: bool) {
+        let header = vec!["h"; rows[0].len()];
+        let dir = tempfile::tempdir().unwrap();
+        let mut file =
+            super::CsvFile::create(dir.path(), "t.csv", &header, excel)
+                .unwrap();
+        for r in rows {
+            file.row(r.iter().copied()).unwrap();
+        }
+        file.finish(dir.path()).unwrap();
+        let written = std::fs::read(dir.path().join("t.csv")).unwrap();
+
+        let mut file =
+            super::CsvFile::create(dir.path(), "u.csv", &header, excel)
+                .unwrap();
+        let mut bytes = Vec::new();
+        let f = super::Formatter::new(excel);
+        let last = rows.len() - 1;
+        f.rows(&rows[..last], &mut bytes).unwrap();
+        file.raw(&bytes).unwrap();
+        file.row(rows[last].iter().copied()).unwrap();
+        file.finish(dir.path()).unwrap();
+        let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
+        assert_eq!(String::from_utf8(raw), String::from_utf8(written));
     }
 
     #[test]
@@ -390,15 +436,19 @@ mod tests {
     fn the_word_test_finds_every_control_byte() {
         for len in 0..20 {
             for at in 0..len {
-                for b in [0u8, 0x09, 0x0a, 0x1f, 0x7f, 0xc2] {
+                for b in [0u8, 0x09, 0x0a, 0x1f, 0x7f, 0xc2, b',', b'"'] {
                     let mut v = vec![b'x'; len];
                     v[at] = b;
-                    assert!(super::may_hold_controls(&v), "{len} {at} {b}");
+                    let control = ![b',', b'"'].contains(&b);
+                    assert_eq!(super::may_hold_controls(&v), control);
+                    assert!(super::may_need_care(&v), "{len} {at} {b}");
                 }
             }
             let clean: Vec<u8> =
                 (0..len).map(|i| 0x20 + (i as u8 * 7) % 0x5f).collect();
             assert!(!super::may_hold_controls(&clean));
+            let plain: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
+            assert!(!super::may_need_care(&plain));
         }
         assert!(!super::may_hold_controls(&[
             0x80, 0xc3, 0xff, 0x7e, 0x20, 0x21, 0xc1, 0xc4, 0x41
