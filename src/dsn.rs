@@ -247,12 +247,51 @@ fn strip_type(value: &str) -> &str {
 /// for a blank line. A line that is no field (no colon, or a name with a
 /// space) is dropped with its continuation lines.
 struct Fields<'t> {
-    lines: std::iter::Peekable<std::str::Lines<'t>>,
+    text: &'t str,
+    /// Where the next line starts.
+    at: usize,
 }
 
 impl<'t> Fields<'t> {
     fn new(text: &'t str) -> Self {
-        Fields { lines: text.lines().peekable() }
+        Fields { text, at: 0 }
+    }
+
+    /// The next line, without its LF.
+    fn line(&mut self) -> Option<&'t str> {
+        let rest = &self.text[self.at..];
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+        self.at += (end + 1).min(rest.len());
+        Some(&rest[..end])
+    }
+
+    /// The next line if it continues the field before it: indented and
+    /// not blank.
+    fn continuation(&mut self) -> Option<&'t str> {
+        let rest = &self.text[self.at..];
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+        let line = &rest[..end];
+        if is_blank(line) {
+            return None;
+        }
+        self.at += (end + 1).min(rest.len());
+        Some(line)
+    }
+}
+
+/// True for a line of white space only.
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        // White space in ASCII is at most a space.
+        Some(&b) if b.is_ascii() && b > b' ' => false,
+        Some(_) => line.trim().is_empty(),
     }
 }
 
@@ -261,19 +300,15 @@ impl<'t> Iterator for Fields<'t> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let line = self.lines.next()?;
-            if line.trim().is_empty() {
+            let line = self.line()?;
+            if is_blank(line) {
                 return Some(None);
             }
-            let field = line
-                .split_once(':')
-                .map(|(n, v)| (n.trim(), v))
+            let field = memchr::memchr(b':', line.as_bytes())
+                .map(|p| (line[..p].trim(), &line[p + 1..]))
                 .filter(|(n, _)| !n.is_empty() && !n.contains(' '));
             let mut value = field.map(|(_, v)| Cow::Borrowed(v.trim()));
-            while let Some(cont) = self
-                .lines
-                .next_if(|l| l.starts_with([' ', '\t']) && !l.trim().is_empty())
-            {
+            while let Some(cont) = self.continuation() {
                 if let Some(v) = value.as_mut() {
                     let v = v.to_mut();
                     v.push(' ');
@@ -368,6 +403,17 @@ Status: 5.0.0\n";
         let r = &d.recipients[0];
         assert_eq!((r.action.as_str(), r.status.as_str()), ("failed", "5.0.0"));
         assert_eq!(r.supplementary, "550 5.1.1 no such user");
+    }
+
+    #[test]
+    fn a_line_of_white_space_ends_a_block() {
+        for blank in ["", " ", "\t ", "\x0b", "\u{a0}"] {
+            let raw = format!(
+                "Final-Recipient: rfc822; a@example.com\nAction: failed\n\
+{blank}\nFinal-Recipient: rfc822; b@example.com\n"
+            );
+            assert_eq!(parse(raw.as_bytes()).recipients.len(), 2, "{blank:?}");
+        }
     }
 
     #[test]
