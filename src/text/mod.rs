@@ -293,16 +293,14 @@ pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
 fn embedded_in<'t>(report: &'t str, copy: &'t str) -> Option<&'t str> {
     field_block(report).or_else(|| {
         // A bounce pasted into a message: the copy is a delivery report
-        // and the message's own text names no failed address (looked for
-        // last: finding the address blocks costs most).
-        let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
-        let head = copy[..body].to_ascii_lowercase();
-        if !head.contains("report-type=delivery-status")
-            || !blocks::find(report).is_empty()
-        {
+        // and the message's own text names no failed address.
+        if !blocks::find(report).is_empty() {
             return None;
         }
-        field_block(split_returned(&copy[body..]).0)
+        let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
+        let head = copy[..body].to_ascii_lowercase();
+        head.contains("report-type=delivery-status")
+            .then(|| field_block(split_returned(&copy[body..]).0))?
     })
 }
 
