@@ -142,7 +142,7 @@ impl Formatter {
 fn push_cell(out: &mut Vec<u8>, cell: &str) {
     let bytes = cell.as_bytes();
     let first = bytes.first().copied().unwrap_or(b'a');
-    if !b" \t\r=+-@".contains(&first)
+    if !matches!(first, b' ' | b'\t' | b'\r' | b'=' | b'+' | b'-' | b'@')
         && bytes.len() <= CELL_LIMIT
         && !may_need_care(bytes)
     {
@@ -282,20 +282,26 @@ fn may_hold_controls(bytes: &[u8]) -> bool {
 }
 
 /// [`may_hold_controls`], or a comma or a quote (which make a CSV cell
-/// quoted).
+/// quoted). The last bytes are tested as one word too, padded with a
+/// letter.
 fn may_need_care(bytes: &[u8]) -> bool {
-    let mut blocks = bytes.chunks_exact(8);
-    let hit = (&mut blocks).any(|b| {
-        let x = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let care = |x: u64| {
         has_below(x, 0x20)
             | has_zero(x ^ LOW * 0x7f)
             | has_zero(x ^ LOW * 0xc2)
             | has_zero(x ^ LOW * u64::from(b','))
             | has_zero(x ^ LOW * u64::from(b'"'))
-    });
-    hit || blocks.remainder().iter().any(|&b| {
-        (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == b',') | (b == b'"')
-    })
+    };
+    let mut blocks = bytes.chunks_exact(8);
+    if (&mut blocks)
+        .any(|b| care(u64::from_le_bytes(b.try_into().expect("8 bytes"))))
+    {
+        return true;
+    }
+    let rest = blocks.remainder();
+    let mut last = [b'a'; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    care(u64::from_le_bytes(last))
 }
 
 /// 0x01 in every byte of a word.
