@@ -1,11 +1,11 @@
-//! One CSV report file: RFC 4180 through the `csv` crate, cells that a
+//! One CSV report file: RFC 4180 as the `csv` crate writes it (the bytes
+//! are made here, a test holds them to the crate's), cells that a
 //! spreadsheet would run as a formula defused, cells cut to what a
 //! spreadsheet cell holds, written to a temporary file in
 //! the output folder and renamed into place only when the run completes, so
 //! that an interrupted run leaves no partial report.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -13,26 +13,11 @@ use tempfile::NamedTempFile;
 
 /// A CSV file being written.
 pub struct CsvFile {
-    writer: csv::Writer<Shared<BufWriter<NamedTempFile>>>,
+    out: BufWriter<NamedTempFile>,
+    format: Formatter,
+    /// The line being made, reused.
+    line: Vec<u8>,
     name: String,
-}
-
-/// A writer the `csv` writer owns and we can still reach (through
-/// `get_ref`), to add bytes formatted elsewhere or take what it wrote.
-struct Shared<W>(RefCell<W>);
-
-impl<W: Write> Write for Shared<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.get_mut().write(buf)
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.0.get_mut().write_all(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.get_mut().flush()
-    }
 }
 
 impl CsvFile {
@@ -44,20 +29,16 @@ impl CsvFile {
         header: &[&str],
         excel: bool,
     ) -> io::Result<CsvFile> {
-        let mut buf = BufWriter::with_capacity(1 << 16, temp_in(dir, name)?);
+        let mut out = BufWriter::with_capacity(1 << 16, temp_in(dir, name)?);
         if excel {
-            buf.write_all(b"\xEF\xBB\xBF")?;
+            out.write_all(b"\xEF\xBB\xBF")?;
         }
-        let terminator = if excel {
-            csv::Terminator::CRLF
-        } else {
-            csv::Terminator::Any(b'\n')
-        };
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(terminator)
-            .from_writer(Shared(RefCell::new(buf)));
-        writer.write_record(header)?;
-        Ok(CsvFile { writer, name: name.to_string() })
+        let format = Formatter::new(excel);
+        let mut line = Vec::new();
+        // The column names are ours: quoted if need be, never defused.
+        format.line(header.iter().map(|h| h.as_bytes()), &mut line);
+        out.write_all(&line)?;
+        Ok(CsvFile { out, format, line, name: name.to_string() })
     }
 
     /// Writes one row of text cells, each defused.
@@ -65,37 +46,30 @@ impl CsvFile {
         &mut self,
         cells: impl IntoIterator<Item = &'a str>,
     ) -> io::Result<()> {
-        for cell in cells {
-            self.writer.write_field(cut(defuse(cell)).as_bytes())?;
-        }
-        self.writer.write_record(None::<&[u8]>)?;
-        Ok(())
+        self.line.clear();
+        self.format.row(cells, &mut self.line);
+        self.out.write_all(&self.line)
     }
 
     /// Writes rows that [`Formatter::rows`] already turned into bytes.
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if !bytes.is_empty() {
-            self.writer.flush()?;
-            self.writer.get_ref().0.borrow_mut().write_all(bytes)?;
-        }
-        Ok(())
+        self.out.write_all(bytes)
     }
 
     /// Flushes and renames the file into place.
     pub fn finish(self, dir: &Path) -> io::Result<()> {
-        let buf = self.writer.into_inner().map_err(|e| e.into_error())?;
-        let tmp =
-            buf.0.into_inner().into_inner().map_err(|e| e.into_error())?;
+        let tmp = self.out.into_inner().map_err(|e| e.into_error())?;
         tmp.persist(dir.join(&self.name)).map_err(|e| e.error)?;
         Ok(())
     }
 }
 
-/// Turns rows into the bytes [`CsvFile::row`] would write, on any thread:
-/// the workers format their rows while the data is in their cache, and the
+/// Turns rows into the bytes of `bounces.csv` lines, on any thread: the
+/// workers format their rows while the data is in their cache, and the
 /// one writer only copies bytes. The bytes are those of the `csv` crate's
-/// writer as [`CsvFile`] configures it (a cell is quoted when it holds a
-/// comma, a quote or a line end; a quote is doubled), made directly.
+/// writer with its default settings (a cell is quoted when it holds a
+/// comma, a quote or a line end; a quote is doubled; a line of one empty
+/// cell is `""`), made directly.
 #[derive(Debug, Clone, Copy)]
 pub struct Formatter {
     excel: bool,
@@ -113,27 +87,59 @@ impl Formatter {
         R: IntoIterator<Item = C>,
         C: AsRef<[&'a str]>,
     {
-        let end: &[u8] = if self.excel { b"\r\n" } else { b"\n" };
         for row in rows {
             let cells = row.as_ref();
             // Room for the cells as they are, their commas and a few quotes.
             let size: usize = cells.iter().map(|c| c.len()).sum();
             out.reserve(size + 2 * cells.len() + 8);
-            let start = out.len();
-            for (i, c) in cells.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_cell(out, c);
-            }
-            if out.len() == start {
-                // A record of one empty cell is written as an empty quoted
-                // cell, so that the line is not blank.
-                out.extend_from_slice(b"\"\"");
-            }
-            out.extend_from_slice(end);
+            self.row(cells.iter().copied(), out);
         }
         Ok(())
+    }
+
+    /// Appends one row of cells, each defused.
+    fn row<'a>(
+        &self,
+        cells: impl IntoIterator<Item = &'a str>,
+        out: &mut Vec<u8>,
+    ) {
+        self.line(cells.into_iter().map(|c| CellText::Defuse(c)), out);
+    }
+
+    /// Appends one line of cells.
+    fn line<'a, T: Into<CellText<'a>>>(
+        &self,
+        cells: impl IntoIterator<Item = T>,
+        out: &mut Vec<u8>,
+    ) {
+        let start = out.len();
+        for (i, c) in cells.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match c.into() {
+                CellText::Defuse(c) => push_cell(out, c),
+                CellText::AsIs(c) => push_quoted(out, c),
+            }
+        }
+        if out.len() == start {
+            // A record of one empty cell is written as an empty quoted
+            // cell, so that the line is not blank.
+            out.extend_from_slice(b"\"\"");
+        }
+        out.extend_from_slice(if self.excel { b"\r\n" } else { b"\n" });
+    }
+}
+
+/// A cell's text, defused or written as it is.
+enum CellText<'a> {
+    Defuse(&'a str),
+    AsIs(&'a [u8]),
+}
+
+impl<'a> From<&'a [u8]> for CellText<'a> {
+    fn from(c: &'a [u8]) -> Self {
+        CellText::AsIs(c)
     }
 }
 
@@ -149,8 +155,12 @@ fn push_cell(out: &mut Vec<u8>, cell: &str) {
         out.extend_from_slice(bytes);
         return;
     }
-    let cell = cut(defuse(cell));
-    let cell = cell.as_bytes();
+    push_quoted(out, cut(defuse(cell)).as_bytes());
+}
+
+/// Appends one cell as it is, quoted when it holds a comma, a quote or a
+/// line end.
+fn push_quoted(out: &mut Vec<u8>, cell: &[u8]) {
     let quoted = memchr::memchr3(b',', b'"', b'\n', cell).is_some()
         || memchr::memchr(b'\r', cell).is_some();
     if !quoted {
@@ -352,10 +362,33 @@ mod tests {
         }
     }
 
-    /// The rows written by [`super::CsvFile::row`] and by
-    /// [`super::Formatter::rows`] are the same bytes.
+    /// The rows written by [`super::CsvFile::row`], and by
+    /// [`super::Formatter::rows`] then [`super::CsvFile::raw`], are the
+    /// bytes the `csv` crate writes for the defused cells.
     fn same_bytes(rows: &[Vec<&str>], excel: bool) {
-        let header = vec!["h"; rows[0].len()];
+        let mut header = vec!["h"; rows[0].len()];
+        header[0] = "h,\"1\"";
+        let mut want = Vec::new();
+        if excel {
+            want.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        let terminator = if excel {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        let mut w = csv::WriterBuilder::new()
+            .terminator(terminator)
+            .from_writer(&mut want);
+        w.write_record(&header).unwrap();
+        for r in rows {
+            w.write_record(
+                r.iter().map(|c| super::cut(defuse(c)).into_owned()),
+            )
+            .unwrap();
+        }
+        drop(w);
+
         let dir = tempfile::tempdir().unwrap();
         let mut file =
             super::CsvFile::create(dir.path(), "t.csv", &header, excel)
@@ -365,6 +398,7 @@ mod tests {
         }
         file.finish(dir.path()).unwrap();
         let written = std::fs::read(dir.path().join("t.csv")).unwrap();
+        assert_eq!(String::from_utf8(written), String::from_utf8(want.clone()));
 
         let mut file =
             super::CsvFile::create(dir.path(), "u.csv", &header, excel)
@@ -377,7 +411,7 @@ mod tests {
         file.row(rows[last].iter().copied()).unwrap();
         file.finish(dir.path()).unwrap();
         let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
-        assert_eq!(String::from_utf8(raw), String::from_utf8(written));
+        assert_eq!(String::from_utf8(raw), String::from_utf8(want));
     }
 
     #[test]
