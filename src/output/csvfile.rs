@@ -292,8 +292,7 @@ fn may_hold_controls(bytes: &[u8]) -> bool {
 }
 
 /// [`may_hold_controls`], or a comma or a quote (which make a CSV cell
-/// quoted). The last bytes are tested as one word too, padded with a
-/// letter.
+/// quoted). Eight bytes at a time, the last eight too.
 fn may_need_care(bytes: &[u8]) -> bool {
     let care = |x: u64| {
         has_below(x, 0x20)
@@ -302,16 +301,17 @@ fn may_need_care(bytes: &[u8]) -> bool {
             | has_zero(x ^ LOW * u64::from(b','))
             | has_zero(x ^ LOW * u64::from(b'"'))
     };
-    let mut blocks = bytes.chunks_exact(8);
-    if (&mut blocks)
-        .any(|b| care(u64::from_le_bytes(b.try_into().expect("8 bytes"))))
-    {
-        return true;
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    if bytes.len() < 8 {
+        let mut last = [b'a'; 8];
+        last[..bytes.len()].copy_from_slice(bytes);
+        return care(u64::from_le_bytes(last));
     }
-    let rest = blocks.remainder();
-    let mut last = [b'a'; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    care(u64::from_le_bytes(last))
+    let mut blocks = bytes.chunks_exact(8);
+    // Then the last eight bytes, which may overlap the blocks tested.
+    (&mut blocks).any(|b| care(word(b)))
+        || !blocks.remainder().is_empty()
+            && care(word(&bytes[bytes.len() - 8..]))
 }
 
 /// 0x01 in every byte of a word.
