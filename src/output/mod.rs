@@ -4,6 +4,7 @@
 //! writes it, and tallies it as it passes, so memory grows only with the
 //! number of distinct servers, domains, causes, months and recipients.
 
+mod cells;
 mod csvfile;
 mod group;
 mod jsonl;
@@ -16,8 +17,10 @@ pub mod terminal;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use csvfile::{defuse, remove_temporaries};
-use csvfile::{CsvFile, Formatter};
+pub use cells::defuse;
+use cells::Formatter;
+pub use csvfile::remove_temporaries;
+use csvfile::CsvFile;
 use jsonl::JsonLines;
 pub use period::{Bound, Period, Place};
 pub use recipients::Suggestion;
