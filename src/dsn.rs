@@ -61,7 +61,12 @@ impl DsnRecipient {
 
 /// Parses the body of a `message/delivery-status` part.
 pub fn parse(raw: &[u8]) -> DeliveryStatus {
-    let text = crate::charset::undeclared_text(raw);
+    // Valid UTF-8 (most parts) is told by the word-at-a-time check, not
+    // by the lossy reading's byte loop; the text is the same either way.
+    let text = match std::str::from_utf8(raw) {
+        Ok(t) => crate::charset::undeclared_str(t),
+        Err(_) => crate::charset::undeclared_text(raw),
+    };
     let text = crate::text::normalize_newlines(&text);
     let mut out = DeliveryStatus::default();
     let mut current: Option<DsnRecipient> = None;
