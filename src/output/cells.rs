@@ -217,9 +217,9 @@ fn may_need_care(bytes: &[u8]) -> bool {
     };
     let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
     if bytes.len() < 8 {
-        let mut last = [b'a'; 8];
-        last[..bytes.len()].copy_from_slice(bytes);
-        return care(u64::from_le_bytes(last));
+        return bytes.iter().any(|&b| {
+            (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == b',') | (b == b'"')
+        });
     }
     let mut blocks = bytes.chunks_exact(8);
     // Then the last eight bytes, which may overlap the blocks tested.
