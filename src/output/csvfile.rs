@@ -1,23 +1,42 @@
-//! One CSV report file: RFC 4180 as the `csv` crate writes it (the lines
-//! are made by `cells`; a test here holds them to the crate's bytes),
-//! written to a temporary file in the output folder and renamed into place
-//! only when the run completes, so that an interrupted run leaves no
-//! partial report.
+//! One CSV report file: RFC 4180 through the `csv` crate, cells that a
+//! spreadsheet would run as a formula defused, cells cut to what a
+//! spreadsheet cell holds, written to a temporary file in
+//! the output folder and renamed into place only when the run completes, so
+//! that an interrupted run leaves no partial report.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use tempfile::NamedTempFile;
 
-use super::cells::Formatter;
-
 /// A CSV file being written.
 pub struct CsvFile {
-    out: BufWriter<NamedTempFile>,
-    format: Formatter,
-    /// The line being made, reused.
-    line: Vec<u8>,
+    writer: csv::Writer<Shared<BufWriter<NamedTempFile>>>,
     name: String,
+}
+
+/// A writer the `csv` writer owns and we can still reach (through
+/// `get_ref`), to add bytes formatted elsewhere or take what it wrote.
+/// Its `flush` does not flush what it holds: the `csv` writer flushes to
+/// hand over its buffer before bytes are added beside it, once per
+/// message, and the file's buffer must not become a system call each time
+/// (`finish` flushes the file).
+struct Shared<W>(RefCell<W>);
+
+impl<W: Write> Write for Shared<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.get_mut().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.get_mut().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl CsvFile {
@@ -29,16 +48,20 @@ impl CsvFile {
         header: &[&str],
         excel: bool,
     ) -> io::Result<CsvFile> {
-        let mut out = BufWriter::with_capacity(1 << 16, temp_in(dir, name)?);
+        let mut buf = BufWriter::with_capacity(1 << 16, temp_in(dir, name)?);
         if excel {
-            out.write_all(b"\xEF\xBB\xBF")?;
+            buf.write_all(b"\xEF\xBB\xBF")?;
         }
-        let format = Formatter::new(excel);
-        let mut line = Vec::new();
-        // The column names are ours: quoted if need be, never defused.
-        format.line(header.iter().map(|h| h.as_bytes()), &mut line);
-        out.write_all(&line)?;
-        Ok(CsvFile { out, format, line, name: name.to_string() })
+        let terminator = if excel {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(terminator)
+            .from_writer(Shared(RefCell::new(buf)));
+        writer.write_record(header)?;
+        Ok(CsvFile { writer, name: name.to_string() })
     }
 
     /// Writes one row of text cells, each defused.
@@ -46,21 +69,87 @@ impl CsvFile {
         &mut self,
         cells: impl IntoIterator<Item = &'a str>,
     ) -> io::Result<()> {
-        self.line.clear();
-        self.format.row(cells, &mut self.line);
-        self.out.write_all(&self.line)
+        for cell in cells {
+            self.writer.write_field(cut(defuse(cell)).as_bytes())?;
+        }
+        self.writer.write_record(None::<&[u8]>)?;
+        Ok(())
     }
 
     /// Writes rows that [`Formatter::rows`] already turned into bytes.
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.out.write_all(bytes)
+        if !bytes.is_empty() {
+            self.writer.flush()?;
+            self.writer.get_ref().0.borrow_mut().write_all(bytes)?;
+        }
+        Ok(())
     }
 
     /// Flushes and renames the file into place.
     pub fn finish(self, dir: &Path) -> io::Result<()> {
-        let tmp = self.out.into_inner().map_err(|e| e.into_error())?;
+        let buf = self.writer.into_inner().map_err(|e| e.into_error())?;
+        let tmp =
+            buf.0.into_inner().into_inner().map_err(|e| e.into_error())?;
         tmp.persist(dir.join(&self.name)).map_err(|e| e.error)?;
         Ok(())
+    }
+}
+
+/// Turns rows into the bytes [`CsvFile::row`] would write, on any thread:
+/// the workers format their rows while the data is in their cache, and the
+/// one writer only copies bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Formatter {
+    excel: bool,
+}
+
+thread_local! {
+    /// A CSV writer into memory per thread and line-end style, reused.
+    static FORMAT: RefCell<Option<(bool, csv::Writer<Shared<Vec<u8>>>)>> =
+        const { RefCell::new(None) };
+}
+
+impl Formatter {
+    /// A formatter for files made with `excel` as [`CsvFile::create`] has it.
+    pub fn new(excel: bool) -> Formatter {
+        Formatter { excel }
+    }
+
+    /// Appends to `out` each row of cells, each cell defused.
+    pub fn rows<'a, R, C>(&self, rows: R, out: &mut Vec<u8>) -> io::Result<()>
+    where
+        R: IntoIterator<Item = C>,
+        C: IntoIterator<Item = &'a str>,
+    {
+        FORMAT.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let writer = match &mut *slot {
+                Some((excel, w)) if *excel == self.excel => w,
+                other => &mut other.insert((self.excel, self.writer())).1,
+            };
+            for row in rows {
+                for c in row {
+                    writer.write_field(cut(defuse(c)).as_bytes())?;
+                }
+                writer.write_record(None::<&[u8]>)?;
+            }
+            writer.flush()?;
+            out.append(&mut writer.get_ref().0.borrow_mut());
+            Ok(())
+        })
+    }
+
+    fn writer(&self) -> csv::Writer<Shared<Vec<u8>>> {
+        let terminator = if self.excel {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        csv::WriterBuilder::new()
+            .terminator(terminator)
+            .buffer_capacity(4096)
+            .has_headers(false)
+            .from_writer(Shared(RefCell::new(Vec::new())))
     }
 }
 
@@ -94,9 +183,105 @@ pub fn remove_temporaries(dir: &Path) {
     }
 }
 
+/// Makes a cell safe to open in a spreadsheet: a cell whose first
+/// non-blank character is `=`, `+`, `-` or `@`, or that starts with a tab
+/// or CR, gets a leading `'` so that it is shown as text (a negative number
+/// too: no count we write is negative). Control characters other than tab
+/// become spaces, so that every row stays on one line.
+pub fn defuse(cell: &str) -> Cow<'_, str> {
+    // Most cells start with a letter or digit and hold no control
+    // character: they are as they are, and cost one pass over the bytes.
+    let first = cell.as_bytes().first().copied().unwrap_or(b'a');
+    if !b" \t\r=+-@".contains(&first) && !may_hold_controls(cell.as_bytes()) {
+        return Cow::Borrowed(cell);
+    }
+    let risky = |c: &str| {
+        c.starts_with(['\t', '\r'])
+            || c.trim_start_matches(' ').starts_with(['=', '+', '-', '@'])
+    };
+    let controls = may_hold_controls(cell.as_bytes())
+        && cell.chars().any(|c| c.is_control() && c != '\t');
+    match (controls, risky(cell)) {
+        (false, false) => Cow::Borrowed(cell),
+        (false, true) => Cow::Owned(format!("'{cell}")),
+        (true, start) => {
+            let mut out = String::with_capacity(cell.len() + 1);
+            if start {
+                out.push('\'');
+            }
+            out.extend(cell.chars().map(|c| {
+                if c.is_control() && c != '\t' {
+                    ' '
+                } else {
+                    c
+                }
+            }));
+            if !start && risky(&out) {
+                out.insert(0, '\'');
+            }
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// The most characters a spreadsheet cell holds (Excel's and LibreOffice's
+/// limit), counted as they count them: in UTF-16 code units.
+pub const CELL_LIMIT: usize = 32_767;
+
+/// Cuts a cell to at most [`CELL_LIMIT`] characters, on a character
+/// boundary, so that a spreadsheet neither refuses the file nor spills
+/// the rest of the cell into other cells.
+pub fn cut(cell: Cow<'_, str>) -> Cow<'_, str> {
+    // No more bytes than the limit: no more UTF-16 units either.
+    if cell.len() <= CELL_LIMIT {
+        return cell;
+    }
+    let mut units = 0;
+    let end = cell.char_indices().find_map(|(at, c)| {
+        units += c.len_utf16();
+        (units > CELL_LIMIT).then_some(at)
+    });
+    match (end, cell) {
+        (None, cell) => cell,
+        (Some(end), Cow::Borrowed(s)) => Cow::Borrowed(&s[..end]),
+        (Some(end), Cow::Owned(mut s)) => {
+            s.truncate(end);
+            Cow::Owned(s)
+        }
+    }
+}
+
+/// A quick test that a cell holds no control character: none of its bytes
+/// is below 0x20, 0x7F, or 0xC2 (the first byte of the C1 controls in
+/// UTF-8). Eight bytes at a time: this runs on every cell of every row.
+fn may_hold_controls(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(8);
+    let hit = (&mut blocks).any(|b| {
+        let x = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        has_below(x, 0x20) | has_zero(x ^ LOW * 0x7f) | has_zero(x ^ LOW * 0xc2)
+    });
+    hit || blocks
+        .remainder()
+        .iter()
+        .any(|&b| (b < 0x20) | (b == 0x7f) | (b == 0xc2))
+}
+
+/// 0x01 in every byte of a word.
+const LOW: u64 = 0x0101_0101_0101_0101;
+
+/// Whether a byte of `x` is zero.
+fn has_zero(x: u64) -> bool {
+    x.wrapping_sub(LOW) & !x & (LOW << 7) != 0
+}
+
+/// Whether a byte of `x` is below `n` (`n` at most 0x80).
+fn has_below(x: u64, n: u8) -> bool {
+    x.wrapping_sub(LOW * u64::from(n)) & !x & (LOW << 7) != 0
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::cells::{cut, defuse, Formatter, CELL_LIMIT};
+    use super::defuse;
 
     /// A report gets the mode of any file the user creates (0666 less the
     /// umask), not a temporary file's private 0600.
@@ -119,68 +304,65 @@ mod tests {
         let rows = [
             vec!["a", "=1", "x,y", "say \"hi\"", "line\nend", ""],
             vec!["", "", "", "", "", ""],
-            vec!["\"", "a\"\"b,", "cr\rlf\r\n", "\"x\"", ",", "ü\"é"],
             vec!["é", "-2", " @x", "\tz", "ok", "last"],
         ];
-        let single = [vec![""], vec!["x"], vec!["\""], vec![""]];
         for excel in [false, true] {
-            same_bytes(&rows, excel);
-            same_bytes(&single, excel);
+            let dir = tempfile::tempdir().unwrap();
+            let mut file =
+                super::CsvFile::create(dir.path(), "t.csv", &["h"; 6], excel)
+                    .unwrap();
+            for r in &rows {
+                file.row(r.iter().copied()).unwrap();
+            }
+            file.finish(dir.path()).unwrap();
+            let written = std::fs::read(dir.path().join("t.csv")).unwrap();
+
+            let mut file =
+                super::CsvFile::create(dir.path(), "u.csv", &["h"; 6], excel)
+                    .unwrap();
+            let mut bytes = Vec::new();
+            let f = super::Formatter::new(excel);
+            f.rows(rows[..2].iter().map(|r| r.iter().copied()), &mut bytes)
+                .unwrap();
+            file.raw(&bytes).unwrap();
+            file.row(rows[2].iter().copied()).unwrap();
+            file.finish(dir.path()).unwrap();
+            let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
+            assert_eq!(String::from_utf8(raw), String::from_utf8(written));
         }
     }
 
-    /// The rows written by [`super::CsvFile::row`], and by
-    /// [`Formatter::rows`] then [`super::CsvFile::raw`], are the
-    /// bytes the `csv` crate writes for the defused cells.
-    fn same_bytes(rows: &[Vec<&str>], excel: bool) {
-        let mut header = vec!["h"; rows[0].len()];
-        header[0] = "h,\"1\"";
-        let mut want = Vec::new();
-        if excel {
-            want.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        let terminator = if excel {
-            csv::Terminator::CRLF
-        } else {
-            csv::Terminator::Any(b'\n')
-        };
-        let mut w = csv::WriterBuilder::new()
-            .terminator(terminator)
-            .from_writer(&mut want);
-        w.write_record(&header).unwrap();
-        for r in rows {
-            w.write_record(r.iter().map(|c| cut(defuse(c)).into_owned()))
-                .unwrap();
-        }
-        drop(w);
-
-        let dir = tempfile::tempdir().unwrap();
-        let mut file =
-            super::CsvFile::create(dir.path(), "t.csv", &header, excel)
-                .unwrap();
-        for r in rows {
-            file.row(r.iter().copied()).unwrap();
-        }
-        file.finish(dir.path()).unwrap();
-        let written = std::fs::read(dir.path().join("t.csv")).unwrap();
-        assert_eq!(String::from_utf8(written), String::from_utf8(want.clone()));
-
-        let mut file =
-            super::CsvFile::create(dir.path(), "u.csv", &header, excel)
-                .unwrap();
-        let mut bytes = Vec::new();
-        let f = Formatter::new(excel);
-        let last = rows.len() - 1;
-        f.rows(&rows[..last], &mut bytes).unwrap();
-        file.raw(&bytes).unwrap();
-        file.row(rows[last].iter().copied()).unwrap();
-        file.finish(dir.path()).unwrap();
-        let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
-        assert_eq!(String::from_utf8(raw), String::from_utf8(want));
+    #[test]
+    fn defuses_formula_cells() {
+        assert_eq!(defuse("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(defuse("+1 555"), "'+1 555");
+        assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse("  =1+1"), "'  =1+1");
+        assert_eq!(defuse("\tx"), "'\tx");
+        assert_eq!(defuse("-1"), "'-1");
+        assert_eq!(defuse("\r=1"), "' =1");
+        assert_eq!(defuse("\r\nx"), "'  x");
+        assert_eq!(defuse("\u{85}=1"), "' =1");
+        assert_eq!(defuse("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
+        assert_eq!(defuse("a\nb"), "a b");
+        assert_eq!(defuse(""), "");
+        assert_eq!(
+            defuse("a long cell, then a tab:\tand a DEL \x7f"),
+            "a long cell, then a tab:\tand a DEL  "
+        );
+        assert_eq!(
+            defuse("C1 control after 8 bytes: \u{9b}"),
+            "C1 control after 8 bytes:  "
+        );
+        assert_eq!(
+            defuse("é and ü are no controls"),
+            "é and ü are no controls"
+        );
     }
 
     #[test]
     fn long_cells_are_cut_to_what_a_spreadsheet_holds() {
+        use super::{cut, CELL_LIMIT};
         let units = |s: &str| s.encode_utf16().count();
         let exact = "x".repeat(CELL_LIMIT);
         assert_eq!(cut(exact.as_str().into()), exact);
@@ -206,5 +388,24 @@ mod tests {
         let row = text.lines().nth(1).unwrap();
         assert_eq!(row.len(), CELL_LIMIT);
         assert!(row.starts_with("'="));
+    }
+
+    #[test]
+    fn the_word_test_finds_every_control_byte() {
+        for len in 0..20 {
+            for at in 0..len {
+                for b in [0u8, 0x09, 0x0a, 0x1f, 0x7f, 0xc2] {
+                    let mut v = vec![b'x'; len];
+                    v[at] = b;
+                    assert!(super::may_hold_controls(&v), "{len} {at} {b}");
+                }
+            }
+            let clean: Vec<u8> =
+                (0..len).map(|i| 0x20 + (i as u8 * 7) % 0x5f).collect();
+            assert!(!super::may_hold_controls(&clean));
+        }
+        assert!(!super::may_hold_controls(&[
+            0x80, 0xc3, 0xff, 0x7e, 0x20, 0x21, 0xc1, 0xc4, 0x41
+        ]));
     }
 }

@@ -4,7 +4,6 @@
 //! writes it, and tallies it as it passes, so memory grows only with the
 //! number of distinct servers, domains, causes, months and recipients.
 
-mod cells;
 mod csvfile;
 mod group;
 mod jsonl;
@@ -17,10 +16,8 @@ pub mod terminal;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use cells::defuse;
-use cells::Formatter;
-pub use csvfile::remove_temporaries;
-use csvfile::CsvFile;
+pub use csvfile::{defuse, remove_temporaries};
+use csvfile::{CsvFile, Formatter};
 use jsonl::JsonLines;
 pub use period::{Bound, Period, Place};
 pub use recipients::Suggestion;
