@@ -66,12 +66,10 @@ pub fn find(report: &str) -> Vec<Block> {
             if is_summary_line(l) {
                 break;
             }
-            if address_line(l).is_some_and(|(a, _)| a != address)
-                && indent_of(l) <= indent
-            {
-                break;
-            }
             if let Some((a, rest)) = address_line(l) {
+                if a != address && indent_of(l) <= indent {
+                    break;
+                }
                 if a == address && rest.is_empty() {
                     i += 1;
                     continue;
@@ -139,6 +137,9 @@ fn indent_of(line: &str) -> usize {
 /// When `line` starts with an address (after an optional label and `<`),
 /// returns it lower-cased with the rest of the line.
 fn address_line(line: &str) -> Option<(String, &str)> {
+    // Both shapes end in an address, which needs an `@`: most lines have
+    // none and are passed over without further reading.
+    memchr::memchr(b'@', line.as_bytes())?;
     leading_address(line).or_else(|| labelled_address(line))
 }
 
@@ -151,17 +152,19 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
         || !phrase.starts_with(|c: char| c.is_alphabetic())
         || phrase.len() > 40
         || phrase.contains(['@', ':', '<'])
-        || phrase.to_ascii_lowercase().contains("sender")
-        || phrase.to_ascii_lowercase().contains("from")
+        || contains_ignore_case(phrase, "sender")
+        || contains_ignore_case(phrase, "from")
         || indent_of(line) > 8
         || codes::find_address(word).map(str::len) != Some(word.len())
     {
         return None;
     }
     // `target mail address: a@example.com` names, it gives no reason.
-    let lower = phrase.to_ascii_lowercase();
-    let label =
-        ["address", "recipient", "mailbox"].iter().any(|w| lower.ends_with(w));
+    let label = ["address", "recipient", "mailbox"].iter().any(|w| {
+        let b = phrase.as_bytes();
+        b.len() >= w.len()
+            && b[b.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
+    });
     Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
 }
 
@@ -171,12 +174,8 @@ fn leading_address(line: &str) -> Option<(String, &str)> {
         return None;
     }
     let mut t = t.trim_start_matches(['*', '-', '•', ' ', '>']);
-    let lower = t.to_ascii_lowercase();
-    for label in LABELS {
-        if lower.starts_with(label) {
-            t = t[label.len()..].trim_start();
-            break;
-        }
+    if let Some(label) = LABELS.iter().find(|l| starts_with_ignore_case(t, l)) {
+        t = t[label.len()..].trim_start();
     }
     let quoted = t.starts_with('<');
     let t2 = t.trim_start_matches(['<', '"', '\'']);
@@ -208,6 +207,20 @@ fn leading_address(line: &str) -> Option<(String, &str)> {
     Some((addr.to_ascii_lowercase(), rest))
 }
 
+/// True when `text` starts with the ASCII `prefix`, ignoring ASCII case.
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// True when `text` contains the ASCII `word`, ignoring ASCII case.
+fn contains_ignore_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+}
+
 fn looks_like_reason(rest: &str) -> bool {
     let r = rest.trim_start_matches(['(', '[', '-', ' ']);
     rest.starts_with(['[', '('])
@@ -215,7 +228,7 @@ fn looks_like_reason(rest: &str) -> bool {
         || rest.starts_with("on ")
         || r.starts_with(|c: char| c.is_ascii_digit())
         || codes::find_status(r).is_some()
-        || r.to_ascii_lowercase().starts_with("host ")
+        || starts_with_ignore_case(r, "host ")
         || r.starts_with("Remote")
         || r.starts_with("SMTP error")
         || r.starts_with("unrecoverable")

@@ -95,12 +95,14 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
 /// [`recipients`] on a text already read into a [`View`].
 pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     let (text, report, copy) = view.unquoted();
-    let mut found = shapes(text, report, hints);
+    let mut found =
+        shapes(text, report, view.unquoted_blocks().to_vec(), hints);
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
         let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
-        found = shapes(body, split_returned(body).0, hints);
+        let report = split_returned(body).0;
+        found = shapes(body, report, blocks::find(report), hints);
     }
     if found.is_empty() {
         return fallback_recipients(view, hints);
@@ -152,9 +154,14 @@ fn complete(
     found
 }
 
-/// The shapes of [`recipients`], on the report part `report` of `text`.
-fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
-    let mut found = blocks::find(report);
+/// The shapes of [`recipients`], on the report part `report` of `text`,
+/// whose address blocks are `found`.
+fn shapes(
+    text: &str,
+    report: &str,
+    mut found: Vec<Block>,
+    hints: &Hints<'_>,
+) -> Vec<Block> {
     let excluded =
         |a: &str| hints.exclude.iter().any(|e| e.eq_ignore_ascii_case(a));
     found.retain(|b| !(b.diagnostic.is_empty() && excluded(&b.address)));
@@ -282,19 +289,25 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
 /// field, for the field parser.
 pub fn embedded_status(text: &str) -> Option<&str> {
     let (report, copy) = split_returned(text);
-    embedded_in(report, copy)
+    embedded_in(report, copy, || !blocks::find(report).is_empty())
 }
 
 /// [`embedded_status`] on a text already read into a [`View`].
 pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
-    embedded_in(view.report(), view.copy())
+    embedded_in(view.report(), view.copy(), || !view.report_blocks().is_empty())
 }
 
-fn embedded_in<'t>(report: &'t str, copy: &'t str) -> Option<&'t str> {
+/// [`embedded_status`] on `report` and `copy`; `named` tells whether the
+/// report has address blocks.
+fn embedded_in<'t>(
+    report: &'t str,
+    copy: &'t str,
+    named: impl FnOnce() -> bool,
+) -> Option<&'t str> {
     field_block(report).or_else(|| {
         // A bounce pasted into a message: the copy is a delivery report
         // and the message's own text names no failed address.
-        if !blocks::find(report).is_empty() {
+        if named() {
             return None;
         }
         let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
