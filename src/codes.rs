@@ -160,6 +160,27 @@ pub fn last_reply(text: &str) -> Option<(&str, Option<&str>)> {
 /// the `550-5.7.1` / `550 5.7.1` prefixes that multi-line replies leave in the
 /// middle of the text (the first one is kept).
 pub fn clean_diagnostic(text: &str) -> String {
+    strip_continuations(unfold(text))
+}
+
+/// The words of `text` (split at white space) joined by single spaces.
+pub fn unfold(text: &str) -> String {
+    if text.is_ascii() {
+        // The white space of ASCII text is these bytes (VT and FF
+        // included, as `char::is_whitespace` has them).
+        let mut out = Vec::with_capacity(text.len());
+        let words = text
+            .as_bytes()
+            .split(|c| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '));
+        for word in words.filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(word);
+        }
+        // ASCII throughout, so always UTF-8.
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -167,20 +188,20 @@ pub fn clean_diagnostic(text: &str) -> String {
         }
         out.push_str(word);
     }
-    strip_continuations(&out)
+    out
 }
 
 /// Removes repeated reply-code prefixes (`550-5.1.1`, `550 5.1.1`, `550-`)
 /// after the first one.
-fn strip_continuations(text: &str) -> String {
+fn strip_continuations(text: String) -> String {
     // The first reply starts the text, or follows words such as
     // `Remote host said:` ("NNN-" or "NNN d.d.d" anywhere).
-    let start = if leading_reply(text).is_some() {
+    let start = if leading_reply(&text).is_some() {
         Some(0)
     } else {
-        first_multiline_reply(text)
+        first_multiline_reply(&text)
     };
-    let Some(start) = start else { return text.to_string() };
+    let Some(start) = start else { return text };
     let (before, text) = text.split_at(start);
     let Some(code) = leading_reply(text) else { return text.to_string() };
     let mut out = String::with_capacity(text.len() + before.len());
@@ -197,7 +218,7 @@ fn strip_continuations(text: &str) -> String {
         rest = tail;
     }
     out.push_str(rest);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    unfold(&out)
 }
 
 /// Where the first `550-` of a multi-line reply stands inside the text,
@@ -242,7 +263,7 @@ fn split_prefix<'a>(text: &'a str, code: &str) -> (String, &'a str) {
 fn find_prefix(text: &str, code: &str) -> Option<usize> {
     let b = text.as_bytes();
     let mut from = 0;
-    while let Some(p) = text[from..].find(code) {
+    while let Some(p) = memchr::memmem::find(&b[from..], code.as_bytes()) {
         let at = from + p;
         let before_ok = at > 0 && b[at - 1] == b' ';
         let after = &text[at + code.len()..];
@@ -404,6 +425,40 @@ mod tests {
             clean_diagnostic("550 5.1.1\n   user\tunknown"),
             "550 5.1.1 user unknown"
         );
+    }
+
+    #[test]
+    fn unfolding_ascii_and_other_text_alike() {
+        // The ASCII path against the general one, on white space of every
+        // kind and on text that is not ASCII.
+        let pieces = [
+            "550",
+            "5.1.1",
+            " ",
+            "\t",
+            "\n",
+            "\x0b",
+            "\x0c",
+            "\r",
+            "  ",
+            "user",
+            "ü",
+            "\u{a0}",
+            "\u{2028}",
+            "-",
+            "550-5.1.1",
+            "x",
+        ];
+        let mut seed: u64 = 7;
+        for _ in 0..2000 {
+            let mut t = String::new();
+            for _ in 0..(seed % 10) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let plain = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(unfold(&t), plain, "{t:?}");
+        }
     }
 
     #[test]
