@@ -339,6 +339,44 @@ pub fn leading_host(text: &str) -> Option<&str> {
     is_hostname(h).then_some(h)
 }
 
+/// Where the ASCII `needle` (lower case) first stands in `text`, ignoring
+/// ASCII case: the same place as in `text.to_ascii_lowercase()`, without
+/// the copy.
+pub fn find_ignore_case(text: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    let first = *needle.first()?;
+    let mut from = 0;
+    while from + needle.len() <= hay.len() {
+        let window = &hay[from..=hay.len() - needle.len()];
+        let p =
+            from + memchr::memchr2(first, first.to_ascii_uppercase(), window)?;
+        if hay[p..p + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
+/// True when `text` holds the ASCII `needle` (lower case), ignoring ASCII
+/// case.
+pub fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    find_ignore_case(text, needle).is_some()
+}
+
+/// True when `text` ends with the ASCII `suffix`, ignoring ASCII case.
+pub fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    let (t, s) = (text.as_bytes(), suffix.as_bytes());
+    t.len() >= s.len() && t[t.len() - s.len()..].eq_ignore_ascii_case(s)
+}
+
+/// True when `text` starts with the ASCII `prefix`, ignoring ASCII case.
+pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 /// One automaton that finds any of `phrases`, ignoring case: the fixed
 /// phrase tables of the decoders (marker lines, failure wording). Phrases
 /// are literal text, escaped here, so a table can hold any character.
@@ -425,6 +463,37 @@ mod tests {
             clean_diagnostic("550 5.1.1\n   user\tunknown"),
             "550 5.1.1 user unknown"
         );
+    }
+
+    #[test]
+    fn case_blind_search_finds_what_the_lower_cased_copy_finds() {
+        let texts = [
+            "Host mx said: 550",
+            "hoSt",
+            "xhost host ",
+            "ÉHOST é host",
+            "",
+            "said:said:",
+            "SAID",
+            "sa",
+            "REMOTE SERVER RETURNED 'x'",
+        ];
+        for t in texts {
+            for n in ["host ", "said:", "s", "remote server returned '"] {
+                let lower = t.to_ascii_lowercase();
+                assert_eq!(find_ignore_case(t, n), lower.find(n), "{t} {n}");
+                assert_eq!(
+                    ends_with_ignore_case(t, n),
+                    lower.ends_with(n),
+                    "{t} {n}"
+                );
+                assert_eq!(
+                    starts_with_ignore_case(t, n),
+                    lower.starts_with(n),
+                    "{t} {n}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! administrator block and many appliances write it.
 
 use crate::codes;
+use crate::codes::{contains_ignore_case, starts_with_ignore_case};
 
 /// What the text says about one recipient.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -160,11 +161,9 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
         return None;
     }
     // `target mail address: a@example.com` names, it gives no reason.
-    let label = ["address", "recipient", "mailbox"].iter().any(|w| {
-        let b = phrase.as_bytes();
-        b.len() >= w.len()
-            && b[b.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
-    });
+    let label = ["address", "recipient", "mailbox"]
+        .iter()
+        .any(|w| codes::ends_with_ignore_case(phrase, w));
     Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
 }
 
@@ -205,20 +204,6 @@ fn leading_address(line: &str) -> Option<(String, &str)> {
         return None;
     }
     Some((addr.to_ascii_lowercase(), rest))
-}
-
-/// True when `text` starts with the ASCII `prefix`, ignoring ASCII case.
-fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
-    text.as_bytes()
-        .get(..prefix.len())
-        .is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes()))
-}
-
-/// True when `text` contains the ASCII `word`, ignoring ASCII case.
-fn contains_ignore_case(text: &str, word: &str) -> bool {
-    text.as_bytes()
-        .windows(word.len())
-        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
 }
 
 fn looks_like_reason(rest: &str) -> bool {
@@ -325,8 +310,8 @@ fn strip_reason_label(text: &str) -> &str {
 /// phrasings servers use: `host X[ip] said: ...`, `host X [ip]: ...`,
 /// `X #550 ...` (Exchange), `Remote host said: ...`.
 fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
-    let lower = text.to_ascii_lowercase();
-    if let Some(p) = lower.find("host ") {
+    let find = codes::find_ignore_case;
+    if let Some(p) = find(text, "host ") {
         let after = &text[p + 5..];
         if let Some(host) = codes::leading_host(after) {
             let said = after
@@ -337,7 +322,7 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
             return (Some(host), said.map(str::trim));
         }
     }
-    if let Some(p) = lower.find("said:") {
+    if let Some(p) = find(text, "said:") {
         return (None, Some(text[p + 5..].trim()));
     }
     // "mx.example.com [192.0.2.1] did not like our RCPT TO: 550 ..."
@@ -363,7 +348,7 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
             return (Some(host), Some(reply));
         }
     }
-    if let Some(p) = lower.find("remote server returned '") {
+    if let Some(p) = find(text, "remote server returned '") {
         let r = &text[p + 24..];
         return (None, Some(r.trim_end_matches('\'').trim()));
     }

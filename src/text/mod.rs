@@ -328,16 +328,14 @@ fn field_block(report: &str) -> Option<&str> {
         pos += line.len();
         let t = line.trim_start();
         let Some((name, _)) = t.split_once(':') else { continue };
-        match name.to_ascii_lowercase().as_str() {
-            "reporting-mta" => {
-                start.get_or_insert(at);
-            }
-            "final-recipient" | "original-recipient" => {
-                start.get_or_insert(at);
-                recipient = true;
-            }
-            "action" | "status" | "diagnostic-code" => outcome = true,
-            _ => {}
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if is("reporting-mta") {
+            start.get_or_insert(at);
+        } else if is("final-recipient") || is("original-recipient") {
+            start.get_or_insert(at);
+            recipient = true;
+        } else if is("action") || is("status") || is("diagnostic-code") {
+            outcome = true;
         }
     }
     (recipient && outcome).then(|| &report[start.unwrap_or(0)..])

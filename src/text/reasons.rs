@@ -78,8 +78,7 @@ fn push<'a>(
 fn has_error_word(text: &str) -> bool {
     const WORDS: &[&str] =
         &["error", "reject", "refused", "said", "failed", "failure", "reply"];
-    let lower = text.to_ascii_lowercase();
-    WORDS.iter().any(|w| lower.contains(w))
+    WORDS.iter().any(|w| codes::contains_ignore_case(text, w))
 }
 
 /// The reason for an address mentioned at byte `at`: the first coded
@@ -98,11 +97,11 @@ pub fn labelled_reason(report: &str) -> Option<&str> {
     const KEYS: &[&str] = &["reason", "error", "diagnostic", "problem"];
     report.lines().find_map(|line| {
         let (key, value) = line.trim().split_once(':')?;
-        let key = key.trim().to_ascii_lowercase();
+        let key = key.trim();
         let value = value.trim();
         let keyed = key.len() <= 30
             && key.split(' ').count() <= 3
-            && KEYS.iter().any(|k| key.ends_with(k));
+            && KEYS.iter().any(|k| codes::ends_with_ignore_case(key, k));
         (keyed && value.len() > 3).then_some(value)
     })
 }

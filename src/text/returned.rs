@@ -126,8 +126,10 @@ fn header_run(text: &str) -> Option<usize> {
 
 /// The name when `line` starts with a known header field.
 fn header_name(line: &str) -> Option<&str> {
-    let (name, _) = line.split_once(':')?;
-    if name.is_empty() || name.len() > 30 || name.contains([' ', '\t']) {
+    // A name is at most 30 bytes: the colon is looked for no further.
+    let head = &line.as_bytes()[..line.len().min(31)];
+    let name = &line[..memchr::memchr(b':', head)?];
+    if name.is_empty() || name.bytes().any(|c| c == b' ' || c == b'\t') {
         return None;
     }
     HEADER_NAMES.iter().any(|h| h.eq_ignore_ascii_case(name)).then_some(name)
