@@ -521,7 +521,8 @@ mod tests {
         let mut seed: u64 = 7;
         for _ in 0..2000 {
             let mut t = String::new();
-            for _ in 0..(seed % 10) {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            for _ in 0..((seed >> 40) % 10) {
                 seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
                 t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
             }

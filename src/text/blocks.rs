@@ -372,7 +372,11 @@ fn exchange_reply(rest: &str) -> &str {
 /// The organization an Exchange NDR names as the one that rejected the
 /// message (`The following organization rejected your message: X.`).
 pub fn rejecting_organization(text: &str) -> Option<String> {
-    let p = text.find("organization rejected your message:")?;
+    static PHRASE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| {
+            memchr::memmem::Finder::new("organization rejected your message:")
+        });
+    let p = PHRASE.find(text.as_bytes())?;
     let rest = &text[p + 35..];
     codes::leading_host(rest).map(|h| h.to_ascii_lowercase())
 }

@@ -290,7 +290,8 @@ mod tests {
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..3000 {
             let mut t = String::new();
-            for _ in 0..(seed % 12) {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            for _ in 0..((seed >> 40) % 12) {
                 seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
                 t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
                 if seed & (1 << 20) != 0 {
