@@ -43,10 +43,10 @@ const LABELS: &[&str] = &[
 
 /// Finds every address block in the report text.
 pub fn find(report: &str) -> Vec<Block> {
-    let lines: Vec<&str> = report.lines().collect();
+    let lines: Vec<&str> = super::lines(report).collect();
     let mut offsets = Vec::with_capacity(lines.len());
     let mut pos = 0;
-    for l in report.split_inclusive('\n') {
+    for l in super::lines_inclusive(report) {
         offsets.push(pos);
         pos += l.len();
     }
@@ -269,12 +269,13 @@ fn is_dashed_label(t: &str) -> bool {
 
 /// `text` without its furniture lines, unless nothing else is left.
 fn reason_lines(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.lines().any(is_furniture)
-        || text.lines().all(|l| is_furniture(l) || l.trim().is_empty())
+    if !super::lines(text).any(is_furniture)
+        || super::lines(text).all(|l| is_furniture(l) || l.trim().is_empty())
     {
         return text.into();
     }
-    let kept: Vec<&str> = text.lines().filter(|l| !is_furniture(l)).collect();
+    let kept: Vec<&str> =
+        super::lines(text).filter(|l| !is_furniture(l)).collect();
     kept.join("\n").into()
 }
 

@@ -180,7 +180,7 @@ fn lead_of(text: &str) -> Option<String> {
     let mut unfolded = String::new();
     for paragraph in text.split("\n\n") {
         unfolded.clear();
-        for line in paragraph.lines().filter(|l| is_reason_line(l)) {
+        for line in super::lines(paragraph).filter(|l| is_reason_line(l)) {
             for word in line.split_whitespace() {
                 if !unfolded.is_empty() {
                     unfolded.push(' ');

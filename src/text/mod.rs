@@ -36,6 +36,32 @@ pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The lines of `text`, each with its `\n` (what `split_inclusive('\n')`
+/// gives), found by one vectorized scan for the line ends rather than a
+/// search per line.
+pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = ends.next().map_or(text.len(), |p| p + 1);
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
+}
+
+/// The lines of `text` without their line ends (what `str::lines` gives:
+/// `\n` or `\r\n`), found as [`lines_inclusive`] finds them.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    lines_inclusive(text).map(|l| {
+        let Some(l) = l.strip_suffix('\n') else { return l };
+        l.strip_suffix('\r').unwrap_or(l)
+    })
+}
+
 /// Splits a text bounce into the report and the returned original (which
 /// may be empty).
 pub fn split_returned(text: &str) -> (&str, &str) {
@@ -236,16 +262,16 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
     if starts < 5 {
         return text.into();
     }
-    let (mut quoted, mut lines) = (0, 0);
-    for l in text.lines().filter(|l| !l.trim().is_empty()) {
-        lines += 1;
+    let (mut quoted, mut written) = (0, 0);
+    for l in lines(text).filter(|l| !l.trim().is_empty()) {
+        written += 1;
         quoted += (l.starts_with('>') && !l.starts_with(">>>")) as usize;
     }
-    if quoted < 5 || quoted * 5 < lines * 3 {
+    if quoted < 5 || quoted * 5 < written * 3 {
         return text.into();
     }
     let mut out = String::with_capacity(text.len());
-    for l in text.split_inclusive('\n') {
+    for l in lines_inclusive(text) {
         let l =
             l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
         out.push_str(l);
@@ -323,7 +349,7 @@ fn field_block(report: &str) -> Option<&str> {
     let mut recipient = false;
     let mut outcome = false;
     let mut pos = 0;
-    for line in report.split_inclusive('\n') {
+    for line in lines_inclusive(report) {
         let at = pos;
         pos += line.len();
         let t = line.trim_start();
@@ -344,6 +370,24 @@ fn field_block(report: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_scans_give_what_the_standard_ones_give() {
+        let pieces = ["a", "\n", "\r", "\r\n", "é", " ", "\n\n", ">"];
+        let mut seed: u64 = 3;
+        for _ in 0..3000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut t = String::new();
+            for _ in 0..((seed >> 40) % 9) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let want: Vec<&str> = t.split_inclusive('\n').collect();
+            assert_eq!(lines_inclusive(&t).collect::<Vec<_>>(), want, "{t:?}");
+            let want: Vec<&str> = t.lines().collect();
+            assert_eq!(lines(&t).collect::<Vec<_>>(), want, "{t:?}");
+        }
+    }
 
     #[test]
     fn finds_a_field_block_in_text() {

@@ -39,7 +39,7 @@ fn coded_paragraphs(report: &str, first: bool) -> Vec<Reason<'_>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut pos = 0;
-    for line in report.split_inclusive('\n') {
+    for line in super::lines_inclusive(report) {
         if line.trim().is_empty() {
             push(report, start, pos, &mut out);
             if first && !out.is_empty() {
@@ -63,7 +63,7 @@ fn push<'a>(
     if text.trim().is_empty() || text.len() > 4000 {
         return;
     }
-    let coded = text.lines().any(|l| {
+    let coded = super::lines(text).any(|l| {
         let l = l.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
         codes::leading_reply(l).is_some()
     }) || codes::find_status(text).is_some()
@@ -95,7 +95,7 @@ pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
 /// `Diagnostic:`) line in the report, whose value is the reason.
 pub fn labelled_reason(report: &str) -> Option<&str> {
     const KEYS: &[&str] = &["reason", "error", "diagnostic", "problem"];
-    report.lines().find_map(|line| {
+    super::lines(report).find_map(|line| {
         let (key, value) = line.trim().split_once(':')?;
         let key = key.trim();
         let value = value.trim();
@@ -136,7 +136,7 @@ fn prose(text: &str) -> String {
     let text = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
     let mut out = String::with_capacity(text.len());
     let wordy = |l: &&str| l.chars().any(char::is_alphanumeric);
-    let lines = text.lines().filter(wordy);
+    let lines = super::lines(text).filter(wordy);
     let reason = |l: &&str| {
         !super::blocks::is_summary_line(l) && !super::blocks::is_furniture(l)
     };
@@ -170,7 +170,7 @@ const DELIVERY_WORDS: &[&str] = &[
 pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
     let mut pos = 0;
-    for line in report.split_inclusive('\n') {
+    for line in super::lines_inclusive(report) {
         let at = pos;
         pos += line.len();
         if memchr::memchr(b'@', line.as_bytes()).is_none() {

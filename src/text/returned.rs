@@ -128,7 +128,7 @@ fn header_run(text: &str) -> Option<(usize, usize)> {
     let mut run_start = None;
     let mut run_len = 0;
     let mut run_strong = false;
-    for line in text.split_inclusive('\n') {
+    for line in super::lines_inclusive(text) {
         let start = pos;
         pos += line.len();
         match header_name(line) {

@@ -30,7 +30,7 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     // Each dialogue's first failure reply that answered no RCPT.
     let mut dialogue_whole: Vec<(String, String)> = Vec::new();
     let mut pos = 0;
-    for line in text.split_inclusive('\n') {
+    for line in super::lines_inclusive(text) {
         let at = pos;
         pos += line.len();
         let t = line.trim();
