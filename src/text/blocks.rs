@@ -95,8 +95,10 @@ pub fn find(report: &str) -> Vec<Block> {
 /// `Subject: ...`, `Sent: ...`), which is never a reason.
 pub fn is_summary_line(line: &str) -> bool {
     const NAMES: &[&str] = &["to", "subject", "sent", "date", "from", "cc"];
-    line.trim_start().split_once(':').is_some_and(|(name, _)| {
-        NAMES.iter().any(|n| name.trim_end().eq_ignore_ascii_case(n))
+    let t = line.trim_start();
+    memchr::memchr(b':', t.as_bytes()).is_some_and(|colon| {
+        let name = t[..colon].trim_end();
+        NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
     })
 }
 

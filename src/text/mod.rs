@@ -29,7 +29,7 @@ pub use view::View;
 
 /// Text with every line end (CRLF, lone CR) turned into LF.
 pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains('\r') {
+    if memchr::memchr(b'\r', text.as_bytes()).is_some() {
         text.replace("\r\n", "\n").replace('\r', "\n").into()
     } else {
         text.into()
@@ -353,7 +353,11 @@ fn field_block(report: &str) -> Option<&str> {
         let at = pos;
         pos += line.len();
         let t = line.trim_start();
-        let Some((name, _)) = t.split_once(':') else { continue };
+        // The longest name looked for has 18 bytes: the colon stands no
+        // further.
+        let head = &t.as_bytes()[..t.len().min(19)];
+        let Some(colon) = memchr::memchr(b':', head) else { continue };
+        let name = &t[..colon];
         let is = |n: &str| name.eq_ignore_ascii_case(n);
         if is("reporting-mta") {
             start.get_or_insert(at);
