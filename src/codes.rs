@@ -166,6 +166,17 @@ pub fn clean_diagnostic(text: &str) -> String {
 /// The words of `text` (split at white space) joined by single spaces.
 pub fn unfold(text: &str) -> String {
     if text.is_ascii() {
+        let b = text.as_bytes();
+        // Already one line of single spaces (a text unfolded before):
+        // nothing to do but copy it.
+        if !b.starts_with(b" ")
+            && !b.ends_with(b" ")
+            && memchr::memchr3(b'\n', b'\t', b'\r', b).is_none()
+            && memchr::memchr2(0x0b, 0x0c, b).is_none()
+            && memchr::memmem::find(b, b"  ").is_none()
+        {
+            return text.to_string();
+        }
         // The white space of ASCII text is these bytes (VT and FF
         // included, as `char::is_whitespace` has them).
         let mut out = Vec::with_capacity(text.len());

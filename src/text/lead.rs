@@ -62,7 +62,12 @@ const BOILERPLATE: &[&str] = &[
 static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
     LazyLock::new(|| {
         let pattern = format!("(?im-u)(?:{})", BOILERPLATE.join("|"));
-        regex_automata::meta::Regex::new(&pattern)
+        regex_automata::meta::Regex::builder()
+            .configure(
+                regex_automata::meta::Config::new()
+                    .hybrid_cache_capacity(16 << 20),
+            )
+            .build(&pattern)
             .expect("the boilerplate patterns compile")
     });
 
