@@ -15,12 +15,8 @@ pub fn find_all_status(text: &str) -> impl Iterator<Item = &str> {
     let b = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < b.len() {
-            let start = i;
-            i += 1;
-            if !matches!(b[start], b'2' | b'4' | b'5') {
-                continue;
-            }
+        while let Some(start) = class_digit(b, i) {
+            i = start + 1;
             if start > 0 && is_code_char(b[start - 1]) {
                 continue;
             }
@@ -29,8 +25,16 @@ pub fn find_all_status(text: &str) -> impl Iterator<Item = &str> {
                 return Some(&text[start..end]);
             }
         }
+        i = b.len();
         None
     })
+}
+
+/// Where the next `2`, `4` or `5` (the classes a code starts with) stands
+/// at or after `from`, found by a vectorized search: codes are rare in
+/// text, so most bytes are skipped without a look of their own.
+fn class_digit(b: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr3(b'2', b'4', b'5', b.get(from..)?).map(|p| from + p)
 }
 
 fn is_code_char(c: u8) -> bool {
@@ -74,6 +78,10 @@ pub fn find_reply(text: &str) -> Option<&str> {
     let b = text.as_bytes();
     let mut i = 0;
     while i + 3 <= b.len() {
+        i = class_digit(b, i)?;
+        if i + 3 > b.len() {
+            return None;
+        }
         let ok_before = i == 0 || !is_code_char(b[i - 1]);
         if ok_before
             && matches!(b[i], b'4' | b'5' | b'2')
@@ -128,10 +136,12 @@ pub fn last_reply(text: &str) -> Option<(&str, Option<&str>)> {
     let mut found = None;
     let mut i = 0;
     while i + 3 <= b.len() {
-        let start = i;
-        i += 1;
-        if !matches!(b[start], b'2' | b'4' | b'5')
-            || start > 0 && is_code_char(b[start - 1])
+        let Some(start) = class_digit(b, i) else { break };
+        i = start + 1;
+        if start + 3 > b.len() {
+            break;
+        }
+        if start > 0 && is_code_char(b[start - 1])
             || !(b[start + 1].is_ascii_digit() && b[start + 2].is_ascii_digit())
         {
             continue;
@@ -238,6 +248,10 @@ fn first_multiline_reply(text: &str) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = 1;
     while i + 4 <= b.len() {
+        i = i + memchr::memchr2(b'4', b'5', &b[i..])?;
+        if i + 4 > b.len() {
+            return None;
+        }
         if b[i - 1] == b' '
             && matches!(b[i], b'4' | b'5')
             && b[i + 1].is_ascii_digit()
@@ -505,6 +519,159 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn code_scans_skipping_to_digits_find_what_byte_scans_find() {
+        let pieces = [
+            "550",
+            "5.1.1",
+            "4.4.7",
+            "2",
+            "25",
+            "5",
+            ".",
+            " ",
+            "-",
+            ":",
+            "554 ",
+            "said: ",
+            "... ",
+            "#",
+            "'",
+            "a",
+            "x5",
+            "1",
+            "é",
+            "550-",
+            "talk to me: ",
+            "\n",
+            "421",
+            "0",
+        ];
+        let mut seed: u64 = 5;
+        for _ in 0..20000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut t = String::new();
+            for _ in 0..((seed >> 40) % 12) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            assert_eq!(
+                find_all_status(&t).collect::<Vec<_>>(),
+                find_all_status_plainly(&t).collect::<Vec<_>>(),
+                "{t:?}"
+            );
+            assert_eq!(find_reply(&t), find_reply_plainly(&t), "{t:?}");
+            assert_eq!(last_reply(&t), last_reply_plainly(&t), "{t:?}");
+            assert_eq!(
+                first_multiline_reply(&t),
+                first_multiline_reply_plainly(&t),
+                "{t:?}"
+            );
+        }
+    }
+
+    fn find_all_status_plainly(text: &str) -> impl Iterator<Item = &str> {
+        let b = text.as_bytes();
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < b.len() {
+                let start = i;
+                i += 1;
+                if !matches!(b[start], b'2' | b'4' | b'5') {
+                    continue;
+                }
+                if start > 0 && is_code_char(b[start - 1]) {
+                    continue;
+                }
+                if let Some(end) = status_end(b, start) {
+                    i = end;
+                    return Some(&text[start..end]);
+                }
+            }
+            None
+        })
+    }
+
+    fn find_reply_plainly(text: &str) -> Option<&str> {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i + 3 <= b.len() {
+            let ok_before = i == 0 || !is_code_char(b[i - 1]);
+            if ok_before
+                && matches!(b[i], b'4' | b'5' | b'2')
+                && b[i + 1].is_ascii_digit()
+                && b[i + 2].is_ascii_digit()
+                && b[i + 1] <= b'5'
+            {
+                let after = b.get(i + 3).copied();
+                let after_ok = matches!(
+                    after,
+                    None | Some(b' ' | b'-' | b'\t' | b'\r' | b'\n' | b',')
+                ) || after == Some(b':')
+                    && !b.get(i + 4).is_some_and(u8::is_ascii_digit);
+                if after_ok {
+                    return Some(&text[i..i + 3]);
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn last_reply_plainly(text: &str) -> Option<(&str, Option<&str>)> {
+        let b = text.as_bytes();
+        let mut found = None;
+        let mut i = 0;
+        while i + 3 <= b.len() {
+            let start = i;
+            i += 1;
+            if !matches!(b[start], b'2' | b'4' | b'5')
+                || start > 0 && is_code_char(b[start - 1])
+                || !(b[start + 1].is_ascii_digit()
+                    && b[start + 2].is_ascii_digit())
+            {
+                continue;
+            }
+            let rest = &text[start + 3..];
+            let after = rest.trim_start_matches([' ', '-']);
+            let after = after.strip_prefix(['\'', '"', '#']).unwrap_or(after);
+            let gap = rest.len() - after.len();
+            let status = (1..=3)
+                .contains(&gap)
+                .then(|| status_end(after.as_bytes(), 0).map(|e| &after[..e]))
+                .flatten()
+                .filter(|_| after.starts_with(|c: char| c.is_ascii_digit()));
+            let quoted = ["... ", "said: ", "talk to me: "]
+                .iter()
+                .any(|q| text[..start].ends_with(q))
+                && rest.starts_with(' ');
+            if status.is_some() || quoted {
+                found = Some((&text[start..start + 3], status));
+            }
+        }
+        found
+    }
+
+    fn first_multiline_reply_plainly(text: &str) -> Option<usize> {
+        let b = text.as_bytes();
+        let mut i = 1;
+        while i + 4 <= b.len() {
+            if b[i - 1] == b' '
+                && matches!(b[i], b'4' | b'5')
+                && b[i + 1].is_ascii_digit()
+                && b[i + 2].is_ascii_digit()
+                && b[i + 3] == b'-'
+            {
+                let code = &text[i..i + 3];
+                if find_prefix(&text[i + 4..], code).is_some() {
+                    return Some(i);
+                }
+            }
+            i += 1;
+        }
+        None
     }
 
     #[test]
