@@ -333,8 +333,26 @@ pub fn find_address(text: &str) -> Option<&str> {
 }
 
 fn is_local_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c)
+    LOCAL_CHARS[c as usize]
 }
+
+/// The bytes of an address's local part: letters, digits and
+/// ``!#$%&'*+-/=?^_`{|}~.``, as a table.
+const LOCAL_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = (i as u8).is_ascii_alphanumeric();
+        i += 1;
+    }
+    let others = b"!#$%&'*+-/=?^_`{|}~.";
+    let mut j = 0;
+    while j < others.len() {
+        table[others[j] as usize] = true;
+        j += 1;
+    }
+    table
+};
 
 fn is_domain_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'.' || c == b'-'
@@ -356,8 +374,9 @@ pub fn is_hostname(word: &str) -> bool {
 pub fn leading_host(text: &str) -> Option<&str> {
     let t = text.trim_start().trim_start_matches(['<', '(']);
     let end = t
-        .find(|c: char| {
-            matches!(c, '[' | ' ' | ':' | ',' | '(' | ']' | '>' | ';')
+        .bytes()
+        .position(|c| {
+            matches!(c, b'[' | b' ' | b':' | b',' | b'(' | b']' | b'>' | b';')
         })
         .unwrap_or(t.len());
     let h = t[..end].trim_end_matches('.');
@@ -672,6 +691,15 @@ mod tests {
             i += 1;
         }
         None
+    }
+
+    #[test]
+    fn the_local_part_table_holds_the_listed_bytes() {
+        for c in 0..=255u8 {
+            let listed = c.is_ascii_alphanumeric()
+                || b"!#$%&'*+-/=?^_`{|}~.".contains(&c);
+            assert_eq!(is_local_char(c), listed, "{c}");
+        }
     }
 
     #[test]

@@ -148,7 +148,9 @@ fn address_line(line: &str) -> Option<(String, &str)> {
 
 /// `Unknown user: a@example.com`: a short reason, a colon, the address.
 fn labelled_address(line: &str) -> Option<(String, &str)> {
-    let (phrase, tail) = line.trim().rsplit_once(": ")?;
+    let line_t = line.trim();
+    let colon = memchr::memmem::rfind(line_t.as_bytes(), b": ")?;
+    let (phrase, tail) = (&line_t[..colon], &line_t[colon + 2..]);
     let word = tail.trim().trim_matches(['<', '>']).trim_end_matches('.');
     let phrase = phrase.trim();
     if !phrase.contains(' ')
