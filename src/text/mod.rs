@@ -29,11 +29,22 @@ pub use view::View;
 
 /// Text with every line end (CRLF, lone CR) turned into LF.
 pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
-    if memchr::memchr(b'\r', text.as_bytes()).is_some() {
-        text.replace("\r\n", "\n").replace('\r', "\n").into()
-    } else {
-        text.into()
+    let b = text.as_bytes();
+    let Some(first) = memchr::memchr(b'\r', b) else { return text.into() };
+    // One pass: a CR before an LF goes, any other CR becomes an LF.
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for cr in std::iter::once(first).chain(
+        memchr::memchr_iter(b'\r', &b[first + 1..]).map(|p| first + 1 + p),
+    ) {
+        out.push_str(&text[from..cr]);
+        if b.get(cr + 1) != Some(&b'\n') {
+            out.push('\n');
+        }
+        from = cr + 1;
     }
+    out.push_str(&text[from..]);
+    out.into()
 }
 
 /// The lines of `text`, each with its `\n` (what `split_inclusive('\n')`
@@ -374,6 +385,22 @@ fn field_block(report: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_line_ends_are_the_two_replacements() {
+        let pieces = ["a", "\r", "\n", "\r\n", "\r\r", "é", "\n\r"];
+        let mut seed: u64 = 9;
+        for _ in 0..3000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut t = String::new();
+            for _ in 0..((seed >> 40) % 9) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let want = t.replace("\r\n", "\n").replace('\r', "\n");
+            assert_eq!(normalize_newlines(&t), want, "{t:?}");
+        }
+    }
 
     #[test]
     fn line_scans_give_what_the_standard_ones_give() {
