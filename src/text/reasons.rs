@@ -176,11 +176,11 @@ pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
         if memchr::memchr(b'@', line.as_bytes()).is_none() {
             continue;
         }
-        let lower = line.to_ascii_lowercase();
-        if !DELIVERY_WORDS.iter().any(|w| lower.contains(w))
-            || lower.trim_start().starts_with("from")
-            || is_report_field(&lower)
-            || lower.contains("sent by")
+        let has = |w: &str| codes::contains_ignore_case(line, w);
+        if !DELIVERY_WORDS.iter().any(|w| has(w))
+            || codes::starts_with_ignore_case(line.trim_start(), "from")
+            || is_report_field(line)
+            || has("sent by")
         {
             continue;
         }
@@ -205,11 +205,11 @@ pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
 /// True for an RFC 3464 recipient field written into the text
 /// (`Final-Recipient: rfc822; a@example.com`): the report's fields give
 /// those recipients, the field block is no sentence about them.
-fn is_report_field(lower: &str) -> bool {
-    let t = lower.trim_start();
+fn is_report_field(line: &str) -> bool {
+    let t = line.trim_start();
     ["final-recipient:", "original-recipient:", "x-actual-recipient:"]
         .iter()
-        .any(|f| t.starts_with(f))
+        .any(|f| codes::starts_with_ignore_case(t, f))
 }
 
 #[cfg(test)]

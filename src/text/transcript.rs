@@ -33,14 +33,15 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     for line in super::lines_inclusive(text) {
         let at = pos;
         pos += line.len();
-        let t = line.trim();
+        let lead = line.trim_start();
         // Only a line that holds the phrase can open a dialogue.
         let talks = talking.is_some_and(|p| p < pos);
         if talks {
             talking =
                 talking_finder.find(&text.as_bytes()[pos..]).map(|n| pos + n);
         }
-        if let Some(host) = talks.then(|| talking_to(t)).flatten() {
+        if let Some(host) = talks.then(|| talking_to(lead.trim_end())).flatten()
+        {
             if let Some(h) = codes::leading_host(host) {
                 remote = h.to_ascii_lowercase();
                 dialogues.push(remote.clone());
@@ -51,7 +52,7 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         }
         // Dialogue lines and verdicts start with a marker word, an arrow
         // or a reply code: other lines are passed over.
-        if !t.as_bytes().first().is_some_and(|c| {
+        if !lead.as_bytes().first().is_some_and(|c| {
             matches!(
                 c.to_ascii_lowercase(),
                 b's' | b'r' | b'o' | b'i' | b'>' | b'<' | b'2' | b'4' | b'5'
@@ -59,6 +60,7 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
         }) {
             continue;
         }
+        let t = lead.trim_end();
         if let Some(step) = dialogue_step(t) {
             match step {
                 Step::Command(cmd) => {
