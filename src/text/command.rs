@@ -155,27 +155,16 @@ pub fn named_in(text: &str) -> &'static str {
     best.map_or("", |(_, pattern)| PHRASES[pattern].1)
 }
 
-/// Each byte folded: ASCII letters lower-cased, the white space `\s`
-/// matches without Unicode (tab, LF, VT, FF, CR) made a space.
-const FOLD: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        table[i] = match c {
-            b'A'..=b'Z' => c + 32,
-            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => b' ',
-            _ => c,
-        };
-        i += 1;
-    }
-    table
-};
-
 /// `text` with ASCII letters lower-cased and each run of white space
 /// made one space.
 fn fold(text: &str) -> Vec<u8> {
-    let mut out: Vec<u8> = text.bytes().map(|c| FOLD[c as usize]).collect();
+    let mut out = text.as_bytes().to_ascii_lowercase();
+    // Tab, LF, VT, FF and CR become spaces: a select per byte, which the
+    // compiler can do many at a time.
+    for c in out.iter_mut() {
+        let space = matches!(*c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        *c = if space { b' ' } else { *c };
+    }
     // Runs of spaces, found two at a time, are closed up in place.
     let mut runs = memchr::memmem::find_iter(&out, b"  ");
     let Some(first) = runs.next() else { return out };
