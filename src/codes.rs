@@ -421,6 +421,31 @@ pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
         .is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
+/// Pseudo-random texts for the tests that hold a fast scan to a plain
+/// one: `count` texts of fewer than `longest` of `pieces` each, the same
+/// on every run for one `seed`.
+#[cfg(test)]
+pub(crate) fn random_texts(
+    pieces: &[&str],
+    seed: u64,
+    count: usize,
+    longest: u64,
+) -> Vec<String> {
+    let mut seed = seed;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        seed
+    };
+    (0..count)
+        .map(|_| {
+            let n = (next() >> 40) % longest;
+            (0..n)
+                .map(|_| pieces[(next() >> 33) as usize % pieces.len()])
+                .collect()
+        })
+        .collect()
+}
+
 /// One automaton that finds any of `phrases`, ignoring case: the fixed
 /// phrase tables of the decoders (marker lines, failure wording). Phrases
 /// are literal text, escaped here, so a table can hold any character.
@@ -568,14 +593,7 @@ mod tests {
             "421",
             "0",
         ];
-        let mut seed: u64 = 5;
-        for _ in 0..20000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            let mut t = String::new();
-            for _ in 0..((seed >> 40) % 12) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for t in random_texts(&pieces, 5, 20000, 12) {
             assert_eq!(
                 find_all_status(&t).collect::<Vec<_>>(),
                 find_all_status_plainly(&t).collect::<Vec<_>>(),
@@ -724,14 +742,7 @@ mod tests {
             "550-5.1.1",
             "x",
         ];
-        let mut seed: u64 = 7;
-        for _ in 0..2000 {
-            let mut t = String::new();
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            for _ in 0..((seed >> 40) % 10) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for t in random_texts(&pieces, 7, 2000, 10) {
             let plain = t.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(unfold(&t), plain, "{t:?}");
         }

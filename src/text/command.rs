@@ -275,20 +275,9 @@ mod tests {
             .iter()
             .flat_map(|(p, _)| p.split(' '))
             .chain(["x", "Ünï", "_", ":", "\t", "\n", "  ", "1", "[", "]"])
+            .chain([" "; 40])
             .collect();
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..3000 {
-            let mut t = String::new();
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            for _ in 0..((seed >> 40) % 12) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-                if seed & (1 << 20) != 0 {
-                    t.push(' ');
-                }
-            }
-            texts.push(t);
-        }
+        texts.extend(crate::codes::random_texts(&pieces, 0x9e37, 3000, 16));
         let mut found = 0;
         for t in &texts {
             assert_eq!(named_in(t), named_in_plainly(t), "{t:?}");

@@ -389,14 +389,7 @@ mod tests {
     #[test]
     fn one_pass_line_ends_are_the_two_replacements() {
         let pieces = ["a", "\r", "\n", "\r\n", "\r\r", "é", "\n\r"];
-        let mut seed: u64 = 9;
-        for _ in 0..3000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            let mut t = String::new();
-            for _ in 0..((seed >> 40) % 9) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for t in codes::random_texts(&pieces, 9, 3000, 9) {
             let want = t.replace("\r\n", "\n").replace('\r', "\n");
             assert_eq!(normalize_newlines(&t), want, "{t:?}");
         }
@@ -405,14 +398,7 @@ mod tests {
     #[test]
     fn line_scans_give_what_the_standard_ones_give() {
         let pieces = ["a", "\n", "\r", "\r\n", "é", " ", "\n\n", ">"];
-        let mut seed: u64 = 3;
-        for _ in 0..3000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            let mut t = String::new();
-            for _ in 0..((seed >> 40) % 9) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for t in codes::random_texts(&pieces, 3, 3000, 9) {
             let want: Vec<&str> = t.split_inclusive('\n').collect();
             assert_eq!(lines_inclusive(&t).collect::<Vec<_>>(), want, "{t:?}");
             let want: Vec<&str> = t.lines().collect();

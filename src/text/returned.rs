@@ -203,14 +203,8 @@ mod tests {
             "body text\n",
             "original message follows",
         ];
-        let (mut seed, mut copies): (u64, usize) = (11, 0);
-        for _ in 0..5000 {
-            let mut t = String::new();
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            for _ in 0..((seed >> 40) % 14) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                t.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        let mut copies = 0;
+        for t in crate::codes::random_texts(&pieces, 11, 5000, 14) {
             assert_eq!(split(&t), split_plainly(&t), "{t:?}");
             copies += !split(&t).1.is_empty() as usize;
         }
