@@ -98,7 +98,7 @@ pub fn detect_format(text: &str, subject: &str) -> &'static str {
     if let Some(name) = FINDERS.first_in(text) {
         return name;
     }
-    if subject.to_ascii_lowercase().contains("failure notice") {
+    if codes::contains_ignore_case(subject, "failure notice") {
         return "qmail";
     }
     "text"
@@ -348,8 +348,8 @@ fn embedded_in<'t>(
             return None;
         }
         let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
-        let head = copy[..body].to_ascii_lowercase();
-        head.contains("report-type=delivery-status")
+        let head = &copy[..body];
+        codes::contains_ignore_case(head, "report-type=delivery-status")
             .then(|| field_block(split_returned(&copy[body..]).0))?
     })
 }
