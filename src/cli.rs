@@ -165,6 +165,9 @@ fn scan_command(args: ScanArgs) -> i32 {
         return 2;
     }
     let Some(rules) = load_rules(&args.rules) else { return 2 };
+    // Kept until the process exits, which frees it at once: taking apart
+    // hundreds of patterns one by one costs more than a small scan.
+    let rules: &RuleSet = Box::leak(Box::new(rules));
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = interrupted.clone();
@@ -197,7 +200,7 @@ fn scan_command(args: ScanArgs) -> i32 {
     };
     let progress = |n: u64| bar.inc(n);
     let opts = ScanOptions {
-        rules: &rules,
+        rules,
         out: args.out.clone(),
         style: ReportOptions {
             excel: args.excel,

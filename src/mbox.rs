@@ -43,17 +43,31 @@ fn lead_len(data: &[u8]) -> usize {
 /// Splits `data` (an mbox) into messages. Text before the first separator,
 /// if any, becomes a message of its own so that nothing is lost.
 pub fn split(data: &[u8]) -> impl Iterator<Item = Piece<'_>> {
+    spans(data).map(|s| Piece { offset: s.offset, bytes: &data[s.bytes] })
+}
+
+/// Where one message of an mbox is, as [`split`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// Byte offset of the message's From_ line in the data.
+    pub offset: u64,
+    /// Where its bytes are in the data.
+    pub bytes: std::ops::Range<usize>,
+}
+
+/// The messages of `data` (an mbox) as [`split`] gives them, by position:
+/// for splitting ahead of the work, the bytes kept elsewhere.
+pub fn spans(data: &[u8]) -> impl Iterator<Item = Span> + '_ {
     let mut starts = separators(data).peekable();
     let mut pending: Option<usize> = None;
     let mut lead = true;
-    std::iter::from_fn(move || loop {
+    std::iter::from_fn(move || {
         if lead {
             lead = false;
             let first = starts.peek().copied().unwrap_or(data.len());
             if first > 0 && lead_len(&data[..first]) < first {
                 pending = None;
-                let piece = Piece { offset: 0, bytes: &data[..first] };
-                return Some(piece);
+                return Some(Span { offset: 0, bytes: 0..first });
             }
         }
         let start = match pending.take() {
@@ -64,10 +78,7 @@ pub fn split(data: &[u8]) -> impl Iterator<Item = Piece<'_>> {
         pending = end;
         let stop = end.unwrap_or(data.len());
         let body_start = skip_line(data, start).min(stop);
-        return Some(Piece {
-            offset: start as u64,
-            bytes: &data[body_start..stop],
-        });
+        Some(Span { offset: start as u64, bytes: body_start..stop })
     })
 }
 

@@ -127,10 +127,20 @@ impl Data {
 
 /// Whole messages ready to decode.
 enum Unit {
-    /// A chunk of an mbox; `base` is its offset in the file.
-    Mbox { name: Arc<str>, base: u64, data: Data },
+    /// A chunk of an mbox; `base` is its offset in the file. It is split
+    /// into messages while the unit before it is decoded, so that the
+    /// workers never wait for the splitting.
+    Mbox { name: Arc<str>, base: u64, data: Data, pieces: Vec<mbox::Span> },
     /// Single-message files, each with its origin.
     Files(Vec<(String, Data)>),
+}
+
+impl Unit {
+    /// The chunk `data` of mbox `name`, split into messages.
+    fn mbox(name: Arc<str>, base: u64, data: Data) -> Unit {
+        let pieces = mbox::spans(&data).collect();
+        Unit::Mbox { name, base, data, pieces }
+    }
 }
 
 /// Target size of an mbox chunk, and of a group of single files.
@@ -148,12 +158,13 @@ pub fn scan(
     let (files, errors) = source::discover(paths);
     let reports = Reports::create(&opts.out, opts.style).map_err(write_err)?;
     let format = reports.formatter();
-    let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
+    let (tx, rx) = mpsc::channel::<(usize, Vec<Done>)>();
+    let (slots, freed) = mpsc::sync_channel::<()>(WINDOW);
     let mut units = Units::new(files, opts.mmap, errors);
 
     let (fed, written) = std::thread::scope(|s| {
-        let writer = s.spawn(move || write_all(rx, reports));
-        let fed = feed(&mut units, opts, &format, &tx);
+        let writer = s.spawn(move || write_all(rx, freed, reports));
+        let fed = feed(&mut units, opts, &format, &tx, &slots);
         drop(tx);
         (fed, writer.join().expect("the writer thread"))
     });
@@ -166,29 +177,40 @@ pub fn scan(
     Ok(ScanResult { tally, errors: units.errors })
 }
 
-/// Decodes unit after unit, reading the next one while the current one is
-/// decoded, and sends the outcomes to the writer. Stops early (`Err`) when
-/// interrupted or when the writer has given up.
+/// Units read ahead of the writer at most: decoded, being decoded or
+/// waiting for a worker.
+const WINDOW: usize = 3;
+
+/// Reads and splits unit after unit on this thread and hands each to the
+/// workers as a task of its own, numbered, so that a worker done with its
+/// part of one unit goes on with the next instead of waiting for the other
+/// worker to finish (the writer puts them back in order). A unit waits for
+/// a free slot of the [`WINDOW`]; the writer frees one per unit written.
+/// Stops early (`Err`) when interrupted or when the writer has given up.
 fn feed(
     units: &mut Units,
     opts: &ScanOptions<'_>,
     format: &RowFormatter,
-    tx: &mpsc::SyncSender<Vec<Done>>,
+    tx: &mpsc::Sender<(usize, Vec<Done>)>,
+    slots: &mpsc::SyncSender<()>,
 ) -> Result<(), ()> {
-    let mut next = units.next();
-    while let Some(unit) = next {
-        if opts.interrupted.load(Ordering::Relaxed) {
-            return Err(());
+    rayon::in_place_scope(|s| {
+        let mut index = 0;
+        while let Some(unit) = units.next() {
+            if opts.interrupted.load(Ordering::Relaxed) {
+                return Err(());
+            }
+            slots.send(()).map_err(|_| ())?;
+            let tx = tx.clone();
+            s.spawn(move |_| {
+                let done = process_unit(&unit, opts.rules, format);
+                (opts.progress)(unit_len(&unit));
+                let _ = tx.send((index, done));
+            });
+            index += 1;
         }
-        let (done, following) = rayon::join(
-            || process_unit(&unit, opts.rules, format),
-            || units.next(),
-        );
-        next = following;
-        (opts.progress)(unit_len(&unit));
-        tx.send(done).map_err(|_| ())?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn unit_len(unit: &Unit) -> u64 {
@@ -205,17 +227,14 @@ fn process_unit(
     format: &RowFormatter,
 ) -> Vec<Done> {
     let done = match unit {
-        Unit::Mbox { name, base, data } => {
-            let pieces: Vec<mbox::Piece<'_>> = mbox::split(data).collect();
-            pieces
-                .par_iter()
-                .map(|p| {
-                    let origin = format!("{name}:{}", base + p.offset);
-                    let outcome = process(p.bytes, &origin, rules);
-                    Done::new(origin, outcome, format)
-                })
-                .collect()
-        }
+        Unit::Mbox { name, base, data, pieces } => pieces
+            .par_iter()
+            .map(|p| {
+                let origin = format!("{name}:{}", base + p.offset);
+                let outcome = process(&data[p.bytes.clone()], &origin, rules);
+                Done::new(origin, outcome, format)
+            })
+            .collect(),
         Unit::Files(files) => files
             .par_iter()
             .map(|(origin, data)| {
@@ -230,35 +249,49 @@ fn process_unit(
     done
 }
 
-/// The writer: rows in input order, summaries tallied as they pass.
+/// The writer: rows in input order, summaries tallied as they pass. Units
+/// come as their workers finish them; one that comes early waits for the
+/// ones before it. Each unit written frees a slot for the reader.
 fn write_all(
-    rx: mpsc::Receiver<Vec<Done>>,
+    rx: mpsc::Receiver<(usize, Vec<Done>)>,
+    freed: mpsc::Receiver<()>,
     mut reports: Reports,
 ) -> std::io::Result<Reports> {
-    for batch in rx {
-        for done in batch {
-            reports.tally.messages += 1;
-            match done.outcome {
-                Outcome::Rows(rows) => {
-                    reports.tally.decoded += 1;
-                    match &done.lines {
-                        Some(lines) => {
-                            reports.bounces_formatted(&rows, lines)?
-                        }
-                        None => {
-                            for row in &rows {
-                                reports.bounce(row)?;
-                            }
-                        }
-                    }
-                }
-                Outcome::Skipped(skip) => {
-                    reports.skip(&done.origin, skip.reason, &skip.detail)?
-                }
-            }
+    let mut early = std::collections::BTreeMap::new();
+    let mut next = 0;
+    for (index, batch) in rx {
+        early.insert(index, batch);
+        while let Some(batch) = early.remove(&next) {
+            write_batch(batch, &mut reports)?;
+            next += 1;
+            let _ = freed.recv();
         }
     }
     Ok(reports)
+}
+
+/// Writes the outcomes of one unit.
+fn write_batch(batch: Vec<Done>, reports: &mut Reports) -> std::io::Result<()> {
+    for done in batch {
+        reports.tally.messages += 1;
+        match done.outcome {
+            Outcome::Rows(rows) => {
+                reports.tally.decoded += 1;
+                match &done.lines {
+                    Some(lines) => reports.bounces_formatted(&rows, lines)?,
+                    None => {
+                        for row in &rows {
+                            reports.bounce(row)?;
+                        }
+                    }
+                }
+            }
+            Outcome::Skipped(skip) => {
+                reports.skip(&done.origin, skip.reason, &skip.detail)?
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Decodes and classifies one message. A panic inside the decoders or the
@@ -396,15 +429,15 @@ impl Units {
                 let data = Data::Map(map.clone(), *at..end);
                 let base = *at as u64;
                 *at = end;
-                Some(Unit::Mbox { name: name.clone(), base, data })
+                Some(Unit::mbox(name.clone(), base, data))
             }
             Current::Stream { name, reader } => {
                 match reader.next_chunk(CHUNK) {
-                    Ok(Some(c)) => Some(Unit::Mbox {
-                        name: name.clone(),
-                        base: c.base,
-                        data: Data::Owned(c.data),
-                    }),
+                    Ok(Some(c)) => Some(Unit::mbox(
+                        name.clone(),
+                        c.base,
+                        Data::Owned(c.data),
+                    )),
                     Ok(None) => None,
                     Err(e) => {
                         self.errors.push(SourceError::Open {
@@ -416,5 +449,52 @@ impl Units {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use super::{scan, ScanOptions, CHUNK, WINDOW};
+    use crate::output::CsvStyle;
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn rows_come_in_file_order_across_many_units() {
+        // More units than the window holds, each of many messages.
+        let message = format!(
+            "From a@example.com Mon Jan  1 00:00:00 2024\nFrom: \
+             a@example.com\nSubject: hello\n\n{}\n\n",
+            "not a bounce ".repeat(60)
+        );
+        let n = (WINDOW + 2) * CHUNK / message.len() + 7;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.mbox");
+        std::fs::write(&path, message.repeat(n)).unwrap();
+        let rules = RuleSet::load(&[], true).unwrap();
+        let stop = AtomicBool::new(false);
+        let opts = ScanOptions {
+            rules: &rules,
+            out: dir.path().join("out"),
+            style: CsvStyle::default(),
+            mmap: true,
+            interrupted: &stop,
+            progress: &|_| {},
+        };
+        let done = scan(&[path], &opts).unwrap();
+        assert_eq!(done.tally.messages, n as u64);
+        let skipped = dir.path().join("out/skipped.csv");
+        let mut rdr = csv::Reader::from_path(skipped).unwrap();
+        let offsets: Vec<u64> = rdr
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                r[0].rsplit_once(':').unwrap().1.parse().unwrap()
+            })
+            .collect();
+        let expected: Vec<u64> =
+            (0..n as u64).map(|i| i * message.len() as u64).collect();
+        assert_eq!(offsets, expected);
     }
 }

@@ -14,18 +14,20 @@
 //! folding) is Unicode.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
-use regex_automata::nfa::thompson::WhichCaptures;
-use regex_automata::nfa::thompson::{self, pikevm};
-use regex_automata::util::syntax;
-use regex_automata::{hybrid, Input};
-use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
-use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
+use rayon::prelude::*;
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use super::regex::{Cache, Pattern};
+pub use super::words::parse;
+use super::words::{required_words, unwrap_captures, WORD_LEN};
 
 /// All patterns of a rule set, compiled together.
 #[derive(Debug)]
 pub struct Automaton {
-    /// One regex per pattern, to try the candidates.
-    regexes: Vec<One>,
+    /// The regexes, to try the candidates.
+    regexes: Vec<Pattern>,
+    /// For each pattern, its regex in `regexes`.
+    regex_of: Vec<u32>,
     /// Finds the required words of all patterns (none when no pattern has
     /// one).
     words: Option<AhoCorasick>,
@@ -76,92 +78,44 @@ pub struct Scratch {
 
 /// The patterns' regex caches, one thread's.
 #[derive(Debug)]
-struct Caches(Vec<Option<OneCache>>);
-
-/// The regex of one pattern. Only "does it match anywhere" is asked, so a
-/// forward lazy DFA serves (no reverse automaton, no other engine); should
-/// it fail on some text, a PikeVM over the same NFA answers.
-#[derive(Debug)]
-struct One {
-    dfa: hybrid::dfa::DFA,
-    pike: pikevm::PikeVM,
-}
-
-/// Search state for one [`One`].
-#[derive(Debug)]
-struct OneCache {
-    dfa: hybrid::dfa::Cache,
-    pike: Option<pikevm::Cache>,
-}
-
-impl One {
-    fn build(hir: &Hir) -> Result<One, String> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .build_from_hir(hir)
-            .map_err(|e| e.to_string())?;
-        let dfa = hybrid::dfa::DFA::builder()
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| e.to_string())?;
-        let pike =
-            pikevm::PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
-        Ok(One { dfa, pike })
-    }
-
-    fn is_match(&self, cache: &mut OneCache, text: &str) -> bool {
-        let input = Input::new(text).earliest(true);
-        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
-            Ok(found) => found.is_some(),
-            Err(_) => {
-                let pike = &self.pike;
-                let c = cache.pike.get_or_insert_with(|| pike.create_cache());
-                pike.is_match(c, input)
-            }
-        }
-    }
-}
-
-/// Parses one pattern as rules mean it: case-insensitive, ASCII word
-/// boundaries. The error is a one-line message.
-pub fn parse(pattern: &str) -> Result<Hir, String> {
-    let config = syntax::Config::new().case_insensitive(true);
-    match syntax::parse_with(pattern, &config) {
-        Ok(hir) => Ok(map_leaves(hir, &ascii_boundary)),
-        Err(e) => {
-            let text = e.to_string();
-            let last = text.lines().last().unwrap_or("").trim();
-            let last = last.strip_prefix("error: ").unwrap_or(last);
-            Err(format!("invalid pattern `{pattern}`: {last}"))
-        }
-    }
-}
+struct Caches(Vec<Cache>);
 
 impl Automaton {
-    /// Compiles parsed patterns; pattern `i` reports as index `i`.
-    /// On failure, the index of the pattern that could not be compiled
-    /// (none when the word finder of all of them could not be built).
+    /// Compiles parsed patterns: pattern `i` is regex
+    /// `hirs[pattern_hir[i]]` (a regex written for several patterns is
+    /// compiled once) and reports as index `i`. On failure, the index in
+    /// `hirs` of the regex that could not be compiled (none when the word
+    /// finder of all of them could not be built).
     pub fn build(
-        patterns: &[Hir],
+        hirs: Vec<Hir>,
+        pattern_hir: Vec<usize>,
     ) -> Result<Automaton, (Option<usize>, String)> {
-        let mut regexes = Vec::with_capacity(patterns.len());
+        // Each regex on its own, on all cores: this is most of the
+        // startup; then put together in order.
+        let looked: Vec<_> = hirs.into_par_iter().map(look_at).collect();
+        let mut regexes = Vec::with_capacity(looked.len());
+        let mut regex_words = Vec::with_capacity(looked.len());
+        for (r, one) in looked.into_iter().enumerate() {
+            let (one, words) = one.map_err(|e| (Some(r), e))?;
+            regexes.push(one);
+            regex_words.push(words);
+        }
         let mut by_word: Vec<(Vec<u8>, Target)> = Vec::new();
         let (mut classes, mut always, mut wholes) = (vec![], vec![], vec![]);
-        for (i, hir) in patterns.iter().enumerate() {
-            let one = One::build(hir).map_err(|e| (Some(i), e.to_string()))?;
-            regexes.push(one);
-            if let HirKind::Class(class) = unwrap_captures(hir).kind() {
-                classes.push((i, class.clone()));
-                continue;
-            }
-            let Some((found, exact)) = required_words(hir) else {
-                always.push(i);
-                continue;
+        for (i, &r) in pattern_hir.iter().enumerate() {
+            let (found, exact) = match &regex_words[r] {
+                Words::Class(class) => {
+                    classes.push((i, class.clone()));
+                    continue;
+                }
+                Words::None => {
+                    always.push(i);
+                    continue;
+                }
+                Words::Some(found, exact) => (found, *exact),
             };
-            for mut word in found {
+            for word in found {
+                let mut word = word.clone();
                 let need = if !exact {
                     Need::Maybe
                 } else if word.len() <= WORD_LEN {
@@ -204,6 +158,7 @@ impl Automaton {
         };
         Ok(Automaton {
             regexes,
+            regex_of: pattern_hir.into_iter().map(|r| r as u32).collect(),
             words,
             spans,
             targets,
@@ -216,7 +171,9 @@ impl Automaton {
     /// Fresh search state.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            caches: Caches((0..self.regexes.len()).map(|_| None).collect()),
+            caches: Caches(
+                (0..self.regexes.len()).map(|_| Cache::default()).collect(),
+            ),
             candidates: Vec::new(),
             matched: Vec::new(),
         }
@@ -248,7 +205,7 @@ impl Automaton {
         if folds_beyond_ascii(text) {
             // The words are searched ASCII-case-insensitively; this text
             // has a letter that only Unicode folds to an ASCII one.
-            candidates.extend(0..self.regexes.len());
+            candidates.extend(0..self.regex_of.len());
         } else if let Some(words) = &self.words {
             for m in words.find_overlapping_iter(text) {
                 let span = self.spans[m.pattern().as_usize()].clone();
@@ -285,13 +242,33 @@ impl Automaton {
 
     /// Whether pattern `p` matches somewhere in `text`.
     fn verify(&self, caches: &mut Caches, p: usize, text: &str) -> bool {
-        let one = &self.regexes[p];
-        let cache = caches.0[p].get_or_insert_with(|| OneCache {
-            dfa: one.dfa.create_cache(),
-            pike: None,
-        });
-        one.is_match(cache, text)
+        let r = self.regex_of[p] as usize;
+        self.regexes[r].is_match(&mut caches.0[r], text)
     }
+}
+
+/// How the word finder can tell that a pattern may match.
+enum Words {
+    /// It is one class of characters: a character of the class.
+    Class(Class),
+    /// Words of which every match holds one, and whether finding one is a
+    /// match (see [`required_words`]).
+    Some(Vec<Vec<u8>>, bool),
+    /// It cannot: the pattern is tried on every text.
+    None,
+}
+
+/// One pattern made ready: its regex and its words (the compiler's message
+/// when it cannot be compiled).
+fn look_at(hir: Hir) -> Result<(Pattern, Words), String> {
+    let words = match unwrap_captures(&hir).kind() {
+        HirKind::Class(class) => Words::Class(class.clone()),
+        _ => match required_words(&hir) {
+            Some((found, exact)) => Words::Some(found, exact),
+            None => Words::None,
+        },
+    };
+    Ok((Pattern::new(hir)?, words))
 }
 
 /// True when a character (or, for a byte class, a byte) of `text` is in
@@ -317,173 +294,14 @@ fn folds_beyond_ascii(text: &str) -> bool {
     !text.is_ascii() && text.contains(['\u{212A}', '\u{17F}'])
 }
 
-/// At most this many words stand for a pattern exactly; a larger exact set
-/// is cut to [`WORD_LEN`] bytes and the pattern tried when one is found.
-const EXACT_WORDS: usize = 64;
-
-/// The finder looks for words of at most this many bytes (a longer word of
-/// an exact set is checked in full where its start is found): short words
-/// keep the finder small enough to stay in the processor's cache.
-const WORD_LEN: usize = 8;
-
-/// Words (lower-case bytes) of which every match of `hir` holds one, and
-/// whether each word found is itself a match; none when no such set of
-/// non-empty words is known.
-fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
-    // A letter written to match in one case only (`(?-i)ACME`) is a
-    // literal; the finder ignores case, so such a pattern is never exact.
-    let one_case = std::cell::Cell::new(false);
-    map_leaves(hir.clone(), &|h: Hir| {
-        if let HirKind::Literal(l) = h.kind() {
-            one_case
-                .set(one_case.get() || l.0.iter().any(u8::is_ascii_alphabetic));
-        }
-        h
-    });
-    let folded = map_leaves(hir.clone(), &lower_letter);
-    let exact_ok = folded.properties().look_set().is_empty() && !one_case.get();
-    let prefix =
-        |h: &Hir| Extractor::new().kind(ExtractKind::Prefix).extract(h);
-    // (words, exact); every later try is a prefix or suffix of the pattern
-    // or of its tail, so finding one of its words is necessary only.
-    let mut tries: Vec<(Vec<Vec<u8>>, bool)> = Vec::new();
-    let whole = prefix(&folded);
-    if exact_ok && whole.is_exact() && whole.len() <= Some(EXACT_WORDS) {
-        tries.push((words_of(&whole, None), true));
-    }
-    tries.push((words_of(&whole, Some(true)), false));
-    let suffix = Extractor::new().kind(ExtractKind::Suffix).extract(&folded);
-    tries.push((words_of(&suffix, Some(false)), false));
-    if let HirKind::Concat(subs) = unwrap_captures(&folded).kind() {
-        for i in 1..subs.len() {
-            let tail = prefix(&Hir::concat(subs[i..].to_vec()));
-            tries.push((words_of(&tail, Some(true)), false));
-        }
-    }
-    tries
-        .into_iter()
-        .filter(|(words, _)| {
-            !words.is_empty() && words.iter().all(|w| w.len() >= 1)
-        })
-        .max_by_key(|(words, exact)| {
-            let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
-            (shortest.min(3), *exact, std::cmp::Reverse(words.len()), shortest)
-        })
-}
-
-/// The literals of `seq` lower-cased, sorted, without repeats (none when
-/// `seq` is infinite). With `cut` (true: keep the start, false: the end)
-/// each is cut to [`WORD_LEN`] bytes and a word that starts with another is
-/// dropped, since finding the other is as good.
-fn words_of(seq: &Seq, cut: Option<bool>) -> Vec<Vec<u8>> {
-    let Some(literals) = seq.literals() else { return Vec::new() };
-    let mut words: Vec<Vec<u8>> = literals
-        .iter()
-        .map(|l| {
-            let w = l.as_bytes().to_ascii_lowercase();
-            match cut {
-                Some(true) => w[..w.len().min(WORD_LEN)].to_vec(),
-                Some(false) => w[w.len().saturating_sub(WORD_LEN)..].to_vec(),
-                None => w,
-            }
-        })
-        .collect();
-    words.sort();
-    words.dedup();
-    if cut.is_some() {
-        // Sorted, a word that starts with another comes right after it (or
-        // after others that start with it too).
-        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(words.len());
-        for w in words {
-            if !kept.last().is_some_and(|k| w.starts_with(k)) {
-                kept.push(w);
-            }
-        }
-        words = kept;
-    }
-    words
-}
-
-/// `hir` inside any capture groups around it.
-fn unwrap_captures(hir: &Hir) -> &Hir {
-    match hir.kind() {
-        HirKind::Capture(c) => unwrap_captures(&c.sub),
-        _ => hir,
-    }
-}
-
-/// `hir` with `leaf` applied to each literal, class, look and empty.
-fn map_leaves(hir: Hir, leaf: &impl Fn(Hir) -> Hir) -> Hir {
-    match hir.into_kind() {
-        HirKind::Repetition(r) => Hir::repetition(Repetition {
-            sub: Box::new(map_leaves(*r.sub, leaf)),
-            ..r
-        }),
-        HirKind::Capture(c) => Hir::capture(Capture {
-            sub: Box::new(map_leaves(*c.sub, leaf)),
-            ..c
-        }),
-        HirKind::Concat(subs) => {
-            Hir::concat(subs.into_iter().map(|h| map_leaves(h, leaf)).collect())
-        }
-        HirKind::Alternation(subs) => Hir::alternation(
-            subs.into_iter().map(|h| map_leaves(h, leaf)).collect(),
-        ),
-        HirKind::Empty => leaf(Hir::empty()),
-        HirKind::Literal(l) => leaf(Hir::literal(l.0)),
-        HirKind::Class(c) => leaf(Hir::class(c)),
-        HirKind::Look(l) => leaf(Hir::look(l)),
-    }
-}
-
-/// A Unicode word-boundary assertion made ASCII; anything else as it is.
-fn ascii_boundary(hir: Hir) -> Hir {
-    let HirKind::Look(look) = hir.kind() else { return hir };
-    Hir::look(match *look {
-        Look::WordUnicode => Look::WordAscii,
-        Look::WordUnicodeNegate => Look::WordAsciiNegate,
-        Look::WordStartUnicode => Look::WordStartAscii,
-        Look::WordEndUnicode => Look::WordEndAscii,
-        Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
-        Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
-        other => other,
-    })
-}
-
-/// The class of one ASCII letter in both cases (with the Kelvin sign or
-/// long s that fold to `k` and `s`) made the lower-case letter; anything
-/// else as it is. For finding words only, never for matching.
-fn lower_letter(hir: Hir) -> Hir {
-    let HirKind::Class(Class::Unicode(class)) = hir.kind() else {
-        return hir;
-    };
-    let chars: Vec<char> = class
-        .ranges()
-        .iter()
-        .flat_map(|r| r.start()..=r.end())
-        .take(4)
-        .collect();
-    let lower = match chars[..] {
-        [upper, lower]
-            if upper.is_ascii_uppercase()
-                && lower == upper.to_ascii_lowercase() =>
-        {
-            lower
-        }
-        ['K', 'k', '\u{212A}'] => 'k',
-        ['S', 's', '\u{17F}'] => 's',
-        _ => return hir,
-    };
-    Hir::literal([lower as u8])
-}
-
 #[cfg(test)]
 mod tests {
     use super::{parse, Automaton};
 
     fn hits(patterns: &[&str], text: &str) -> Vec<usize> {
         let hirs: Vec<_> = patterns.iter().map(|p| parse(p).unwrap()).collect();
-        let a = Automaton::build(&hirs).unwrap();
+        let n = hirs.len();
+        let a = Automaton::build(hirs, (0..n).collect()).unwrap();
         let mut s = a.scratch();
         a.search(&mut s, text);
         s.matched.clone()
@@ -496,6 +314,18 @@ mod tests {
             hits(&p, "552 5.2.2 Mailbox full, over quota"),
             [0, 1, 2, 4]
         );
+    }
+
+    #[test]
+    fn a_regex_shared_by_patterns_reports_each_of_them() {
+        let hirs =
+            vec![parse("mailbox full").unwrap(), parse(r"\d+ x").unwrap()];
+        let a = Automaton::build(hirs, vec![0, 1, 0, 1]).unwrap();
+        let mut s = a.scratch();
+        a.search(&mut s, "552 mailbox full");
+        assert_eq!(s.matched, [0, 2]);
+        a.search(&mut s, "12 x");
+        assert_eq!(s.matched, [1, 3]);
     }
 
     #[test]

@@ -107,6 +107,14 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_files_have_no_unknown_key() {
+        // Loading skips this pass for them.
+        for (name, text) in crate::rules::DEFAULT_RULES {
+            assert_eq!(unknown(text), [], "{name}");
+        }
+    }
+
+    #[test]
     fn known_keys_are_not_reported() {
         let text = "[cause.x]\nsummary = \"s\"\nhard = true\nadvice = \"a\"\n\
                     [[rule]]\nid = \"a\"\ncause = \"x\"\npriority = 3\n";

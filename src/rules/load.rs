@@ -3,9 +3,12 @@
 //! that cannot match), and the compilation of all diagnostic patterns into
 //! one automaton.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use regex_syntax::hir::Hir;
 use thiserror::Error;
 use toml::Spanned;
@@ -43,19 +46,31 @@ pub(super) struct Source {
     name: String,
     text: String,
     user: bool,
+    /// A file built into the program: its keys are known to be right (a
+    /// test checks them), so they are not read twice at every start.
+    builtin: bool,
+    /// Where each line starts (byte offsets), worked out when first asked.
+    lines: OnceLock<Vec<usize>>,
 }
 
 impl Source {
+    fn new(name: String, text: String, user: bool, builtin: bool) -> Source {
+        Source { name, text, user, builtin, lines: OnceLock::new() }
+    }
+
     /// The line and column of byte `offset`.
     fn place(&self, offset: usize) -> Place {
         let mut end = offset.min(self.text.len());
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let before = &self.text[..end];
-        let line = before.matches('\n').count() + 1;
-        let column =
-            before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let lines = self.lines.get_or_init(|| {
+            let ends = memchr::memchr_iter(b'\n', self.text.as_bytes());
+            std::iter::once(0).chain(ends.map(|i| i + 1)).collect()
+        });
+        // The lines that start at or before `end`: at least the first.
+        let line = lines.partition_point(|&start| start <= end);
+        let column = self.text[lines[line - 1]..end].chars().count() + 1;
         Place { file: self.name.clone(), line, column }
     }
 
@@ -79,11 +94,8 @@ pub fn load(user: &[PathBuf], defaults: bool) -> (RuleSet, Vec<RuleError>) {
     }
     if defaults {
         for (name, text) in DEFAULT_RULES {
-            sources.push(Source {
-                name: format!("rules/{name}"),
-                text: text.to_string(),
-                user: false,
-            });
+            let name = format!("rules/{name}");
+            sources.push(Source::new(name, text.to_string(), false, true));
         }
     }
     from_sources(&sources, errors)
@@ -94,10 +106,8 @@ pub fn from_texts(
     user: &[(&str, &str)],
     defaults: &[(&str, &str)],
 ) -> (RuleSet, Vec<RuleError>) {
-    let source = |(name, text): &(&str, &str), user| Source {
-        name: name.to_string(),
-        text: text.to_string(),
-        user,
+    let source = |(name, text): &(&str, &str), user| {
+        Source::new(name.to_string(), text.to_string(), user, false)
     };
     let sources: Vec<Source> = user
         .iter()
@@ -115,11 +125,20 @@ fn from_sources(
     mut errors: Vec<RuleError>,
 ) -> (RuleSet, Vec<RuleError>) {
     let mut files = Vec::new();
-    for s in sources {
-        for (at, message) in keys::unknown(&s.text) {
+    // The files are read on all cores, their problems kept in order.
+    let read: Vec<_> = sources
+        .par_iter()
+        .map(|s| {
+            let unknown =
+                if s.builtin { Vec::new() } else { keys::unknown(&s.text) };
+            (unknown, toml::from_str::<RuleFile>(&s.text))
+        })
+        .collect();
+    for (s, (unknown, file)) in sources.iter().zip(read) {
+        for (at, message) in unknown {
             errors.push(s.error(at, message));
         }
-        match toml::from_str::<RuleFile>(&s.text) {
+        match file {
             Ok(f) => files.push((s, f)),
             Err(e) => {
                 let at = e.span().map_or(0, |r| r.start);
@@ -159,11 +178,10 @@ fn read_user(
         return;
     }
     match std::fs::read_to_string(path) {
-        Ok(text) => sources.push(Source {
-            name: path.display().to_string(),
-            text,
-            user: true,
-        }),
+        Ok(text) => {
+            let name = path.display().to_string();
+            sources.push(Source::new(name, text, true, false))
+        }
         Err(e) => errors.push(here(e.to_string())),
     }
 }
@@ -177,10 +195,13 @@ fn build(
 ) -> RuleSet {
     let causes = build_causes(files, errors);
     let mut rules: Vec<Rule> = Vec::new();
-    let mut patterns: Vec<Hir> = Vec::new();
+    // The patterns' different regexes; for each pattern, its regex.
+    let (mut hirs, mut pattern_hir): (Vec<Hir>, Vec<usize>) = (vec![], vec![]);
     let mut pattern_rule = Vec::new();
     // Where each pattern is written, to report one that cannot be compiled.
-    let mut pattern_at: Vec<(&Source, usize)> = Vec::new();
+    let mut hir_at: Vec<(&Source, usize)> = Vec::new();
+    let mut parsed = parse_all(files);
+    let mut first_at: HashMap<&str, usize> = HashMap::new();
     for (src, f) in files {
         for def in &f.rule {
             let d = def.get_ref();
@@ -210,16 +231,37 @@ fn build(
                 ));
                 continue;
             };
-            let first = patterns.len();
+            let first = pattern_hir.len();
             let mut written = Vec::new();
             let own = d.diagnostic.iter().map(|p| (p, true));
             let all = own.chain(borrowed.into_iter().map(|p| (p, false)));
             for (p, here) in all {
-                match automaton::parse(p.get_ref()) {
-                    Ok(hir) => {
-                        patterns.push(hir);
+                // A pattern written twice (borrowed with `like`) is one
+                // regex, or has the same problem.
+                let text = p.get_ref().as_str();
+                let found = match (first_at.get(text), parsed.remove(text)) {
+                    (Some(&i), _) => Ok(i),
+                    (None, found) => {
+                        let found =
+                            found.unwrap_or_else(|| automaton::parse(text));
+                        match found {
+                            Ok(hir) => {
+                                first_at.insert(text, hirs.len());
+                                hirs.push(hir);
+                                hir_at.push((*src, p.span().start));
+                                Ok(hirs.len() - 1)
+                            }
+                            Err(m) => {
+                                parsed.insert(text, Err(m.clone()));
+                                Err(m)
+                            }
+                        }
+                    }
+                };
+                match found {
+                    Ok(i) => {
+                        pattern_hir.push(i);
                         pattern_rule.push(rules.len());
-                        pattern_at.push((src, p.span().start));
                     }
                     // A borrowed pattern's problem is reported at its rule.
                     Err(_) if !here => continue,
@@ -230,11 +272,11 @@ fn build(
             let place = src.place(def.span().start);
             let mut rule = rule_of(d, cause, src, place);
             rule.diagnostic = written;
-            rule.patterns = first..patterns.len();
+            rule.patterns = first..pattern_hir.len();
             rules.push(rule);
         }
     }
-    let regex = compile_all(&patterns, &pattern_at, errors);
+    let regex = compile_all(hirs, pattern_hir, &hir_at, errors);
     let fallback =
         causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
     let mut set = RuleSet {
@@ -252,6 +294,22 @@ fn build(
     code_rules.sort_by_key(|&i| set.standing(i, false));
     set.code_rules = code_rules;
     set
+}
+
+/// Every diagnostic pattern written in `files`, parsed (on all cores:
+/// parsing them is a good part of the startup).
+fn parse_all<'f>(
+    files: &'f [(&Source, RuleFile)],
+) -> HashMap<&'f str, Result<Hir, String>> {
+    let mut texts: Vec<&str> = files
+        .iter()
+        .flat_map(|(_, f)| &f.rule)
+        .flat_map(|d| &d.get_ref().diagnostic)
+        .map(|p| p.get_ref().as_str())
+        .collect();
+    texts.sort_unstable();
+    texts.dedup();
+    texts.into_par_iter().map(|t| (t, automaton::parse(t))).collect()
 }
 
 /// The diagnostic patterns that rule `d` borrows with `like`, or `None`
@@ -406,15 +464,18 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
     }
 }
 
+/// The automaton of patterns whose regexes are `hirs[pattern_hir[i]]`; a
+/// regex that cannot be compiled is reported where `at` says it is written.
 fn compile_all(
-    patterns: &[Hir],
+    hirs: Vec<Hir>,
+    pattern_hir: Vec<usize>,
     at: &[(&Source, usize)],
     errors: &mut Vec<RuleError>,
 ) -> Option<Automaton> {
-    if patterns.is_empty() {
+    if pattern_hir.is_empty() {
         return None;
     }
-    match Automaton::build(patterns) {
+    match Automaton::build(hirs, pattern_hir) {
         Ok(a) => Some(a),
         Err((Some(i), e)) => {
             let (src, offset) = at[i];

@@ -16,9 +16,11 @@ mod keys;
 mod load;
 mod memo;
 pub mod model;
+mod regex;
 mod select;
 mod values;
 mod why;
+mod words;
 
 use std::ops::Range;
 
