@@ -108,46 +108,97 @@ pub fn status_column(
     action: &str,
     reply_code: &str,
 ) -> (String, bool) {
+    match implied_status(status, implies, action, reply_code) {
+        Some(s) => (s, true),
+        None => (status.to_string(), false),
+    }
+}
+
+/// The code of [`status_column`] when it is implied.
+fn implied_status(
+    status: &str,
+    implies: Option<&str>,
+    action: &str,
+    reply_code: &str,
+) -> Option<String> {
     match (status.is_empty(), implies) {
-        (true, Some(s)) => (with_class(s, action, reply_code), true),
-        _ => (status.to_string(), false),
+        (true, Some(s)) => Some(with_class(s, action, reply_code)),
+        _ => None,
     }
 }
 
 /// Classifies every recipient of `report`; `origin` names the message.
 pub fn classify(report: &Report, origin: &str, rules: &RuleSet) -> Vec<Row> {
-    report
+    classify_owned(report.clone(), origin, rules)
+}
+
+/// [`classify`], moving the report's values into the rows instead of
+/// copying them (the per-message values are copied for all but the last
+/// row).
+pub fn classify_owned(
+    report: Report,
+    origin: &str,
+    rules: &RuleSet,
+) -> Vec<Row> {
+    let verdicts: Vec<_> = report
         .recipients
         .iter()
-        .map(|r| {
-            let v = rules.classify(&facts(report, r));
-            let (status, implied) =
-                status_column(&r.status, v.implies, &r.action, &r.reply_code);
-            Row {
-                origin: origin.to_string(),
-                date: report.date.clone(),
-                kind: r.kind.as_str(),
-                sender: report.sender.clone(),
-                recipient: r.recipient.clone(),
-                recipient_domain: r.recipient_domain().to_string(),
-                action: r.action.clone(),
-                code_class: code_class(&status),
-                status,
-                reply_code: r.reply_code.clone(),
-                remote_server: r.remote_server.clone(),
-                reporting_server: report.reporting_server.clone(),
-                diagnostic: r.diagnostic.clone(),
-                cause: v.cause.name.clone(),
-                hard_bounce: v.hard,
-                rule: v.rule.map_or_else(String::new, |r| r.id.clone()),
-                advice: v.advice.to_string(),
-                format: report.format,
-                message_id: report.message_id.clone(),
-                subject: report.subject.clone(),
-                status_implied: implied,
+        .map(|r| rules.classify(&facts(&report, r)))
+        .collect();
+    let Report {
+        format,
+        mut reporting_server,
+        mut date,
+        mut sender,
+        mut message_id,
+        mut subject,
+        recipients,
+    } = report;
+    let mut origin = origin.to_string();
+    let n = recipients.len();
+    let mut rows = Vec::with_capacity(n);
+    for (i, (r, v)) in recipients.into_iter().zip(verdicts).enumerate() {
+        let last = i + 1 == n;
+        let share = |s: &mut String| {
+            if last {
+                std::mem::take(s)
+            } else {
+                s.clone()
             }
-        })
-        .collect()
+        };
+        let implied =
+            implied_status(&r.status, v.implies, &r.action, &r.reply_code);
+        let status_implied = implied.is_some();
+        let status = implied.unwrap_or(r.status);
+        rows.push(Row {
+            origin: share(&mut origin),
+            date: share(&mut date),
+            kind: r.kind.as_str(),
+            sender: share(&mut sender),
+            recipient_domain: r
+                .recipient
+                .rsplit_once('@')
+                .map_or("", |(_, d)| d)
+                .to_string(),
+            recipient: r.recipient,
+            action: r.action,
+            code_class: code_class(&status),
+            status,
+            reply_code: r.reply_code,
+            remote_server: r.remote_server,
+            reporting_server: share(&mut reporting_server),
+            diagnostic: r.diagnostic,
+            cause: v.cause.name.clone(),
+            hard_bounce: v.hard,
+            rule: v.rule.map_or_else(String::new, |r| r.id.clone()),
+            advice: v.advice.to_string(),
+            format,
+            message_id: share(&mut message_id),
+            subject: share(&mut subject),
+            status_implied,
+        });
+    }
+    rows
 }
 
 /// An implied code takes the class of the outcome: `4.x.x` for a delay or
@@ -171,7 +222,11 @@ pub fn code_class(status: &str) -> String {
     let mut parts = status.splitn(3, '.');
     match (parts.next(), parts.next()) {
         (Some(c), Some(s)) if !c.is_empty() && !s.is_empty() => {
-            format!("{c}.{s}")
+            let mut class = String::with_capacity(c.len() + 1 + s.len());
+            class.push_str(c);
+            class.push('.');
+            class.push_str(s);
+            class
         }
         _ => String::new(),
     }

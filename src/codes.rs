@@ -15,12 +15,8 @@ pub fn find_all_status(text: &str) -> impl Iterator<Item = &str> {
     let b = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < b.len() {
-            let start = i;
-            i += 1;
-            if !matches!(b[start], b'2' | b'4' | b'5') {
-                continue;
-            }
+        while let Some(start) = class_digit(b, i) {
+            i = start + 1;
             if start > 0 && is_code_char(b[start - 1]) {
                 continue;
             }
@@ -29,8 +25,16 @@ pub fn find_all_status(text: &str) -> impl Iterator<Item = &str> {
                 return Some(&text[start..end]);
             }
         }
+        i = b.len();
         None
     })
+}
+
+/// Where the next `2`, `4` or `5` (the classes a code starts with) stands
+/// at or after `from`, found by a vectorized search: codes are rare in
+/// text, so most bytes are skipped without a look of their own.
+fn class_digit(b: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr3(b'2', b'4', b'5', b.get(from..)?).map(|p| from + p)
 }
 
 fn is_code_char(c: u8) -> bool {
@@ -74,6 +78,10 @@ pub fn find_reply(text: &str) -> Option<&str> {
     let b = text.as_bytes();
     let mut i = 0;
     while i + 3 <= b.len() {
+        i = class_digit(b, i)?;
+        if i + 3 > b.len() {
+            return None;
+        }
         let ok_before = i == 0 || !is_code_char(b[i - 1]);
         if ok_before
             && matches!(b[i], b'4' | b'5' | b'2')
@@ -128,10 +136,12 @@ pub fn last_reply(text: &str) -> Option<(&str, Option<&str>)> {
     let mut found = None;
     let mut i = 0;
     while i + 3 <= b.len() {
-        let start = i;
-        i += 1;
-        if !matches!(b[start], b'2' | b'4' | b'5')
-            || start > 0 && is_code_char(b[start - 1])
+        let Some(start) = class_digit(b, i) else { break };
+        i = start + 1;
+        if start + 3 > b.len() {
+            break;
+        }
+        if start > 0 && is_code_char(b[start - 1])
             || !(b[start + 1].is_ascii_digit() && b[start + 2].is_ascii_digit())
         {
             continue;
@@ -160,6 +170,38 @@ pub fn last_reply(text: &str) -> Option<(&str, Option<&str>)> {
 /// the `550-5.7.1` / `550 5.7.1` prefixes that multi-line replies leave in the
 /// middle of the text (the first one is kept).
 pub fn clean_diagnostic(text: &str) -> String {
+    strip_continuations(unfold(text))
+}
+
+/// The words of `text` (split at white space) joined by single spaces.
+pub fn unfold(text: &str) -> String {
+    if text.is_ascii() {
+        let b = text.as_bytes();
+        // Already one line of single spaces (a text unfolded before):
+        // nothing to do but copy it.
+        if !b.starts_with(b" ")
+            && !b.ends_with(b" ")
+            && memchr::memchr3(b'\n', b'\t', b'\r', b).is_none()
+            && memchr::memchr2(0x0b, 0x0c, b).is_none()
+            && memchr::memmem::find(b, b"  ").is_none()
+        {
+            return text.to_string();
+        }
+        // The white space of ASCII text is these bytes (VT and FF
+        // included, as `char::is_whitespace` has them).
+        let mut out = Vec::with_capacity(text.len());
+        let words = text
+            .as_bytes()
+            .split(|c| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '));
+        for word in words.filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(word);
+        }
+        // ASCII throughout, so always UTF-8.
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -167,20 +209,20 @@ pub fn clean_diagnostic(text: &str) -> String {
         }
         out.push_str(word);
     }
-    strip_continuations(&out)
+    out
 }
 
 /// Removes repeated reply-code prefixes (`550-5.1.1`, `550 5.1.1`, `550-`)
 /// after the first one.
-fn strip_continuations(text: &str) -> String {
+fn strip_continuations(text: String) -> String {
     // The first reply starts the text, or follows words such as
     // `Remote host said:` ("NNN-" or "NNN d.d.d" anywhere).
-    let start = if leading_reply(text).is_some() {
+    let start = if leading_reply(&text).is_some() {
         Some(0)
     } else {
-        first_multiline_reply(text)
+        first_multiline_reply(&text)
     };
-    let Some(start) = start else { return text.to_string() };
+    let Some(start) = start else { return text };
     let (before, text) = text.split_at(start);
     let Some(code) = leading_reply(text) else { return text.to_string() };
     let mut out = String::with_capacity(text.len() + before.len());
@@ -197,7 +239,7 @@ fn strip_continuations(text: &str) -> String {
         rest = tail;
     }
     out.push_str(rest);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    unfold(&out)
 }
 
 /// Where the first `550-` of a multi-line reply stands inside the text,
@@ -206,6 +248,10 @@ fn first_multiline_reply(text: &str) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = 1;
     while i + 4 <= b.len() {
+        i = i + memchr::memchr2(b'4', b'5', &b[i..])?;
+        if i + 4 > b.len() {
+            return None;
+        }
         if b[i - 1] == b' '
             && matches!(b[i], b'4' | b'5')
             && b[i + 1].is_ascii_digit()
@@ -242,7 +288,7 @@ fn split_prefix<'a>(text: &'a str, code: &str) -> (String, &'a str) {
 fn find_prefix(text: &str, code: &str) -> Option<usize> {
     let b = text.as_bytes();
     let mut from = 0;
-    while let Some(p) = text[from..].find(code) {
+    while let Some(p) = memchr::memmem::find(&b[from..], code.as_bytes()) {
         let at = from + p;
         let before_ok = at > 0 && b[at - 1] == b' ';
         let after = &text[at + code.len()..];
@@ -287,8 +333,26 @@ pub fn find_address(text: &str) -> Option<&str> {
 }
 
 fn is_local_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c)
+    LOCAL_CHARS[c as usize]
 }
+
+/// The bytes of an address's local part: letters, digits and
+/// ``!#$%&'*+-/=?^_`{|}~.``, as a table.
+const LOCAL_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = (i as u8).is_ascii_alphanumeric();
+        i += 1;
+    }
+    let others = b"!#$%&'*+-/=?^_`{|}~.";
+    let mut j = 0;
+    while j < others.len() {
+        table[others[j] as usize] = true;
+        j += 1;
+    }
+    table
+};
 
 fn is_domain_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'.' || c == b'-'
@@ -310,12 +374,76 @@ pub fn is_hostname(word: &str) -> bool {
 pub fn leading_host(text: &str) -> Option<&str> {
     let t = text.trim_start().trim_start_matches(['<', '(']);
     let end = t
-        .find(|c: char| {
-            matches!(c, '[' | ' ' | ':' | ',' | '(' | ']' | '>' | ';')
+        .bytes()
+        .position(|c| {
+            matches!(c, b'[' | b' ' | b':' | b',' | b'(' | b']' | b'>' | b';')
         })
         .unwrap_or(t.len());
     let h = t[..end].trim_end_matches('.');
     is_hostname(h).then_some(h)
+}
+
+/// Where the ASCII `needle` (lower case) first stands in `text`, ignoring
+/// ASCII case: the same place as in `text.to_ascii_lowercase()`, without
+/// the copy.
+pub fn find_ignore_case(text: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    let first = *needle.first()?;
+    let mut from = 0;
+    while from + needle.len() <= hay.len() {
+        let window = &hay[from..=hay.len() - needle.len()];
+        let p =
+            from + memchr::memchr2(first, first.to_ascii_uppercase(), window)?;
+        if hay[p..p + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
+/// True when `text` holds the ASCII `needle` (lower case), ignoring ASCII
+/// case.
+pub fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    find_ignore_case(text, needle).is_some()
+}
+
+/// True when `text` ends with the ASCII `suffix`, ignoring ASCII case.
+pub fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    let (t, s) = (text.as_bytes(), suffix.as_bytes());
+    t.len() >= s.len() && t[t.len() - s.len()..].eq_ignore_ascii_case(s)
+}
+
+/// True when `text` starts with the ASCII `prefix`, ignoring ASCII case.
+pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Pseudo-random texts for the tests that hold a fast scan to a plain
+/// one: `count` texts of fewer than `longest` of `pieces` each, the same
+/// on every run for one `seed`.
+#[cfg(test)]
+pub(crate) fn random_texts(
+    pieces: &[&str],
+    seed: u64,
+    count: usize,
+    longest: u64,
+) -> Vec<String> {
+    let mut seed = seed;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        seed
+    };
+    (0..count)
+        .map(|_| {
+            let n = (next() >> 40) % longest;
+            (0..n)
+                .map(|_| pieces[(next() >> 33) as usize % pieces.len()])
+                .collect()
+        })
+        .collect()
 }
 
 /// One automaton that finds any of `phrases`, ignoring case: the fixed
@@ -404,6 +532,220 @@ mod tests {
             clean_diagnostic("550 5.1.1\n   user\tunknown"),
             "550 5.1.1 user unknown"
         );
+    }
+
+    #[test]
+    fn case_blind_search_finds_what_the_lower_cased_copy_finds() {
+        let texts = [
+            "Host mx said: 550",
+            "hoSt",
+            "xhost host ",
+            "ÉHOST é host",
+            "",
+            "said:said:",
+            "SAID",
+            "sa",
+            "REMOTE SERVER RETURNED 'x'",
+        ];
+        for t in texts {
+            for n in ["host ", "said:", "s", "remote server returned '"] {
+                let lower = t.to_ascii_lowercase();
+                assert_eq!(find_ignore_case(t, n), lower.find(n), "{t} {n}");
+                assert_eq!(
+                    ends_with_ignore_case(t, n),
+                    lower.ends_with(n),
+                    "{t} {n}"
+                );
+                assert_eq!(
+                    starts_with_ignore_case(t, n),
+                    lower.starts_with(n),
+                    "{t} {n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn code_scans_skipping_to_digits_find_what_byte_scans_find() {
+        let pieces = [
+            "550",
+            "5.1.1",
+            "4.4.7",
+            "2",
+            "25",
+            "5",
+            ".",
+            " ",
+            "-",
+            ":",
+            "554 ",
+            "said: ",
+            "... ",
+            "#",
+            "'",
+            "a",
+            "x5",
+            "1",
+            "é",
+            "550-",
+            "talk to me: ",
+            "\n",
+            "421",
+            "0",
+        ];
+        for t in random_texts(&pieces, 5, 20000, 12) {
+            assert_eq!(
+                find_all_status(&t).collect::<Vec<_>>(),
+                find_all_status_plainly(&t).collect::<Vec<_>>(),
+                "{t:?}"
+            );
+            assert_eq!(find_reply(&t), find_reply_plainly(&t), "{t:?}");
+            assert_eq!(last_reply(&t), last_reply_plainly(&t), "{t:?}");
+            assert_eq!(
+                first_multiline_reply(&t),
+                first_multiline_reply_plainly(&t),
+                "{t:?}"
+            );
+        }
+    }
+
+    fn find_all_status_plainly(text: &str) -> impl Iterator<Item = &str> {
+        let b = text.as_bytes();
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < b.len() {
+                let start = i;
+                i += 1;
+                if !matches!(b[start], b'2' | b'4' | b'5') {
+                    continue;
+                }
+                if start > 0 && is_code_char(b[start - 1]) {
+                    continue;
+                }
+                if let Some(end) = status_end(b, start) {
+                    i = end;
+                    return Some(&text[start..end]);
+                }
+            }
+            None
+        })
+    }
+
+    fn find_reply_plainly(text: &str) -> Option<&str> {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i + 3 <= b.len() {
+            let ok_before = i == 0 || !is_code_char(b[i - 1]);
+            if ok_before
+                && matches!(b[i], b'4' | b'5' | b'2')
+                && b[i + 1].is_ascii_digit()
+                && b[i + 2].is_ascii_digit()
+                && b[i + 1] <= b'5'
+            {
+                let after = b.get(i + 3).copied();
+                let after_ok = matches!(
+                    after,
+                    None | Some(b' ' | b'-' | b'\t' | b'\r' | b'\n' | b',')
+                ) || after == Some(b':')
+                    && !b.get(i + 4).is_some_and(u8::is_ascii_digit);
+                if after_ok {
+                    return Some(&text[i..i + 3]);
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn last_reply_plainly(text: &str) -> Option<(&str, Option<&str>)> {
+        let b = text.as_bytes();
+        let mut found = None;
+        let mut i = 0;
+        while i + 3 <= b.len() {
+            let start = i;
+            i += 1;
+            if !matches!(b[start], b'2' | b'4' | b'5')
+                || start > 0 && is_code_char(b[start - 1])
+                || !(b[start + 1].is_ascii_digit()
+                    && b[start + 2].is_ascii_digit())
+            {
+                continue;
+            }
+            let rest = &text[start + 3..];
+            let after = rest.trim_start_matches([' ', '-']);
+            let after = after.strip_prefix(['\'', '"', '#']).unwrap_or(after);
+            let gap = rest.len() - after.len();
+            let status = (1..=3)
+                .contains(&gap)
+                .then(|| status_end(after.as_bytes(), 0).map(|e| &after[..e]))
+                .flatten()
+                .filter(|_| after.starts_with(|c: char| c.is_ascii_digit()));
+            let quoted = ["... ", "said: ", "talk to me: "]
+                .iter()
+                .any(|q| text[..start].ends_with(q))
+                && rest.starts_with(' ');
+            if status.is_some() || quoted {
+                found = Some((&text[start..start + 3], status));
+            }
+        }
+        found
+    }
+
+    fn first_multiline_reply_plainly(text: &str) -> Option<usize> {
+        let b = text.as_bytes();
+        let mut i = 1;
+        while i + 4 <= b.len() {
+            if b[i - 1] == b' '
+                && matches!(b[i], b'4' | b'5')
+                && b[i + 1].is_ascii_digit()
+                && b[i + 2].is_ascii_digit()
+                && b[i + 3] == b'-'
+            {
+                let code = &text[i..i + 3];
+                if find_prefix(&text[i + 4..], code).is_some() {
+                    return Some(i);
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    #[test]
+    fn the_local_part_table_holds_the_listed_bytes() {
+        for c in 0..=255u8 {
+            let listed = c.is_ascii_alphanumeric()
+                || b"!#$%&'*+-/=?^_`{|}~.".contains(&c);
+            assert_eq!(is_local_char(c), listed, "{c}");
+        }
+    }
+
+    #[test]
+    fn unfolding_ascii_and_other_text_alike() {
+        // The ASCII path against the general one, on white space of every
+        // kind and on text that is not ASCII.
+        let pieces = [
+            "550",
+            "5.1.1",
+            " ",
+            "\t",
+            "\n",
+            "\x0b",
+            "\x0c",
+            "\r",
+            "  ",
+            "user",
+            "ü",
+            "\u{a0}",
+            "\u{2028}",
+            "-",
+            "550-5.1.1",
+            "x",
+        ];
+        for t in random_texts(&pieces, 7, 2000, 10) {
+            let plain = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(unfold(&t), plain, "{t:?}");
+        }
     }
 
     #[test]

@@ -91,7 +91,7 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
                 })?;
         }
     }
-    finish(&mut report, &parsed);
+    finish(&mut report, &mut parsed);
     Ok(report)
 }
 
@@ -160,15 +160,16 @@ fn check_reply(rs: &mut RecipientStatus) {
     }
 }
 
-/// Fills the per-message columns from the message and its returned original.
-fn finish(report: &mut Report, parsed: &Parsed) {
+/// Fills the per-message columns from the message and its returned
+/// original (taking their values: this is the last use of `parsed`).
+fn finish(report: &mut Report, parsed: &mut Parsed) {
     report.recipients.iter_mut().for_each(check_reply);
     if report.date.is_empty() {
-        report.date = parsed.date.clone();
+        report.date = std::mem::take(&mut parsed.date);
     }
-    if let Some(o) = &parsed.returned {
-        report.message_id = o.message_id.clone();
-        report.subject = o.subject.clone();
+    if let Some(o) = &mut parsed.returned {
+        report.message_id = std::mem::take(&mut o.message_id);
+        report.subject = std::mem::take(&mut o.subject);
         if report.sender.is_empty() {
             report.sender = o.from.to_ascii_lowercase();
         }

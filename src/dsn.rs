@@ -5,6 +5,8 @@
 //! prefixes, LF, CRLF or lone-CR line ends. It only reads fields; choosing
 //! among them is left to `decode`.
 
+use std::borrow::Cow;
+
 /// The fields of one `message/delivery-status` part.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DeliveryStatus {
@@ -59,10 +61,16 @@ impl DsnRecipient {
 
 /// Parses the body of a `message/delivery-status` part.
 pub fn parse(raw: &[u8]) -> DeliveryStatus {
-    let text = crate::charset::undeclared_text(raw);
+    // Valid UTF-8 (most parts) is told by the word-at-a-time check, not
+    // by the lossy reading's byte loop; the text is the same either way.
+    let text = match std::str::from_utf8(raw) {
+        Ok(t) => crate::charset::undeclared_str(t),
+        Err(_) => crate::charset::undeclared_text(raw),
+    };
+    let text = crate::text::normalize_newlines(&text);
     let mut out = DeliveryStatus::default();
     let mut current: Option<DsnRecipient> = None;
-    for field in fields(&text) {
+    for field in Fields::new(&text) {
         let Some((name, value)) = field else {
             // A blank line ends a recipient block.
             if let Some(r) = current.take() {
@@ -70,24 +78,27 @@ pub fn parse(raw: &[u8]) -> DeliveryStatus {
             }
             continue;
         };
-        let name = name.to_ascii_lowercase();
-        if !is_recipient_field(&name) {
-            if current.is_none() {
-                per_message(&mut out, &name, &value);
-            } else if let Some(r) = current.as_mut() {
+        let Some(name) = Name::of(name) else {
+            if let Some(r) = current.as_mut() {
                 // Unknown fields inside a recipient block stay with it.
-                if name.starts_with("x-") && name.contains("diagnostic") {
+                if is_vendor_diagnostic(name) {
                     r.supplementary.push_str(&value);
                 }
             }
             continue;
+        };
+        if !name.is_recipients() {
+            if current.is_none() {
+                per_message(&mut out, name, &value);
+            }
+            continue;
         }
         let r = current.get_or_insert_with(DsnRecipient::default);
-        if repeats(r, &name) {
+        if repeats(r, name) {
             let done = std::mem::take(r);
             push(&mut out, done);
         }
-        set(current.as_mut().expect("set above"), &name, value);
+        set(current.as_mut().expect("set above"), name, value);
     }
     if let Some(r) = current.take() {
         push(&mut out, r);
@@ -101,58 +112,98 @@ fn push(out: &mut DeliveryStatus, r: DsnRecipient) {
     }
 }
 
-fn per_message(out: &mut DeliveryStatus, name: &str, value: &str) {
+fn per_message(out: &mut DeliveryStatus, name: Name, value: &str) {
     match name {
-        "reporting-mta" => out.reporting_mta = strip_type(value).to_string(),
-        "arrival-date" => out.arrival_date = value.to_string(),
+        Name::ReportingMta => out.reporting_mta = strip_type(value).to_string(),
+        Name::ArrivalDate => out.arrival_date = value.to_string(),
         _ => {}
     }
 }
 
-fn is_recipient_field(name: &str) -> bool {
-    matches!(
-        name,
-        "final-recipient"
-            | "original-recipient"
-            | "action"
-            | "status"
-            | "remote-mta"
-            | "diagnostic-code"
-            | "last-attempt-date"
-            | "will-retry-until"
-            | "final-log-id"
-            | "x-supplementary-info"
-            | "x-display-name"
-    )
+/// The fields the parser knows, matched whatever their case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Name {
+    ReportingMta,
+    ArrivalDate,
+    FinalRecipient,
+    OriginalRecipient,
+    Action,
+    Status,
+    RemoteMta,
+    DiagnosticCode,
+    LastAttemptDate,
+    WillRetryUntil,
+    FinalLogId,
+    SupplementaryInfo,
+    DisplayName,
+}
+
+impl Name {
+    const ALL: [(&'static str, Name); 13] = [
+        ("reporting-mta", Name::ReportingMta),
+        ("arrival-date", Name::ArrivalDate),
+        ("final-recipient", Name::FinalRecipient),
+        ("original-recipient", Name::OriginalRecipient),
+        ("action", Name::Action),
+        ("status", Name::Status),
+        ("remote-mta", Name::RemoteMta),
+        ("diagnostic-code", Name::DiagnosticCode),
+        ("last-attempt-date", Name::LastAttemptDate),
+        ("will-retry-until", Name::WillRetryUntil),
+        ("final-log-id", Name::FinalLogId),
+        ("x-supplementary-info", Name::SupplementaryInfo),
+        ("x-display-name", Name::DisplayName),
+    ];
+
+    fn of(name: &str) -> Option<Name> {
+        Name::ALL
+            .iter()
+            .find(|(n, _)| {
+                n.len() == name.len() && n.eq_ignore_ascii_case(name)
+            })
+            .map(|&(_, v)| v)
+    }
+
+    /// True for the fields of a recipient block.
+    fn is_recipients(self) -> bool {
+        !matches!(self, Name::ReportingMta | Name::ArrivalDate)
+    }
+}
+
+/// An unknown `X-...Diagnostic...` field: a vendor's copy of the reply.
+fn is_vendor_diagnostic(name: &str) -> bool {
+    let lower = |n: &str| n.to_ascii_lowercase();
+    name.get(..2).is_some_and(|x| x.eq_ignore_ascii_case("x-"))
+        && lower(name).contains("diagnostic")
 }
 
 /// True when `name` is already set in `r`, so a new recipient starts.
-fn repeats(r: &DsnRecipient, name: &str) -> bool {
+fn repeats(r: &DsnRecipient, name: Name) -> bool {
     match name {
-        "final-recipient" => !r.final_recipient.is_empty(),
-        "original-recipient" => !r.original_recipient.is_empty(),
-        "action" => !r.action.is_empty(),
-        "status" => !r.status.is_empty(),
+        Name::FinalRecipient => !r.final_recipient.is_empty(),
+        Name::OriginalRecipient => !r.original_recipient.is_empty(),
+        Name::Action => !r.action.is_empty(),
+        Name::Status => !r.status.is_empty(),
         _ => false,
     }
 }
 
-fn set(r: &mut DsnRecipient, name: &str, value: String) {
+fn set(r: &mut DsnRecipient, name: Name, value: Cow<'_, str>) {
     match name {
-        "final-recipient" => r.final_recipient = address(&value),
-        "original-recipient" => r.original_recipient = address(&value),
-        "action" => r.action = value.trim().to_ascii_lowercase(),
-        "status" => r.status = value,
-        "remote-mta" => r.remote_mta = remote_host(&value),
-        "diagnostic-code" => match value.split_once(';') {
+        Name::FinalRecipient => r.final_recipient = address(&value),
+        Name::OriginalRecipient => r.original_recipient = address(&value),
+        Name::Action => r.action = value.trim().to_ascii_lowercase(),
+        Name::Status => r.status = value.into_owned(),
+        Name::RemoteMta => r.remote_mta = remote_host(&value),
+        Name::DiagnosticCode => match value.split_once(';') {
             Some((ty, text)) if !ty.contains(' ') || ty.len() < 12 => {
                 r.diagnostic_type = ty.trim().to_ascii_lowercase();
                 r.diagnostic = text.trim().to_string();
             }
-            _ => r.diagnostic = value,
+            _ => r.diagnostic = value.into_owned(),
         },
-        "x-supplementary-info" => r.supplementary = value,
-        "last-attempt-date" => r.last_attempt = value,
+        Name::SupplementaryInfo => r.supplementary = value.into_owned(),
+        Name::LastAttemptDate => r.last_attempt = value.into_owned(),
         _ => {}
     }
 }
@@ -197,43 +248,83 @@ fn strip_type(value: &str) -> &str {
     }
 }
 
-/// Yields each field as (name, unfolded value), and `None` for a blank line.
-fn fields(text: &str) -> Vec<Option<(String, String)>> {
-    let text = crate::text::normalize_newlines(text);
-    let mut pending: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            flush(&mut pending, &mut out);
-            out.push(None);
-        } else if line.starts_with([' ', '\t']) && !pending.is_empty() {
-            pending.push(line);
-        } else {
-            flush(&mut pending, &mut out);
-            pending.push(line);
-        }
-    }
-    flush(&mut pending, &mut out);
-    out
+/// Yields each field of an LF text as (name, unfolded value), and `None`
+/// for a blank line. A line that is no field (no colon, or a name with a
+/// space) is dropped with its continuation lines.
+struct Fields<'t> {
+    text: &'t str,
+    /// Where the next line starts.
+    at: usize,
 }
 
-fn flush(pending: &mut Vec<&str>, out: &mut Vec<Option<(String, String)>>) {
-    if pending.is_empty() {
-        return;
+impl<'t> Fields<'t> {
+    fn new(text: &'t str) -> Self {
+        Fields { text, at: 0 }
     }
-    let first = pending[0];
-    if let Some((name, value)) = first.split_once(':') {
-        let name = name.trim();
-        if !name.is_empty() && !name.contains(' ') {
-            let mut v = value.trim().to_string();
-            for cont in &pending[1..] {
-                v.push(' ');
-                v.push_str(cont.trim());
+
+    /// The next line, without its LF.
+    fn line(&mut self) -> Option<&'t str> {
+        let rest = &self.text[self.at..];
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+        self.at += (end + 1).min(rest.len());
+        Some(&rest[..end])
+    }
+
+    /// The next line if it continues the field before it: indented and
+    /// not blank.
+    fn continuation(&mut self) -> Option<&'t str> {
+        let rest = &self.text[self.at..];
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+        let line = &rest[..end];
+        if is_blank(line) {
+            return None;
+        }
+        self.at += (end + 1).min(rest.len());
+        Some(line)
+    }
+}
+
+/// True for a line of white space only.
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        // White space in ASCII is at most a space.
+        Some(&b) if b.is_ascii() && b > b' ' => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
+impl<'t> Iterator for Fields<'t> {
+    type Item = Option<(&'t str, Cow<'t, str>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let line = self.line()?;
+            if is_blank(line) {
+                return Some(None);
             }
-            out.push(Some((name.to_string(), v)));
+            let field = memchr::memchr(b':', line.as_bytes())
+                .map(|p| (line[..p].trim(), &line[p + 1..]))
+                .filter(|(n, _)| !n.is_empty() && !n.contains(' '));
+            let mut value = field.map(|(_, v)| Cow::Borrowed(v.trim()));
+            while let Some(cont) = self.continuation() {
+                if let Some(v) = value.as_mut() {
+                    let v = v.to_mut();
+                    v.push(' ');
+                    v.push_str(cont.trim());
+                }
+            }
+            if let (Some((name, _)), Some(value)) = (field, value) {
+                return Some(Some((name, value)));
+            }
         }
     }
-    pending.clear();
 }
 
 #[cfg(test)]
@@ -302,6 +393,32 @@ Remote-MTA: dns; [192.0.2.1]\n";
         assert_eq!(d.recipients[1].remote_mta, "");
         let d = parse(TWO.as_bytes());
         assert_eq!(d.recipients[0].remote_mta, "mx.example.net");
+    }
+
+    #[test]
+    fn names_in_any_case_vendor_diagnostics_and_stray_lines() {
+        let raw = "REPORTING-mta: dns; gw.example.com\n\n\
+Final-Recipient: rfc822; a@example.com\nACTION: Failed\n\
+X-Vendor-Diagnostic: 550 5.1.1\n no such user\n\
+a line that is no field\n  and its: continuation\n\
+Status: 5.0.0\n";
+        let d = parse(raw.as_bytes());
+        assert_eq!(d.reporting_mta, "gw.example.com");
+        assert_eq!(d.recipients.len(), 1);
+        let r = &d.recipients[0];
+        assert_eq!((r.action.as_str(), r.status.as_str()), ("failed", "5.0.0"));
+        assert_eq!(r.supplementary, "550 5.1.1 no such user");
+    }
+
+    #[test]
+    fn a_line_of_white_space_ends_a_block() {
+        for blank in ["", " ", "\t ", "\x0b", "\u{a0}"] {
+            let raw = format!(
+                "Final-Recipient: rfc822; a@example.com\nAction: failed\n\
+{blank}\nFinal-Recipient: rfc822; b@example.com\n"
+            );
+            assert_eq!(parse(raw.as_bytes()).recipients.len(), 2, "{blank:?}");
+        }
     }
 
     #[test]

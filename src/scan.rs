@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::classify::{classify, Row};
+use crate::classify::{classify_owned, Row};
 use crate::decode::{decode, Skip};
 use crate::mbox;
 use crate::output::{CsvStyle, Reports, RowFormatter, Tally};
@@ -299,7 +299,7 @@ fn write_batch(batch: Vec<Done>, reports: &mut Reports) -> std::io::Result<()> {
 /// lost.
 pub fn process(bytes: &[u8], origin: &str, rules: &RuleSet) -> Outcome {
     let result = std::panic::catch_unwind(|| {
-        decode(bytes).map(|report| classify(&report, origin, rules))
+        decode(bytes).map(|report| classify_owned(report, origin, rules))
     });
     match result {
         Ok(Ok(rows)) => Outcome::Rows(rows),

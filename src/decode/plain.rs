@@ -44,7 +44,7 @@ impl<'a> TextBounce<'a> {
             });
         }
         let format = text::detect_format(view.text(), &parsed.subject);
-        if !is_bounce_like(parsed, view.text(), format) {
+        if !is_bounce_like(parsed, &from, view.text(), format) {
             return None;
         }
         let returned = view.copy();
@@ -144,8 +144,14 @@ const BODIES: &[&str] = &[
 static BODY_SIGNS: std::sync::LazyLock<regex_automata::meta::Regex> =
     std::sync::LazyLock::new(|| codes::phrase_finder(BODIES));
 
-/// True when the message presents itself as a delivery failure notice.
-fn is_bounce_like(parsed: &Parsed, human: &str, format: &str) -> bool {
+/// True when the message presents itself as a delivery failure notice;
+/// `from` is its sender, lower-cased. The cheap signs are looked at first.
+fn is_bounce_like(
+    parsed: &Parsed,
+    from: &str,
+    human: &str,
+    format: &str,
+) -> bool {
     const SUBJECTS: &[&str] = &[
         "undeliver",
         "delivery",
@@ -168,15 +174,16 @@ fn is_bounce_like(parsed: &Parsed, human: &str, format: &str) -> bool {
         "bounce",
         "not delivered",
     ];
-    let subject = parsed.subject.to_ascii_lowercase();
-    let from = parsed.from.to_ascii_lowercase();
-    let head = &human[..human.floor_char_boundary(4096)];
-    parsed.header("x-failed-recipients").is_some()
-        || is_role_address(&from)
+    if format != "text"
+        || parsed.header("x-failed-recipients").is_some()
+        || is_role_address(from)
         || from.starts_with("microsoftexchange")
-        || SUBJECTS.iter().any(|s| subject.contains(s))
-        || BODY_SIGNS.is_match(head)
-        || format != "text"
+    {
+        return true;
+    }
+    let subject = parsed.subject.to_ascii_lowercase();
+    let head = &human[..human.floor_char_boundary(4096)];
+    SUBJECTS.iter().any(|s| subject.contains(s)) || BODY_SIGNS.is_match(head)
 }
 
 /// A mailing-list server's notice: the failed recipient is the list its

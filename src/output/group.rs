@@ -101,6 +101,15 @@ pub struct Facts<'a> {
 /// Longest example diagnostic kept, in characters.
 const EXAMPLE_CHARS: usize = 300;
 
+/// The first `n` characters of `s`.
+fn first_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        // No more characters than bytes.
+        return s;
+    }
+    s.char_indices().nth(n).map_or(s, |(at, _)| &s[..at])
+}
+
 /// The rows of one cause within a [`Group`].
 #[derive(Debug)]
 struct CauseRows {
@@ -150,7 +159,7 @@ impl Group {
         let c = &mut self.causes[i];
         c.rows += 1;
         if c.example.is_empty() && !f.diagnostic.is_empty() {
-            c.example = f.diagnostic.chars().take(EXAMPLE_CHARS).collect();
+            c.example = first_chars(f.diagnostic, EXAMPLE_CHARS).to_string();
         }
     }
 
@@ -239,6 +248,18 @@ mod tests {
         let names = ["zeta", "alpha"];
         assert_eq!(g.top_cause(&names), "alpha");
         assert_eq!(g.example(&names), "530 5.7.1 not auth");
+    }
+
+    #[test]
+    fn an_example_is_cut_after_300_characters() {
+        assert_eq!(first_chars("abc", 300), "abc");
+        assert_eq!(first_chars("abcd", 3), "abc");
+        assert_eq!(first_chars("ééé", 3), "ééé");
+        assert_eq!(first_chars("éééé", 3), "ééé");
+        let long = "ü".repeat(400);
+        let mut g = Group::default();
+        g.add(&Facts { diagnostic: &long, ..facts(0, 0, "") });
+        assert_eq!(g.example(&["x"]).chars().count(), EXAMPLE_CHARS);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! administrator block and many appliances write it.
 
 use crate::codes;
+use crate::codes::{contains_ignore_case, starts_with_ignore_case};
 
 /// What the text says about one recipient.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,10 +43,10 @@ const LABELS: &[&str] = &[
 
 /// Finds every address block in the report text.
 pub fn find(report: &str) -> Vec<Block> {
-    let lines: Vec<&str> = report.lines().collect();
+    let lines: Vec<&str> = super::lines(report).collect();
     let mut offsets = Vec::with_capacity(lines.len());
     let mut pos = 0;
-    for l in report.split_inclusive('\n') {
+    for l in super::lines_inclusive(report) {
         offsets.push(pos);
         pos += l.len();
     }
@@ -66,12 +67,10 @@ pub fn find(report: &str) -> Vec<Block> {
             if is_summary_line(l) {
                 break;
             }
-            if address_line(l).is_some_and(|(a, _)| a != address)
-                && indent_of(l) <= indent
-            {
-                break;
-            }
             if let Some((a, rest)) = address_line(l) {
+                if a != address && indent_of(l) <= indent {
+                    break;
+                }
                 if a == address && rest.is_empty() {
                     i += 1;
                     continue;
@@ -96,8 +95,10 @@ pub fn find(report: &str) -> Vec<Block> {
 /// `Subject: ...`, `Sent: ...`), which is never a reason.
 pub fn is_summary_line(line: &str) -> bool {
     const NAMES: &[&str] = &["to", "subject", "sent", "date", "from", "cc"];
-    line.trim_start().split_once(':').is_some_and(|(name, _)| {
-        NAMES.iter().any(|n| name.trim_end().eq_ignore_ascii_case(n))
+    let t = line.trim_start();
+    memchr::memchr(b':', t.as_bytes()).is_some_and(|colon| {
+        let name = t[..colon].trim_end();
+        NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
     })
 }
 
@@ -139,29 +140,34 @@ fn indent_of(line: &str) -> usize {
 /// When `line` starts with an address (after an optional label and `<`),
 /// returns it lower-cased with the rest of the line.
 fn address_line(line: &str) -> Option<(String, &str)> {
+    // Both shapes end in an address, which needs an `@`: most lines have
+    // none and are passed over without further reading.
+    memchr::memchr(b'@', line.as_bytes())?;
     leading_address(line).or_else(|| labelled_address(line))
 }
 
 /// `Unknown user: a@example.com`: a short reason, a colon, the address.
 fn labelled_address(line: &str) -> Option<(String, &str)> {
-    let (phrase, tail) = line.trim().rsplit_once(": ")?;
+    let line_t = line.trim();
+    let colon = memchr::memmem::rfind(line_t.as_bytes(), b": ")?;
+    let (phrase, tail) = (&line_t[..colon], &line_t[colon + 2..]);
     let word = tail.trim().trim_matches(['<', '>']).trim_end_matches('.');
     let phrase = phrase.trim();
     if !phrase.contains(' ')
         || !phrase.starts_with(|c: char| c.is_alphabetic())
         || phrase.len() > 40
         || phrase.contains(['@', ':', '<'])
-        || phrase.to_ascii_lowercase().contains("sender")
-        || phrase.to_ascii_lowercase().contains("from")
+        || contains_ignore_case(phrase, "sender")
+        || contains_ignore_case(phrase, "from")
         || indent_of(line) > 8
         || codes::find_address(word).map(str::len) != Some(word.len())
     {
         return None;
     }
     // `target mail address: a@example.com` names, it gives no reason.
-    let lower = phrase.to_ascii_lowercase();
-    let label =
-        ["address", "recipient", "mailbox"].iter().any(|w| lower.ends_with(w));
+    let label = ["address", "recipient", "mailbox"]
+        .iter()
+        .any(|w| codes::ends_with_ignore_case(phrase, w));
     Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
 }
 
@@ -171,12 +177,8 @@ fn leading_address(line: &str) -> Option<(String, &str)> {
         return None;
     }
     let mut t = t.trim_start_matches(['*', '-', '•', ' ', '>']);
-    let lower = t.to_ascii_lowercase();
-    for label in LABELS {
-        if lower.starts_with(label) {
-            t = t[label.len()..].trim_start();
-            break;
-        }
+    if let Some(label) = LABELS.iter().find(|l| starts_with_ignore_case(t, l)) {
+        t = t[label.len()..].trim_start();
     }
     let quoted = t.starts_with('<');
     let t2 = t.trim_start_matches(['<', '"', '\'']);
@@ -215,7 +217,7 @@ fn looks_like_reason(rest: &str) -> bool {
         || rest.starts_with("on ")
         || r.starts_with(|c: char| c.is_ascii_digit())
         || codes::find_status(r).is_some()
-        || r.to_ascii_lowercase().starts_with("host ")
+        || starts_with_ignore_case(r, "host ")
         || r.starts_with("Remote")
         || r.starts_with("SMTP error")
         || r.starts_with("unrecoverable")
@@ -227,8 +229,8 @@ fn looks_like_reason(rest: &str) -> bool {
 pub fn block_of(address: &str, text: &str) -> Block {
     let joined = codes::clean_diagnostic(&reason_lines(text));
     let (remote, said) = remote_and_reply(&joined);
-    let diagnostic = strip_reason_label(said.unwrap_or(&joined)).to_string();
-    let diagnostic = codes::clean_diagnostic(&diagnostic);
+    let diagnostic =
+        codes::clean_diagnostic(strip_reason_label(said.unwrap_or(&joined)));
     let last = codes::last_reply(&diagnostic);
     let status = last
         .and_then(|(_, s)| s)
@@ -271,12 +273,13 @@ fn is_dashed_label(t: &str) -> bool {
 
 /// `text` without its furniture lines, unless nothing else is left.
 fn reason_lines(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.lines().any(is_furniture)
-        || text.lines().all(|l| is_furniture(l) || l.trim().is_empty())
+    if !super::lines(text).any(is_furniture)
+        || super::lines(text).all(|l| is_furniture(l) || l.trim().is_empty())
     {
         return text.into();
     }
-    let kept: Vec<&str> = text.lines().filter(|l| !is_furniture(l)).collect();
+    let kept: Vec<&str> =
+        super::lines(text).filter(|l| !is_furniture(l)).collect();
     kept.join("\n").into()
 }
 
@@ -312,8 +315,8 @@ fn strip_reason_label(text: &str) -> &str {
 /// phrasings servers use: `host X[ip] said: ...`, `host X [ip]: ...`,
 /// `X #550 ...` (Exchange), `Remote host said: ...`.
 fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
-    let lower = text.to_ascii_lowercase();
-    if let Some(p) = lower.find("host ") {
+    let find = codes::find_ignore_case;
+    if let Some(p) = find(text, "host ") {
         let after = &text[p + 5..];
         if let Some(host) = codes::leading_host(after) {
             let said = after
@@ -324,7 +327,7 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
             return (Some(host), said.map(str::trim));
         }
     }
-    if let Some(p) = lower.find("said:") {
+    if let Some(p) = find(text, "said:") {
         return (None, Some(text[p + 5..].trim()));
     }
     // "mx.example.com [192.0.2.1] did not like our RCPT TO: 550 ..."
@@ -350,7 +353,7 @@ fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
             return (Some(host), Some(reply));
         }
     }
-    if let Some(p) = lower.find("remote server returned '") {
+    if let Some(p) = find(text, "remote server returned '") {
         let r = &text[p + 24..];
         return (None, Some(r.trim_end_matches('\'').trim()));
     }
@@ -374,7 +377,11 @@ fn exchange_reply(rest: &str) -> &str {
 /// The organization an Exchange NDR names as the one that rejected the
 /// message (`The following organization rejected your message: X.`).
 pub fn rejecting_organization(text: &str) -> Option<String> {
-    let p = text.find("organization rejected your message:")?;
+    static PHRASE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| {
+            memchr::memmem::Finder::new("organization rejected your message:")
+        });
+    let p = PHRASE.find(text.as_bytes())?;
     let rest = &text[p + 35..];
     codes::leading_host(rest).map(|h| h.to_ascii_lowercase())
 }

@@ -62,7 +62,12 @@ const BOILERPLATE: &[&str] = &[
 static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
     LazyLock::new(|| {
         let pattern = format!("(?im-u)(?:{})", BOILERPLATE.join("|"));
-        regex_automata::meta::Regex::new(&pattern)
+        regex_automata::meta::Regex::builder()
+            .configure(
+                regex_automata::meta::Config::new()
+                    .hybrid_cache_capacity(16 << 20),
+            )
+            .build(&pattern)
             .expect("the boilerplate patterns compile")
     });
 
@@ -180,7 +185,7 @@ fn lead_of(text: &str) -> Option<String> {
     let mut unfolded = String::new();
     for paragraph in text.split("\n\n") {
         unfolded.clear();
-        for line in paragraph.lines().filter(|l| is_reason_line(l)) {
+        for line in super::lines(paragraph).filter(|l| is_reason_line(l)) {
             for word in line.split_whitespace() {
                 if !unfolded.is_empty() {
                     unfolded.push(' ');

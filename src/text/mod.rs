@@ -29,11 +29,48 @@ pub use view::View;
 
 /// Text with every line end (CRLF, lone CR) turned into LF.
 pub fn normalize_newlines(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n").into()
-    } else {
-        text.into()
+    let b = text.as_bytes();
+    let Some(first) = memchr::memchr(b'\r', b) else { return text.into() };
+    // One pass: a CR before an LF goes, any other CR becomes an LF.
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for cr in std::iter::once(first).chain(
+        memchr::memchr_iter(b'\r', &b[first + 1..]).map(|p| first + 1 + p),
+    ) {
+        out.push_str(&text[from..cr]);
+        if b.get(cr + 1) != Some(&b'\n') {
+            out.push('\n');
+        }
+        from = cr + 1;
     }
+    out.push_str(&text[from..]);
+    out.into()
+}
+
+/// The lines of `text`, each with its `\n` (what `split_inclusive('\n')`
+/// gives), found by one vectorized scan for the line ends rather than a
+/// search per line.
+pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = ends.next().map_or(text.len(), |p| p + 1);
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
+}
+
+/// The lines of `text` without their line ends (what `str::lines` gives:
+/// `\n` or `\r\n`), found as [`lines_inclusive`] finds them.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    lines_inclusive(text).map(|l| {
+        let Some(l) = l.strip_suffix('\n') else { return l };
+        l.strip_suffix('\r').unwrap_or(l)
+    })
 }
 
 /// Splits a text bounce into the report and the returned original (which
@@ -61,7 +98,7 @@ pub fn detect_format(text: &str, subject: &str) -> &'static str {
     if let Some(name) = FINDERS.first_in(text) {
         return name;
     }
-    if subject.to_ascii_lowercase().contains("failure notice") {
+    if codes::contains_ignore_case(subject, "failure notice") {
         return "qmail";
     }
     "text"
@@ -95,12 +132,14 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
 /// [`recipients`] on a text already read into a [`View`].
 pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     let (text, report, copy) = view.unquoted();
-    let mut found = shapes(text, report, hints);
+    let mut found =
+        shapes(text, report, view.unquoted_blocks().to_vec(), hints);
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
         let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
-        found = shapes(body, split_returned(body).0, hints);
+        let report = split_returned(body).0;
+        found = shapes(body, report, blocks::find(report), hints);
     }
     if found.is_empty() {
         return fallback_recipients(view, hints);
@@ -152,9 +191,14 @@ fn complete(
     found
 }
 
-/// The shapes of [`recipients`], on the report part `report` of `text`.
-fn shapes(text: &str, report: &str, hints: &Hints<'_>) -> Vec<Block> {
-    let mut found = blocks::find(report);
+/// The shapes of [`recipients`], on the report part `report` of `text`,
+/// whose address blocks are `found`.
+fn shapes(
+    text: &str,
+    report: &str,
+    mut found: Vec<Block>,
+    hints: &Hints<'_>,
+) -> Vec<Block> {
     let excluded =
         |a: &str| hints.exclude.iter().any(|e| e.eq_ignore_ascii_case(a));
     found.retain(|b| !(b.diagnostic.is_empty() && excluded(&b.address)));
@@ -229,16 +273,16 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
     if starts < 5 {
         return text.into();
     }
-    let (mut quoted, mut lines) = (0, 0);
-    for l in text.lines().filter(|l| !l.trim().is_empty()) {
-        lines += 1;
+    let (mut quoted, mut written) = (0, 0);
+    for l in lines(text).filter(|l| !l.trim().is_empty()) {
+        written += 1;
         quoted += (l.starts_with('>') && !l.starts_with(">>>")) as usize;
     }
-    if quoted < 5 || quoted * 5 < lines * 3 {
+    if quoted < 5 || quoted * 5 < written * 3 {
         return text.into();
     }
     let mut out = String::with_capacity(text.len());
-    for l in text.split_inclusive('\n') {
+    for l in lines_inclusive(text) {
         let l =
             l.strip_prefix('>').map_or(l, |r| r.strip_prefix(' ').unwrap_or(r));
         out.push_str(l);
@@ -282,24 +326,30 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
 /// field, for the field parser.
 pub fn embedded_status(text: &str) -> Option<&str> {
     let (report, copy) = split_returned(text);
-    embedded_in(report, copy)
+    embedded_in(report, copy, || !blocks::find(report).is_empty())
 }
 
 /// [`embedded_status`] on a text already read into a [`View`].
 pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
-    embedded_in(view.report(), view.copy())
+    embedded_in(view.report(), view.copy(), || !view.report_blocks().is_empty())
 }
 
-fn embedded_in<'t>(report: &'t str, copy: &'t str) -> Option<&'t str> {
+/// [`embedded_status`] on `report` and `copy`; `named` tells whether the
+/// report has address blocks.
+fn embedded_in<'t>(
+    report: &'t str,
+    copy: &'t str,
+    named: impl FnOnce() -> bool,
+) -> Option<&'t str> {
     field_block(report).or_else(|| {
         // A bounce pasted into a message: the copy is a delivery report
         // and the message's own text names no failed address.
-        if !blocks::find(report).is_empty() {
+        if named() {
             return None;
         }
         let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
-        let head = copy[..body].to_ascii_lowercase();
-        head.contains("report-type=delivery-status")
+        let head = &copy[..body];
+        codes::contains_ignore_case(head, "report-type=delivery-status")
             .then(|| field_block(split_returned(&copy[body..]).0))?
     })
 }
@@ -310,21 +360,23 @@ fn field_block(report: &str) -> Option<&str> {
     let mut recipient = false;
     let mut outcome = false;
     let mut pos = 0;
-    for line in report.split_inclusive('\n') {
+    for line in lines_inclusive(report) {
         let at = pos;
         pos += line.len();
         let t = line.trim_start();
-        let Some((name, _)) = t.split_once(':') else { continue };
-        match name.to_ascii_lowercase().as_str() {
-            "reporting-mta" => {
-                start.get_or_insert(at);
-            }
-            "final-recipient" | "original-recipient" => {
-                start.get_or_insert(at);
-                recipient = true;
-            }
-            "action" | "status" | "diagnostic-code" => outcome = true,
-            _ => {}
+        // The longest name looked for has 18 bytes: the colon stands no
+        // further.
+        let head = &t.as_bytes()[..t.len().min(19)];
+        let Some(colon) = memchr::memchr(b':', head) else { continue };
+        let name = &t[..colon];
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if is("reporting-mta") {
+            start.get_or_insert(at);
+        } else if is("final-recipient") || is("original-recipient") {
+            start.get_or_insert(at);
+            recipient = true;
+        } else if is("action") || is("status") || is("diagnostic-code") {
+            outcome = true;
         }
     }
     (recipient && outcome).then(|| &report[start.unwrap_or(0)..])
@@ -333,6 +385,26 @@ fn field_block(report: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_line_ends_are_the_two_replacements() {
+        let pieces = ["a", "\r", "\n", "\r\n", "\r\r", "é", "\n\r"];
+        for t in codes::random_texts(&pieces, 9, 3000, 9) {
+            let want = t.replace("\r\n", "\n").replace('\r', "\n");
+            assert_eq!(normalize_newlines(&t), want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn line_scans_give_what_the_standard_ones_give() {
+        let pieces = ["a", "\n", "\r", "\r\n", "é", " ", "\n\n", ">"];
+        for t in codes::random_texts(&pieces, 3, 3000, 9) {
+            let want: Vec<&str> = t.split_inclusive('\n').collect();
+            assert_eq!(lines_inclusive(&t).collect::<Vec<_>>(), want, "{t:?}");
+            let want: Vec<&str> = t.lines().collect();
+            assert_eq!(lines(&t).collect::<Vec<_>>(), want, "{t:?}");
+        }
+    }
 
     #[test]
     fn finds_a_field_block_in_text() {

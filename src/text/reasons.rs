@@ -39,7 +39,7 @@ fn coded_paragraphs(report: &str, first: bool) -> Vec<Reason<'_>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut pos = 0;
-    for line in report.split_inclusive('\n') {
+    for line in super::lines_inclusive(report) {
         if line.trim().is_empty() {
             push(report, start, pos, &mut out);
             if first && !out.is_empty() {
@@ -63,7 +63,7 @@ fn push<'a>(
     if text.trim().is_empty() || text.len() > 4000 {
         return;
     }
-    let coded = text.lines().any(|l| {
+    let coded = super::lines(text).any(|l| {
         let l = l.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
         codes::leading_reply(l).is_some()
     }) || codes::find_status(text).is_some()
@@ -78,8 +78,7 @@ fn push<'a>(
 fn has_error_word(text: &str) -> bool {
     const WORDS: &[&str] =
         &["error", "reject", "refused", "said", "failed", "failure", "reply"];
-    let lower = text.to_ascii_lowercase();
-    WORDS.iter().any(|w| lower.contains(w))
+    WORDS.iter().any(|w| codes::contains_ignore_case(text, w))
 }
 
 /// The reason for an address mentioned at byte `at`: the first coded
@@ -96,13 +95,13 @@ pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
 /// `Diagnostic:`) line in the report, whose value is the reason.
 pub fn labelled_reason(report: &str) -> Option<&str> {
     const KEYS: &[&str] = &["reason", "error", "diagnostic", "problem"];
-    report.lines().find_map(|line| {
+    super::lines(report).find_map(|line| {
         let (key, value) = line.trim().split_once(':')?;
-        let key = key.trim().to_ascii_lowercase();
+        let key = key.trim();
         let value = value.trim();
         let keyed = key.len() <= 30
             && key.split(' ').count() <= 3
-            && KEYS.iter().any(|k| key.ends_with(k));
+            && KEYS.iter().any(|k| codes::ends_with_ignore_case(key, k));
         (keyed && value.len() > 3).then_some(value)
     })
 }
@@ -137,7 +136,7 @@ fn prose(text: &str) -> String {
     let text = &text[..text.floor_char_boundary(MAX_NEAR * 4)];
     let mut out = String::with_capacity(text.len());
     let wordy = |l: &&str| l.chars().any(char::is_alphanumeric);
-    let lines = text.lines().filter(wordy);
+    let lines = super::lines(text).filter(wordy);
     let reason = |l: &&str| {
         !super::blocks::is_summary_line(l) && !super::blocks::is_furniture(l)
     };
@@ -171,17 +170,17 @@ const DELIVERY_WORDS: &[&str] = &[
 pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
     let mut pos = 0;
-    for line in report.split_inclusive('\n') {
+    for line in super::lines_inclusive(report) {
         let at = pos;
         pos += line.len();
         if memchr::memchr(b'@', line.as_bytes()).is_none() {
             continue;
         }
-        let lower = line.to_ascii_lowercase();
-        if !DELIVERY_WORDS.iter().any(|w| lower.contains(w))
-            || lower.trim_start().starts_with("from")
-            || is_report_field(&lower)
-            || lower.contains("sent by")
+        let has = |w: &str| codes::contains_ignore_case(line, w);
+        if !DELIVERY_WORDS.iter().any(|w| has(w))
+            || codes::starts_with_ignore_case(line.trim_start(), "from")
+            || is_report_field(line)
+            || has("sent by")
         {
             continue;
         }
@@ -206,11 +205,11 @@ pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
 /// True for an RFC 3464 recipient field written into the text
 /// (`Final-Recipient: rfc822; a@example.com`): the report's fields give
 /// those recipients, the field block is no sentence about them.
-fn is_report_field(lower: &str) -> bool {
-    let t = lower.trim_start();
+fn is_report_field(line: &str) -> bool {
+    let t = line.trim_start();
     ["final-recipient:", "original-recipient:", "x-actual-recipient:"]
         .iter()
-        .any(|f| t.starts_with(f))
+        .any(|f| codes::starts_with_ignore_case(t, f))
 }
 
 #[cfg(test)]

@@ -21,18 +21,27 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     // Where each address is first named, to keep the blocks in that order.
     let mut named_at: Vec<(String, usize)> = Vec::new();
     let mut rcpts: Vec<String> = Vec::new();
-    let talking = memchr::memmem::find(text.as_bytes(), b"hile talking to ");
+    // Where the next `hile talking to ` stands, if anywhere.
+    let talking_finder = memchr::memmem::Finder::new(b"hile talking to ");
+    let mut talking = talking_finder.find(text.as_bytes());
     // Each dialogue's host, and for each reply given in one, its host.
     let mut dialogues: Vec<String> = Vec::new();
     let mut reply_remote: Vec<(String, String)> = Vec::new();
     // Each dialogue's first failure reply that answered no RCPT.
     let mut dialogue_whole: Vec<(String, String)> = Vec::new();
     let mut pos = 0;
-    for line in text.split_inclusive('\n') {
+    for line in super::lines_inclusive(text) {
         let at = pos;
         pos += line.len();
-        let t = line.trim();
-        if let Some(host) = talking.and_then(|_| talking_to(t)) {
+        let lead = line.trim_start();
+        // Only a line that holds the phrase can open a dialogue.
+        let talks = talking.is_some_and(|p| p < pos);
+        if talks {
+            talking =
+                talking_finder.find(&text.as_bytes()[pos..]).map(|n| pos + n);
+        }
+        if let Some(host) = talks.then(|| talking_to(lead.trim_end())).flatten()
+        {
             if let Some(h) = codes::leading_host(host) {
                 remote = h.to_ascii_lowercase();
                 dialogues.push(remote.clone());
@@ -41,6 +50,17 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
             last = "connect";
             continue;
         }
+        // Dialogue lines and verdicts start with a marker word, an arrow
+        // or a reply code: other lines are passed over.
+        if !lead.as_bytes().first().is_some_and(|c| {
+            matches!(
+                c.to_ascii_lowercase(),
+                b's' | b'r' | b'o' | b'i' | b'>' | b'<' | b'2' | b'4' | b'5'
+            )
+        }) {
+            continue;
+        }
+        let t = lead.trim_end();
         if let Some(step) = dialogue_step(t) {
             match step {
                 Step::Command(cmd) => {

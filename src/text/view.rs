@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
-use super::{command, normalize_newlines, split_returned, unquote};
+use super::Block;
+use super::{blocks, command, normalize_newlines, split_returned, unquote};
 
 /// A bounce's text read once for all the shapes: line ends turned into LF,
 /// split into the report and the returned copy, and the same for the text
@@ -20,6 +21,10 @@ pub struct View<'a> {
     /// The command the report names, and the unquoted report, once found.
     command: OnceCell<&'static str>,
     unquoted_command: OnceCell<&'static str>,
+    /// The address blocks of the report and of the unquoted report, once
+    /// found.
+    blocks: OnceCell<Vec<Block>>,
+    unquoted_blocks: OnceCell<Vec<Block>>,
 }
 
 /// The split of `text` as offsets: the end of the report, the start of the
@@ -47,6 +52,8 @@ impl<'a> View<'a> {
             unquoted,
             command: OnceCell::new(),
             unquoted_command: OnceCell::new(),
+            blocks: OnceCell::new(),
+            unquoted_blocks: OnceCell::new(),
         }
     }
 
@@ -77,6 +84,21 @@ impl<'a> View<'a> {
                 .unquoted_command
                 .get_or_init(|| command::named_in(&u[..*r])),
             None => self.report_command(),
+        }
+    }
+
+    /// The address blocks of the report ([`blocks::find`]), found once.
+    pub(super) fn report_blocks(&self) -> &[Block] {
+        self.blocks.get_or_init(|| blocks::find(self.report()))
+    }
+
+    /// [`Self::report_blocks`] for the report with quoting removed.
+    pub(super) fn unquoted_blocks(&self) -> &[Block] {
+        match &self.unquoted {
+            Some((u, (r, _))) => {
+                self.unquoted_blocks.get_or_init(|| blocks::find(&u[..*r]))
+            }
+            None => self.report_blocks(),
         }
     }
 
