@@ -16,7 +16,6 @@ use mail_parser::{
 mod block;
 mod cut;
 mod html;
-mod qp;
 
 use html::html_to_text;
 

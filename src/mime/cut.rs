@@ -12,8 +12,9 @@
 //!   before the next boundary;
 //! - the HTML alternative of a `multipart/alternative` that has a plain
 //!   one (only the plain text is read);
-//! - quoted-printable text, put in decoded (see `qp.rs`), as the parser
-//!   decodes it a byte at a time.
+//! - quoted-printable text, put in decoded by mail-parser's own decoder
+//!   (`MessageStream::decode_quoted_printable_mime`), so the parser does
+//!   not decode it again while it reads the structure.
 //!
 //! The cut is made only where the structure is plain (clean header blocks,
 //! simple `boundary` parameters, boundaries the parser finds the same way):
@@ -21,13 +22,13 @@
 
 use std::borrow::Cow;
 
+use mail_parser::parsers::MessageStream;
 use memchr::memmem;
 
 use super::block::{
     has_word, header_block, identity_encoded, line_end, line_start_before,
     only, ContentType, Field, Kind,
 };
-use super::qp;
 
 /// One change: the bytes `start..end` of the message are replaced by
 /// `with` (most often nothing).
@@ -369,7 +370,7 @@ fn multipart<'a>(
                         &ct,
                         body,
                         at,
-                        Some(()),
+                        Some(boundary),
                     ));
                 }
                 next
@@ -379,8 +380,8 @@ fn multipart<'a>(
 }
 
 /// The edits that take the body `body..end` of a part out of the message
-/// (`end` is where the delimiter that ends it starts, or the message's
-/// end for a message of one part, `delimited` is `None`): the body of a
+/// (`end` is where the delimiter of `boundary` that ends it starts, or the
+/// message's end for a message of one part, `boundary` is `None`): the body of a
 /// text or report part, kept in the edit as the parser would read it
 /// (decoded from quoted-printable, without the line end before the
 /// delimiter), so that the parser does not scan it byte by byte; the body of an image, audio,
@@ -395,7 +396,7 @@ fn take_body<'a>(
     ct: &ContentType<'_>,
     body: usize,
     end: usize,
-    delimited: Option<()>,
+    boundary: Option<&[u8]>,
 ) -> Vec<Edit<'a>> {
     let Some(cte) = only(raw, fields, b"content-transfer-encoding") else {
         return Vec::new();
@@ -413,21 +414,22 @@ fn take_body<'a>(
     }
     let value = cte.map(|f| &raw[f.start + f.name_len + 1..f.end]);
     let text: Cow<'a, [u8]> = match value {
-        None => raw[body..text_end(raw, body, end, delimited)].into(),
+        None => raw[body..text_end(raw, body, end, boundary)].into(),
         Some(v)
             if !has_word(v, b"base64") && !has_word(v, b"quoted-printable") =>
         {
-            raw[body..text_end(raw, body, end, delimited)].into()
+            raw[body..text_end(raw, body, end, boundary)].into()
         }
         Some(v) if v.trim_ascii().eq_ignore_ascii_case(b"quoted-printable") => {
-            let decoded = match delimited {
-                Some(()) => qp::decode_to_delimiter(&raw[body..=end]),
-                None => qp::decode_to_end(&raw[body..end]),
-            };
-            match decoded {
-                Some(d) => d.into(),
-                None => return Vec::new(),
+            // The parser's own decoder, run as the parser would run it:
+            // from the body's start to the boundary (or the end).
+            let mut stream = MessageStream::new(&raw[body..]);
+            let (to, decoded) =
+                stream.decode_quoted_printable_mime(boundary.unwrap_or(b""));
+            if to == usize::MAX {
+                return Vec::new();
             }
+            decoded.into_owned().into()
         }
         Some(_) => return Vec::new(),
     };
@@ -443,10 +445,10 @@ fn text_end(
     raw: &[u8],
     body: usize,
     end: usize,
-    delimited: Option<()>,
+    boundary: Option<&[u8]>,
 ) -> usize {
-    match delimited {
-        Some(()) => line_start_before(raw, end).max(body),
+    match boundary {
+        Some(_) => line_start_before(raw, end).max(body),
         None => end,
     }
 }
