@@ -24,44 +24,107 @@ const MAX_REGION: usize = 1500;
 /// Sentences every notice writes whatever the failure (the mail system's
 /// introduction, greetings, the apology, the help offer, a bare "could not
 /// be delivered", an introduction to the list of recipients): never a
-/// reason. Patterns, matched case-insensitively against sentences written
-/// one a line (`^` and `$` are a sentence's start and end; no pattern may
+/// reason. A sentence is boilerplate when it holds one of
+/// [`BOILERPLATE_PHRASES`] or matches one of [`BOILERPLATE_PATTERNS`].
+///
+/// The phrases: plain text found anywhere in a sentence, ignoring ASCII
+/// case.
+const BOILERPLATE_PHRASES: &[&str] = &[
+    "this is the mail system",
+    "this is the mail delivery",
+    "this is the postfix program",
+    "this is the mailer-daemon",
+    "enclosed is",
+    "number of attempts",
+    "trouble delivering",
+    "to inform you",
+    "to tell you",
+    "to have to inform you",
+    "to have to tell you",
+    "i am sending you this message",
+    "this report relates to",
+    "the original message was received",
+    "created automatically",
+    "generated automatically",
+    "sent automatically",
+    "automatically generated",
+    "automated notification",
+    "automated alert notification",
+    "delivery status notification",
+    "delivery failure notification",
+    "自動的に",
+    "автоматически",
+    "attached below",
+    "for further assistance",
+    "please contact",
+    "please send mail to",
+    "please include this problem report",
+    "you can delete your own text",
+    "please verify",
+    "do not reply",
+    "don't reply",
+    "no need to resend",
+    "not need to resend",
+    "one or more recipients",
+    "one or more of its recipients",
+    "all of its recipients",
+    "all of its intended recipients",
+    "one of its recipients",
+    "one of its intended recipients",
+    "this is a permanent error",
+    "this is a warning",
+    "qmail-send program",
+    "wasn't able to deliver",
+    "didn't work out",
+    "full details follow",
+    "transcript of session",
+    "transcript of attempts",
+    "transcript of the session",
+    "transcript of the attempts",
+    "forward message",
+    "forwarded message",
+    "forward the message",
+    "forwarded the message",
+    "message identifier is",
+    "subject of the message is",
+    "date of the message is",
+    "mime-encapsulated",
+    "multipart message",
+    "multi-part message",
+    "content-type:",
+];
+
+/// The patterns: matched case-insensitively against sentences written one
+/// a line (`^` and `$` are a sentence's start and end; no pattern may
 /// cross a line end).
-const BOILERPLATE: &[&str] = &[
-    r"this is the (mail system|mail delivery|postfix program|mailer-daemon)",
+const BOILERPLATE_PATTERNS: &[&str] = &[
     r"this is the [ -~]{0,40}(mail agent|mail server)",
     r"^the (mail system|postfix program)([ .,]|$)",
     r"^(your|a|the) message( sent by)?$|because of:?$|message below:?$",
-    r"enclosed is|number of attempts|trouble delivering",
     r"^(hi|hello|dear [ -~]{0,40})[ .!,]*$",
-    r"to (have to )?(inform|tell) you",
-    r"i am sending you this message",
-    r"this report relates to",
-    r"the original message was received",
-    r"(created|generated|sent) automatically|automatically generated",
-    r"automated (alert )?notification|delivery (status|failure) notification",
-    r"自動的に|автоматически",
-    r"attached below|for further assistance|please (contact|send mail to)",
-    r"please include this problem report|you can delete your own text",
-    r"please verify|do not reply|don't reply|(no|not) need to resend",
-    r"one or more (of its )?recipients|(all|one) of its (intended )?recipients",
-    r"this is a (permanent error|warning)",
-    r"qmail-send program|wasn't able to deliver|didn't work out",
-    r"full details follow|transcript of (the )?(session|attempts)",
-    r"forward(ed)? (the )?message",
     r"^message from [a-z0-9.-]+\.?$",
-    r"(message identifier|(subject|date) of the message) is",
     r"^your (mail|message) sent on",
-    r"mime-encapsulated|multi-?part message|content-type:",
     r"^(\*+ )?(this |your |the |a )?(message|mail|e-?mail)( that)?( you sent)?( was| has been)? (could not|couldn't|cannot|can not|was not|wasn't|has not been|not)( be)? (delivered|sent)( to)?[ .:*]*$",
 ];
 
-/// [`BOILERPLATE`] as one automaton, built once. The patterns avoid `\b`
-/// and Unicode `.`, which would keep the fast DFA search from running on
-/// non-ASCII text.
+/// [`BOILERPLATE_PHRASES`] as one automaton, built once: a DFA built
+/// ahead, so that new text costs no building of states while it is read.
+static PHRASE_FINDER: LazyLock<aho_corasick::AhoCorasick> =
+    LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .ascii_case_insensitive(true)
+            .build(BOILERPLATE_PHRASES)
+            .expect("the boilerplate phrases build")
+    });
+
+/// [`BOILERPLATE_PATTERNS`] as one automaton, built once. The patterns
+/// avoid `\b` and Unicode `.`, which would keep the fast DFA search from
+/// running on non-ASCII text; they are few, so that the lazy DFA meets
+/// few states.
 static BOILERPLATE_FINDER: LazyLock<regex_automata::meta::Regex> =
     LazyLock::new(|| {
-        let pattern = format!("(?im-u)(?:{})", BOILERPLATE.join("|"));
+        let pattern = format!("(?im-u)(?:{})", BOILERPLATE_PATTERNS.join("|"));
         regex_automata::meta::Regex::builder()
             .configure(
                 regex_automata::meta::Config::new()
@@ -84,8 +147,8 @@ fn is_boilerplate(sentence: &str) -> bool {
 /// gives a measure such as a time. The patterns run once over all the
 /// sentences, not once per sentence.
 fn reasons_among(joined: &str, spans: &[(usize, usize)]) -> Vec<bool> {
-    let boiler = marked(&BOILERPLATE_FINDER, joined, spans);
-    let intro = marked(&INTRO_FINDER, joined, spans);
+    let boiler = boilerplate_marks(joined, spans);
+    let intro = marked(joined, spans, regex_ends(&INTRO_FINDER, joined));
     spans
         .iter()
         .zip(boiler.iter().zip(&intro))
@@ -99,21 +162,46 @@ fn reasons_among(joined: &str, spans: &[(usize, usize)]) -> Vec<bool> {
         .collect()
 }
 
-/// For each sentence of `joined` (at `spans`), whether `re` matches in
-/// it. Only match ends are searched for (no reverse scan), and a sentence
-/// is left as soon as it has one.
+/// For each sentence of `joined` (at `spans`), whether it holds one of
+/// [`BOILERPLATE_PHRASES`] or matches one of [`BOILERPLATE_PATTERNS`].
+fn boilerplate_marks(joined: &str, spans: &[(usize, usize)]) -> Vec<bool> {
+    let phrase_ends = |at: usize| {
+        let input = aho_corasick::Input::new(joined).range(at..);
+        PHRASE_FINDER.find(input).map(|m| m.end())
+    };
+    let mut out = marked(joined, spans, phrase_ends);
+    let pattern =
+        marked(joined, spans, regex_ends(&BOILERPLATE_FINDER, joined));
+    for (o, p) in out.iter_mut().zip(pattern) {
+        *o |= p;
+    }
+    out
+}
+
+/// Where the earliest match of `re` in `joined` from a byte on ends.
+fn regex_ends<'a>(
+    re: &'a regex_automata::meta::Regex,
+    joined: &'a str,
+) -> impl FnMut(usize) -> Option<usize> + 'a {
+    move |at| {
+        let input = regex_automata::Input::new(joined).range(at..);
+        re.search_half(&input).map(|m| m.offset())
+    }
+}
+
+/// For each sentence of `joined` (at `spans`), whether a match that
+/// holds no line end is found in it; `end_from(at)` gives the end of the
+/// earliest match from byte `at` on. Only match ends are searched for (no
+/// reverse scan), and a sentence is left as soon as it has one.
 fn marked(
-    re: &regex_automata::meta::Regex,
     joined: &str,
     spans: &[(usize, usize)],
+    mut end_from: impl FnMut(usize) -> Option<usize>,
 ) -> Vec<bool> {
     let mut out = vec![false; spans.len()];
     let mut at = 0;
     while at < joined.len() {
-        let input = regex_automata::Input::new(joined).range(at..);
-        let Some(end) = re.search_half(&input).map(|m| m.offset()) else {
-            break;
-        };
+        let Some(end) = end_from(at) else { break };
         let i = spans.partition_point(|s| s.1 < end).min(spans.len() - 1);
         out[i] = true;
         at = spans[i].1 + 1;
@@ -318,5 +406,117 @@ mod tests {
         assert_eq!(with_lead(Some("Gone."), "Gone. 550 x"), "Gone. 550 x");
         assert_eq!(with_lead(Some("Gone."), ""), "Gone.");
         assert_eq!(with_lead(None, "550 x"), "550 x");
+    }
+
+    /// The boilerplate patterns as first written, one table.
+    const AS_FIRST_WRITTEN: &[&str] = &[
+        r"this is the (mail system|mail delivery|postfix program|mailer-daemon)",
+        r"this is the [ -~]{0,40}(mail agent|mail server)",
+        r"^the (mail system|postfix program)([ .,]|$)",
+        r"^(your|a|the) message( sent by)?$|because of:?$|message below:?$",
+        r"enclosed is|number of attempts|trouble delivering",
+        r"^(hi|hello|dear [ -~]{0,40})[ .!,]*$",
+        r"to (have to )?(inform|tell) you",
+        r"i am sending you this message",
+        r"this report relates to",
+        r"the original message was received",
+        r"(created|generated|sent) automatically|automatically generated",
+        r"automated (alert )?notification|delivery (status|failure) notification",
+        r"自動的に|автоматически",
+        r"attached below|for further assistance|please (contact|send mail to)",
+        r"please include this problem report|you can delete your own text",
+        r"please verify|do not reply|don't reply|(no|not) need to resend",
+        r"one or more (of its )?recipients|(all|one) of its (intended )?recipients",
+        r"this is a (permanent error|warning)",
+        r"qmail-send program|wasn't able to deliver|didn't work out",
+        r"full details follow|transcript of (the )?(session|attempts)",
+        r"forward(ed)? (the )?message",
+        r"^message from [a-z0-9.-]+\.?$",
+        r"(message identifier|(subject|date) of the message) is",
+        r"^your (mail|message) sent on",
+        r"mime-encapsulated|multi-?part message|content-type:",
+        r"^(\*+ )?(this |your |the |a )?(message|mail|e-?mail)( that)?( you sent)?( was| has been)? (could not|couldn't|cannot|can not|was not|wasn't|has not been|not)( be)? (delivered|sent)( to)?[ .:*]*$",
+    ];
+
+    /// [`boilerplate_marks`] as first written: one regex over
+    /// [`AS_FIRST_WRITTEN`].
+    fn boilerplate_marks_plainly(
+        joined: &str,
+        spans: &[(usize, usize)],
+    ) -> Vec<bool> {
+        let pattern = format!("(?im-u)(?:{})", AS_FIRST_WRITTEN.join("|"));
+        let re = regex_automata::meta::Regex::new(&pattern).unwrap();
+        marked(joined, spans, regex_ends(&re, joined))
+    }
+
+    #[test]
+    fn boilerplate_is_marked_as_by_the_patterns_first_written() {
+        let mut pieces: Vec<&str> = vec![
+            "\n",
+            " ",
+            ".",
+            ":",
+            "*",
+            "!",
+            ",",
+            "x",
+            "5",
+            "\u{e9}",
+            "Dear ",
+            "HELLO",
+            "hi",
+            "mx.example.org",
+            "message",
+            "Mail ",
+            "e-mail ",
+            "could not ",
+            "be ",
+            "delivered",
+            " to",
+            "This is the ",
+            "mail agent",
+            "MAIL SERVER",
+            "because of",
+            "your ",
+            "sent on",
+            "message from ",
+            "The ",
+            "A ",
+            "was ",
+            "MESSAGE BELOW",
+            "\u{410}\u{412}\u{422}",
+            "Postfix Program",
+            " sent by",
+        ];
+        for phrase in BOILERPLATE_PHRASES {
+            pieces.push(phrase);
+            pieces
+                .push(&phrase[..phrase.floor_char_boundary(phrase.len() / 2)]);
+            pieces.push(&phrase[phrase.ceil_char_boundary(phrase.len() / 2)..]);
+        }
+        // Short sentences, so that many hold no boilerplate.
+        pieces.extend(["\n"; 40]);
+        let upper: Vec<String> =
+            BOILERPLATE_PHRASES.iter().map(|p| p.to_uppercase()).collect();
+        pieces.extend(upper.iter().map(String::as_str));
+        let (mut boiler, mut plain) = (0, 0);
+        for text in codes::random_texts(&pieces, 41, 3000, 40) {
+            let mut joined = String::new();
+            let mut spans = Vec::new();
+            for sentence in text.split('\n') {
+                spans.push((joined.len(), joined.len() + sentence.len()));
+                joined.push_str(sentence);
+                joined.push('\n');
+            }
+            let fast = boilerplate_marks(&joined, &spans);
+            assert_eq!(
+                fast,
+                boilerplate_marks_plainly(&joined, &spans),
+                "{joined:?}"
+            );
+            boiler += fast.iter().filter(|b| **b).count();
+            plain += fast.iter().filter(|b| !**b).count();
+        }
+        assert!(boiler > 2000 && plain > 2000, "{boiler} {plain}");
     }
 }
