@@ -160,6 +160,11 @@ pub struct RuleSet {
     pattern_rule: Vec<usize>,
     /// The rules without a diagnostic condition, best standing first.
     code_rules: Vec<usize>,
+    /// The rules with a diagnostic condition, best standing (as a text
+    /// match) first: the rule of rank `r` is `text_rules[r]`.
+    text_rules: Vec<usize>,
+    /// For each pattern of the automaton, the rank of its rule.
+    pattern_rank: Vec<u32>,
     /// Index of the cause given when no rule matches.
     fallback: usize,
     /// Tells rule sets apart, for the per-thread matching scratch.

@@ -9,9 +9,10 @@
 //!
 //! The hot path ([`RuleSet::winner`]) allocates nothing for a text met
 //! lately: the automaton's caches, the list of matched patterns and a memo
-//! of the patterns of recent texts live in per-thread scratch, and
-//! code-only rules are pre-sorted by standing so the first that holds is the
-//! best of them.
+//! of the matching rules of recent texts (best standing first, so the first
+//! whose other conditions hold is the text winner) live in per-thread
+//! scratch, and code-only rules are pre-sorted by standing so the first that
+//! holds is the best of them.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -130,27 +131,21 @@ impl RuleSet {
         let mut best: Option<Standing> = None;
         let text = facts.diagnostic;
 
-        // Rules whose diagnostic condition matched.
-        let mut last = usize::MAX;
-        let mut consider = |p: usize| {
-            let i = self.pattern_rule[p];
-            if i == last {
-                return; // another pattern of the same rule
-            }
-            last = i;
-            let s = self.standing(i, true);
-            if best.is_none_or(|b| s < b) && self.rules[i].accepts(facts) {
-                best = Some(s);
-            }
+        // Rules whose diagnostic condition matched, best first: the first
+        // whose other conditions hold is the text winner.
+        let mut pick = |ranks: &[u32]| {
+            let mut rules = ranks.iter().map(|&r| self.text_rules[r as usize]);
+            let first = rules.find(|&i| self.rules[i].accepts(facts));
+            best = first.map(|i| self.standing(i, true));
         };
         self.with_scratch(text, |automaton, s, memo| {
-            if let Some(matched) = memo.get(text) {
-                matched.iter().for_each(|&p| consider(p as usize));
+            if let Some(ranks) = memo.get(text) {
+                pick(ranks);
             } else {
                 automaton.search(s, text);
-                s.matched.iter().for_each(|&p| consider(p));
-                let matched = s.matched.iter().map(|&p| p as u32).collect();
-                memo.put(text, matched);
+                let ranks = self.ranks_of(&s.matched);
+                pick(&ranks);
+                memo.put(text, ranks);
             }
         });
 
@@ -167,6 +162,16 @@ impl RuleSet {
             }
         }
         best.map(|s| s.index)
+    }
+
+    /// The ranks (see `RuleSet::text_rules`) of the rules of the patterns
+    /// `matched`, each once, ascending: best standing first.
+    fn ranks_of(&self, matched: &[usize]) -> Box<[u32]> {
+        let mut ranks: Vec<u32> =
+            matched.iter().map(|&p| self.pattern_rank[p]).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        ranks.into()
     }
 
     /// Every rule that matches `facts`, best first, with the patterns that
