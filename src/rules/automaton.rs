@@ -70,9 +70,11 @@ enum Need {
 pub struct Scratch {
     /// Each pattern's regex cache, made when the pattern is first tried.
     caches: Caches,
-    /// Patterns whose words were found, that may match (ascending).
-    candidates: Vec<usize>,
-    /// After [`Automaton::search`], every pattern that matches, ascending.
+    /// After [`Automaton::find`], the patterns whose words were found, that
+    /// may match (ascending).
+    pub candidates: Vec<usize>,
+    /// After [`Automaton::search`], every pattern that matches, ascending;
+    /// after [`Automaton::find`], those that surely do.
     pub matched: Vec<usize>,
 }
 
@@ -198,7 +200,7 @@ impl Automaton {
     /// The first step of [`Automaton::search`]: one pass of the word finder
     /// fills `s.matched` with the patterns that surely match `text` and
     /// `s.candidates` with those that may (no pattern in both).
-    fn find(&self, s: &mut Scratch, text: &str) {
+    pub fn find(&self, s: &mut Scratch, text: &str) {
         let Scratch { candidates, matched, .. } = s;
         matched.clear();
         candidates.clear();
@@ -238,6 +240,11 @@ impl Automaton {
         candidates.sort_unstable();
         candidates.dedup();
         candidates.retain(|p| matched.binary_search(p).is_err());
+    }
+
+    /// Whether pattern `p` matches somewhere in `text`, by its regex.
+    pub fn is_match(&self, s: &mut Scratch, p: usize, text: &str) -> bool {
+        self.verify(&mut s.caches, p, text)
     }
 
     /// Whether pattern `p` matches somewhere in `text`.
