@@ -35,8 +35,8 @@ pub struct Automaton {
     /// patterns that need it.
     spans: Vec<std::ops::Range<usize>>,
     targets: Vec<Target>,
-    /// The whole words (lower case) of [`Need::Whole`] targets, one after
-    /// the other.
+    /// What follows the first [`WORD_LEN`] bytes of the whole words (lower
+    /// case) of [`Need::Whole`] targets, one after the other.
     wholes: Vec<u8>,
     /// Patterns that are one class of characters (`.`, `\d`): they match
     /// when a character of the text is in the class.
@@ -59,9 +59,9 @@ enum Need {
     Maybe,
     /// The word is a match of the whole pattern.
     Sure,
-    /// The pattern matches if the text from the word on starts with
-    /// `wholes[from..to]` (ignoring ASCII case): the word is its first
-    /// bytes.
+    /// The pattern matches if the text right after the word goes on with
+    /// `wholes[from..to]` (ignoring ASCII case): the word is the first
+    /// bytes of the pattern's, the rest is there.
     Whole(u32, u32),
 }
 
@@ -124,7 +124,7 @@ impl Automaton {
                     Need::Sure
                 } else {
                     let from = wholes.len() as u32;
-                    wholes.extend_from_slice(&word);
+                    wholes.extend_from_slice(&word[WORD_LEN..]);
                     word.truncate(WORD_LEN);
                     Need::Whole(from, wholes.len() as u32)
                 };
@@ -216,11 +216,10 @@ impl Automaton {
                         Need::Maybe => candidates.push(t.pattern),
                         Need::Sure => matched.push(t.pattern),
                         Need::Whole(from, to) => {
-                            let whole =
-                                &self.wholes[from as usize..to as usize];
-                            let at = &text.as_bytes()[m.start()..];
-                            if at.len() >= whole.len()
-                                && at[..whole.len()].eq_ignore_ascii_case(whole)
+                            let rest = &self.wholes[from as usize..to as usize];
+                            let at = &text.as_bytes()[m.end()..];
+                            if at.len() >= rest.len()
+                                && at[..rest.len()].eq_ignore_ascii_case(rest)
                             {
                                 matched.push(t.pattern);
                             }
