@@ -378,6 +378,16 @@ mod tests {
     }
 
     #[test]
+    fn long_words_are_matched_in_full() {
+        // Both share their first eight bytes, which the finder looks for.
+        let p = ["recipient unknown", "recipient rejected", "mailbox full"];
+        assert_eq!(hits(&p, "550 Recipient REJECTED"), [1]);
+        assert_eq!(hits(&p, "550 recipient unknown, mailbox full"), [0, 2]);
+        assert_eq!(hits(&p, "550 recipient unknow"), Vec::<usize>::new());
+        assert_eq!(hits(&p, "recipient"), Vec::<usize>::new());
+    }
+
+    #[test]
     fn letters_that_fold_to_ascii_only_in_unicode_are_found() {
         // The Kelvin sign folds to `k`, the long s to `s`.
         let p = ["kelvin", "mailbox full", "kilo"];
