@@ -38,6 +38,11 @@ impl<V> Recent<V> {
         self.map.get(text)
     }
 
+    /// The value remembered for `text`, to change it.
+    pub fn get_mut(&mut self, text: &str) -> Option<&mut V> {
+        self.map.get_mut(text)
+    }
+
     /// Remembers `value` for `text` (not when the text is too long).
     pub fn put(&mut self, text: &str, value: V) {
         if text.len() > self.longest {

@@ -35,8 +35,8 @@ pub struct Automaton {
     /// patterns that need it.
     spans: Vec<std::ops::Range<usize>>,
     targets: Vec<Target>,
-    /// The whole words (lower case) of [`Need::Whole`] targets, one after
-    /// the other.
+    /// What follows the first [`WORD_LEN`] bytes of the whole words (lower
+    /// case) of [`Need::Whole`] targets, one after the other.
     wholes: Vec<u8>,
     /// Patterns that are one class of characters (`.`, `\d`): they match
     /// when a character of the text is in the class.
@@ -59,9 +59,9 @@ enum Need {
     Maybe,
     /// The word is a match of the whole pattern.
     Sure,
-    /// The pattern matches if the text from the word on starts with
-    /// `wholes[from..to]` (ignoring ASCII case): the word is its first
-    /// bytes.
+    /// The pattern matches if the text right after the word goes on with
+    /// `wholes[from..to]` (ignoring ASCII case): the word is the first
+    /// bytes of the pattern's, the rest is there.
     Whole(u32, u32),
 }
 
@@ -70,9 +70,11 @@ enum Need {
 pub struct Scratch {
     /// Each pattern's regex cache, made when the pattern is first tried.
     caches: Caches,
-    /// Patterns whose words were found, that may match (ascending).
-    candidates: Vec<usize>,
-    /// After [`Automaton::search`], every pattern that matches, ascending.
+    /// After [`Automaton::find`], the patterns whose words were found, that
+    /// may match (ascending).
+    pub candidates: Vec<usize>,
+    /// After [`Automaton::search`], every pattern that matches, ascending;
+    /// after [`Automaton::find`], those that surely do.
     pub matched: Vec<usize>,
 }
 
@@ -122,7 +124,7 @@ impl Automaton {
                     Need::Sure
                 } else {
                     let from = wholes.len() as u32;
-                    wholes.extend_from_slice(&word);
+                    wholes.extend_from_slice(&word[WORD_LEN..]);
                     word.truncate(WORD_LEN);
                     Need::Whole(from, wholes.len() as u32)
                 };
@@ -198,7 +200,7 @@ impl Automaton {
     /// The first step of [`Automaton::search`]: one pass of the word finder
     /// fills `s.matched` with the patterns that surely match `text` and
     /// `s.candidates` with those that may (no pattern in both).
-    fn find(&self, s: &mut Scratch, text: &str) {
+    pub fn find(&self, s: &mut Scratch, text: &str) {
         let Scratch { candidates, matched, .. } = s;
         matched.clear();
         candidates.clear();
@@ -214,11 +216,10 @@ impl Automaton {
                         Need::Maybe => candidates.push(t.pattern),
                         Need::Sure => matched.push(t.pattern),
                         Need::Whole(from, to) => {
-                            let whole =
-                                &self.wholes[from as usize..to as usize];
-                            let at = &text.as_bytes()[m.start()..];
-                            if at.len() >= whole.len()
-                                && at[..whole.len()].eq_ignore_ascii_case(whole)
+                            let rest = &self.wholes[from as usize..to as usize];
+                            let at = &text.as_bytes()[m.end()..];
+                            if at.len() >= rest.len()
+                                && at[..rest.len()].eq_ignore_ascii_case(rest)
                             {
                                 matched.push(t.pattern);
                             }
@@ -238,6 +239,11 @@ impl Automaton {
         candidates.sort_unstable();
         candidates.dedup();
         candidates.retain(|p| matched.binary_search(p).is_err());
+    }
+
+    /// Whether pattern `p` matches somewhere in `text`, by its regex.
+    pub fn is_match(&self, s: &mut Scratch, p: usize, text: &str) -> bool {
+        self.verify(&mut s.caches, p, text)
     }
 
     /// Whether pattern `p` matches somewhere in `text`.
@@ -369,6 +375,16 @@ mod tests {
         assert_eq!(hits(&p, "55 user unknown"), Vec::<usize>::new());
         assert_eq!(hits(&p, "a fizz"), [2]);
         assert_eq!(hits(&p, "zz"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn long_words_are_matched_in_full() {
+        // Both share their first eight bytes, which the finder looks for.
+        let p = ["recipient unknown", "recipient rejected", "mailbox full"];
+        assert_eq!(hits(&p, "550 Recipient REJECTED"), [1]);
+        assert_eq!(hits(&p, "550 recipient unknown, mailbox full"), [0, 2]);
+        assert_eq!(hits(&p, "550 recipient unknow"), Vec::<usize>::new());
+        assert_eq!(hits(&p, "recipient"), Vec::<usize>::new());
     }
 
     #[test]

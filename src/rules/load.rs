@@ -285,6 +285,8 @@ fn build(
         automaton: regex,
         pattern_rule,
         code_rules: Vec::new(),
+        text_rules: Vec::new(),
+        pattern_rank: Vec::new(),
         fallback,
         serial: SERIAL.fetch_add(1, Ordering::Relaxed),
     };
@@ -293,7 +295,23 @@ fn build(
         .collect();
     code_rules.sort_by_key(|&i| set.standing(i, false));
     set.code_rules = code_rules;
+    rank_text_rules(&mut set);
     set
+}
+
+/// Ranks the rules with a diagnostic condition by standing, so that the
+/// rules a text matched sort best first as plain numbers.
+fn rank_text_rules(set: &mut RuleSet) {
+    let mut text_rules: Vec<usize> = (0..set.rules.len())
+        .filter(|&i| !set.rules[i].diagnostic.is_empty())
+        .collect();
+    text_rules.sort_by_key(|&i| set.standing(i, true));
+    let mut rank = vec![0u32; set.rules.len()];
+    for (r, &i) in text_rules.iter().enumerate() {
+        rank[i] = r as u32;
+    }
+    set.pattern_rank = set.pattern_rule.iter().map(|&i| rank[i]).collect();
+    set.text_rules = text_rules;
 }
 
 /// Every diagnostic pattern written in `files`, parsed (on all cores:

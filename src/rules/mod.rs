@@ -160,6 +160,11 @@ pub struct RuleSet {
     pattern_rule: Vec<usize>,
     /// The rules without a diagnostic condition, best standing first.
     code_rules: Vec<usize>,
+    /// The rules with a diagnostic condition, best standing (as a text
+    /// match) first: the rule of rank `r` is `text_rules[r]`.
+    text_rules: Vec<usize>,
+    /// For each pattern of the automaton, the rank of its rule.
+    pattern_rank: Vec<u32>,
     /// Index of the cause given when no rule matches.
     fallback: usize,
     /// Tells rule sets apart, for the per-thread matching scratch.
@@ -279,7 +284,10 @@ fn only_if_clean(
 impl Rule {
     /// True when every condition other than the diagnostic holds.
     fn accepts(&self, f: &Facts<'_>) -> bool {
-        let any = glob::holds;
+        // Most conditions are not written: no call for them.
+        let any = |globs: &[String], value| {
+            globs.is_empty() || glob::holds(globs, value)
+        };
         let kind = f.kind.map_or("", Kind::as_str);
         any(&self.status, f.status)
             && any(&self.reply, f.reply)

@@ -9,15 +9,18 @@
 //!
 //! The hot path ([`RuleSet::winner`]) allocates nothing for a text met
 //! lately: the automaton's caches, the list of matched patterns and a memo
-//! of the patterns of recent texts live in per-thread scratch, and
-//! code-only rules are pre-sorted by standing so the first that holds is the
-//! best of them.
+//! of the matching rules of recent texts (best standing first, so the first
+//! whose other conditions hold is the text winner) live in per-thread
+//! scratch, and code-only rules are pre-sorted by standing so the first that
+//! holds is the best of them. A rule whose words were found but whose regex
+//! must still be tried is tried only when no better rule won: most texts
+//! need few regexes.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
 
 use super::automaton::{Automaton, Scratch};
-use super::memo::{self, Memo};
+use super::memo::{self, Matched, Memo, GONE};
 use super::{Facts, RuleSet};
 
 /// The sort key of a rule that matched: smaller is better.
@@ -127,30 +130,25 @@ impl RuleSet {
 
     /// The index of the winning rule for `facts`, if any matched.
     pub fn winner(&self, facts: &Facts<'_>) -> Option<usize> {
-        let mut best: Option<Standing> = None;
         let text = facts.diagnostic;
 
-        // Rules whose diagnostic condition matched.
-        let mut last = usize::MAX;
-        let mut consider = |p: usize| {
-            let i = self.pattern_rule[p];
-            if i == last {
-                return; // another pattern of the same rule
-            }
-            last = i;
-            let s = self.standing(i, true);
-            if best.is_none_or(|b| s < b) && self.rules[i].accepts(facts) {
-                best = Some(s);
-            }
-        };
+        // Rules whose diagnostic condition matched, best first: the first
+        // whose other conditions hold is the text winner.
+        let mut best: Option<Standing> = None;
         self.with_scratch(text, |automaton, s, memo| {
-            if let Some(matched) = memo.get(text) {
-                matched.iter().for_each(|&p| consider(p as usize));
-            } else {
-                automaton.search(s, text);
-                s.matched.iter().for_each(|&p| consider(p));
-                let matched = s.matched.iter().map(|&p| p as u32).collect();
-                memo.put(text, matched);
+            let mut fresh = None;
+            let known = match memo.get_mut(text) {
+                Some(known) => known,
+                None => {
+                    automaton.find(s, text);
+                    fresh.insert(self.matched(s))
+                }
+            };
+            let verify = |p| automaton.is_match(s, p, text);
+            let rule = self.text_winner(known, facts, verify);
+            best = rule.map(|i| self.standing(i, true));
+            if let Some(known) = fresh {
+                memo.put(text, known);
             }
         });
 
@@ -167,6 +165,53 @@ impl RuleSet {
             }
         }
         best.map(|s| s.index)
+    }
+
+    /// What [`Automaton::find`] left in `s`: the rules of the patterns
+    /// that surely match and of those that may, each once, best first.
+    fn matched(&self, s: &Scratch) -> Matched {
+        let rank = |p: &usize| self.pattern_rank[*p] * 2;
+        let sure = s.matched.iter().map(rank);
+        let maybe = s.candidates.iter().map(|p| rank(p) + 1);
+        let mut rules: Vec<u32> = sure.chain(maybe).collect();
+        // A rule that surely matches sorts before the same one that may,
+        // and stays.
+        rules.sort_unstable();
+        rules.dedup_by_key(|r| *r / 2);
+        let maybe = s.candidates.iter().map(|&p| p as u32).collect();
+        Matched { rules: rules.into(), maybe }
+    }
+
+    /// The best of the rules `known` to match a text whose other conditions
+    /// hold for `facts`. A rule that only may match is tried when it is
+    /// reached (`verify` tells whether a pattern matches), and the answer
+    /// is kept in `known`.
+    fn text_winner(
+        &self,
+        known: &mut Matched,
+        facts: &Facts<'_>,
+        mut verify: impl FnMut(usize) -> bool,
+    ) -> Option<usize> {
+        let Matched { rules, maybe } = known;
+        for entry in rules.iter_mut().filter(|e| **e != GONE) {
+            let rule = self.text_rules[(*entry / 2) as usize];
+            if !self.rules[rule].accepts(facts) {
+                continue;
+            }
+            if *entry % 2 == 1 {
+                let own = &self.rules[rule].patterns;
+                let from = maybe.partition_point(|&p| (p as usize) < own.start);
+                let tried = maybe[from..].iter().map(|&p| p as usize);
+                let hit =
+                    tried.take_while(|p| own.contains(p)).any(&mut verify);
+                *entry = if hit { *entry - 1 } else { GONE };
+                if !hit {
+                    continue;
+                }
+            }
+            return Some(rule);
+        }
+        None
     }
 
     /// Every rule that matches `facts`, best first, with the patterns that
@@ -337,6 +382,32 @@ advice = "do b"
         let v = s.classify(&facts("whatever"));
         assert!(v.rule.is_none());
         assert_eq!(v.cause.name, "undefined");
+    }
+
+    #[test]
+    fn a_rule_tried_late_is_tried_for_the_facts_of_each_recipient() {
+        // `late` has its word in every text below but its regex needs a
+        // number; it is only tried when its status condition holds.
+        let s = set(
+            "",
+            "[[rule]]\nid = \"late\"\ncause = \"a\"\n\
+             diagnostic = [\"mailbox \\\\d+ full\"]\nstatus = [\"5.2.2\"]\n\
+             priority = 9\n\
+             [[rule]]\nid = \"plain\"\ncause = \"b\"\n\
+             diagnostic = [\"mailbox\"]\n",
+        );
+        let full = |status, text| {
+            let f = Facts { status, ..facts(text) };
+            let i = s.winner(&f).expect("a rule matches");
+            assert_eq!(Some(i), s.matches(&f).first().map(|m| m.rule));
+            s.rules[i].id.as_str()
+        };
+        for _ in 0..2 {
+            assert_eq!(full("5.1.1", "mailbox 3 full"), "plain");
+            assert_eq!(full("5.2.2", "mailbox 3 full"), "late");
+            assert_eq!(full("5.2.2", "mailbox is full"), "plain");
+            assert_eq!(full("5.1.1", "mailbox is full"), "plain");
+        }
     }
 
     #[test]
