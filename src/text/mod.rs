@@ -267,8 +267,11 @@ fn give_reasons(found: &mut [Block], report: &str) {
 /// A bounce forwarded inline is quoted (`> ` before each line): when most
 /// lines are, one level of quoting is removed.
 fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
-    // Most texts have too few lines starting with `>` to count them all.
-    let starts = memchr::memmem::find_iter(text.as_bytes(), b"\n>").count()
+    // Most texts have too few lines starting with `>` to count them all:
+    // counting stops at five.
+    static QUOTED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n>"));
+    let starts = QUOTED.find_iter(text.as_bytes()).take(5).count()
         + text.starts_with('>') as usize;
     if starts < 5 {
         return text.into();

@@ -21,8 +21,13 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     // Where each address is first named, to keep the blocks in that order.
     let mut named_at: Vec<(String, usize)> = Vec::new();
     let mut rcpts: Vec<String> = Vec::new();
-    // Where the next `hile talking to ` stands, if anywhere.
-    let talking_finder = memchr::memmem::Finder::new(b"hile talking to ");
+    // Where the next `hile talking to ` stands, if anywhere (the searcher
+    // built once: building one costs more than most searches).
+    static TALKING: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| {
+            memchr::memmem::Finder::new(b"hile talking to ")
+        });
+    let talking_finder = &*TALKING;
     let mut talking = talking_finder.find(text.as_bytes());
     // Each dialogue's host, and for each reply given in one, its host.
     let mut dialogues: Vec<String> = Vec::new();
