@@ -183,7 +183,7 @@ pub fn unfold(text: &str) -> String {
             && !b.ends_with(b" ")
             && memchr::memchr3(b'\n', b'\t', b'\r', b).is_none()
             && memchr::memchr2(0x0b, 0x0c, b).is_none()
-            && memchr::memmem::find(b, b"  ").is_none()
+            && find_two_spaces(b).is_none()
         {
             return text.to_string();
         }
@@ -210,6 +210,14 @@ pub fn unfold(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Where the first two spaces in a row stand in `b`, found by a searcher
+/// built once (building one costs more than most searches of a short text).
+pub(crate) fn find_two_spaces(b: &[u8]) -> Option<usize> {
+    static TWO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
+    TWO.find(b)
 }
 
 /// Removes repeated reply-code prefixes (`550-5.1.1`, `550 5.1.1`, `550-`)

@@ -43,12 +43,14 @@ const LABELS: &[&str] = &[
 
 /// Finds every address block in the report text.
 pub fn find(report: &str) -> Vec<Block> {
-    let lines: Vec<&str> = super::lines(report).collect();
-    let mut offsets = Vec::with_capacity(lines.len());
+    // The lines without their ends, and where each starts, in one pass.
+    let mut lines = Vec::new();
+    let mut offsets = Vec::new();
     let mut pos = 0;
     for l in super::lines_inclusive(report) {
         offsets.push(pos);
         pos += l.len();
+        lines.push(super::line_body(l));
     }
     let mut out: Vec<Block> = Vec::new();
     let mut i = 0;
@@ -62,7 +64,7 @@ pub fn find(report: &str) -> Vec<Block> {
         let weak = is_summary_line(lines[i]);
         let mut text = String::from(rest);
         i += 1;
-        while i < lines.len() && !lines[i].trim().is_empty() {
+        while i < lines.len() && !is_blank(lines[i]) {
             let l = lines[i];
             if is_summary_line(l) {
                 break;
@@ -131,6 +133,12 @@ fn merge(out: &mut Vec<Block>, b: Block) {
         return;
     }
     out.push(b);
+}
+
+/// True when `line` is white space only (what `trim().is_empty()` tells,
+/// reading from one end only).
+pub(super) fn is_blank(line: &str) -> bool {
+    line.trim_start().is_empty()
 }
 
 fn indent_of(line: &str) -> usize {

@@ -166,15 +166,13 @@ fn fold(text: &str) -> Vec<u8> {
         *c = if space { b' ' } else { *c };
     }
     // Runs of spaces, found two at a time, are closed up in place.
-    let mut runs = memchr::memmem::find_iter(&out, b"  ");
-    let Some(first) = runs.next() else { return out };
-    drop(runs);
+    let Some(first) = crate::codes::find_two_spaces(&out) else { return out };
     let (mut read, mut write) = (first + 1, first + 1);
     while read < out.len() {
         while out.get(read) == Some(&b' ') {
             read += 1;
         }
-        let end = memchr::memmem::find(&out[read..], b"  ")
+        let end = crate::codes::find_two_spaces(&out[read..])
             .map_or(out.len(), |p| read + p + 1);
         out.copy_within(read..end, write);
         write += end - read;

@@ -67,10 +67,13 @@ pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
 /// The lines of `text` without their line ends (what `str::lines` gives:
 /// `\n` or `\r\n`), found as [`lines_inclusive`] finds them.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
-    lines_inclusive(text).map(|l| {
-        let Some(l) = l.strip_suffix('\n') else { return l };
-        l.strip_suffix('\r').unwrap_or(l)
-    })
+    lines_inclusive(text).map(line_body)
+}
+
+/// A line of [`lines_inclusive`] without its line end (`\n` or `\r\n`).
+fn line_body(line: &str) -> &str {
+    let Some(l) = line.strip_suffix('\n') else { return line };
+    l.strip_suffix('\r').unwrap_or(l)
 }
 
 /// Splits a text bounce into the report and the returned original (which
@@ -267,14 +270,17 @@ fn give_reasons(found: &mut [Block], report: &str) {
 /// A bounce forwarded inline is quoted (`> ` before each line): when most
 /// lines are, one level of quoting is removed.
 fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
-    // Most texts have too few lines starting with `>` to count them all.
-    let starts = memchr::memmem::find_iter(text.as_bytes(), b"\n>").count()
+    // Most texts have too few lines starting with `>` to count them all:
+    // counting stops at five.
+    static QUOTED: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n>"));
+    let starts = QUOTED.find_iter(text.as_bytes()).take(5).count()
         + text.starts_with('>') as usize;
     if starts < 5 {
         return text.into();
     }
     let (mut quoted, mut written) = (0, 0);
-    for l in lines(text).filter(|l| !l.trim().is_empty()) {
+    for l in lines(text).filter(|l| !blocks::is_blank(l)) {
         written += 1;
         quoted += (l.starts_with('>') && !l.starts_with(">>>")) as usize;
     }

@@ -40,7 +40,7 @@ fn coded_paragraphs(report: &str, first: bool) -> Vec<Reason<'_>> {
     let mut start = 0;
     let mut pos = 0;
     for line in super::lines_inclusive(report) {
-        if line.trim().is_empty() {
+        if super::blocks::is_blank(line) {
             push(report, start, pos, &mut out);
             if first && !out.is_empty() {
                 return out;
@@ -60,7 +60,12 @@ fn push<'a>(
     out: &mut Vec<Reason<'a>>,
 ) {
     let text = &report[start..end];
-    if text.trim().is_empty() || text.len() > 4000 {
+    if text.len() > 4000 || super::blocks::is_blank(text) {
+        return;
+    }
+    // Every code starts with a 2, 4 or 5: a paragraph without one (most
+    // prose) holds none, and its lines are not read.
+    if memchr::memchr3(b'2', b'4', b'5', text.as_bytes()).is_none() {
         return;
     }
     let coded = super::lines(text).any(|l| {

@@ -154,12 +154,15 @@ fn header_run(text: &str) -> Option<(usize, usize)> {
 
 /// The name when `line` starts with a known header field.
 fn header_name(line: &str) -> Option<&str> {
-    // A name is at most 30 bytes: the colon is looked for no further.
+    // A name is at most 30 bytes and holds no blank: the first colon,
+    // space or tab of the line's first 31 bytes must be a colon after the
+    // name (one short scan, which most lines of prose end at once).
     let head = &line.as_bytes()[..line.len().min(31)];
-    let name = &line[..memchr::memchr(b':', head)?];
-    if name.is_empty() || name.bytes().any(|c| c == b' ' || c == b'\t') {
+    let end = head.iter().position(|&c| matches!(c, b':' | b' ' | b'\t'))?;
+    if end == 0 || head[end] != b':' {
         return None;
     }
+    let name = &line[..end];
     HEADER_NAMES.iter().any(|h| h.eq_ignore_ascii_case(name)).then_some(name)
 }
 

@@ -13,6 +13,62 @@ use crate::codes;
 /// command a failure reply answered is the last one sent before it
 /// (`connect` before any, after `while talking to`); a block without a command takes it.
 pub fn apply(text: &str, blocks: &mut Vec<Block>) {
+    // A text with no line the dialogue reading takes changes nothing.
+    if may_hold_transcript(text) {
+        apply_lines(text, blocks);
+    }
+}
+
+/// The marks of the lines [`apply_lines`] reads: an arrow, a verdict's
+/// `... ` and `while talking to`, which count anywhere, then `in:` and
+/// `out:`, which count only at the start of a line and are written out in
+/// every case (an automaton that ignores case has no fast prefilter).
+const MARKS: &[&str] = &[
+    ">>>",
+    "<<<",
+    "... ",
+    "hile talking to ",
+    "in:",
+    "In:",
+    "iN:",
+    "IN:",
+    "out:",
+    "Out:",
+    "oUt:",
+    "ouT:",
+    "OUt:",
+    "OuT:",
+    "oUT:",
+    "OUT:",
+];
+
+/// How many of [`MARKS`] count anywhere in a line.
+const ANYWHERE: usize = 4;
+
+/// False when no line of `text` can be a dialogue line, a verdict or the
+/// line that opens a dialogue: one pass of an automaton instead of a
+/// reading of every line.
+fn may_hold_transcript(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(MARKS)
+                .ok()
+        });
+    let Some(finder) = FINDER.as_ref() else { return true };
+    finder.find_iter(text).any(|m| {
+        if m.pattern().as_usize() < ANYWHERE {
+            return true;
+        }
+        let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..m.start()])
+            .map_or(0, |n| n + 1);
+        text[line_start..m.start()].trim_start().is_empty()
+    })
+}
+
+/// [`apply`] on every line of `text`.
+fn apply_lines(text: &str, blocks: &mut Vec<Block>) {
     let mut remote = String::new();
     let mut rcpt: Option<String> = None;
     let mut last = "";
@@ -21,8 +77,13 @@ pub fn apply(text: &str, blocks: &mut Vec<Block>) {
     // Where each address is first named, to keep the blocks in that order.
     let mut named_at: Vec<(String, usize)> = Vec::new();
     let mut rcpts: Vec<String> = Vec::new();
-    // Where the next `hile talking to ` stands, if anywhere.
-    let talking_finder = memchr::memmem::Finder::new(b"hile talking to ");
+    // Where the next `hile talking to ` stands, if anywhere (the searcher
+    // built once: building one costs more than most searches).
+    static TALKING: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| {
+            memchr::memmem::Finder::new(b"hile talking to ")
+        });
+    let talking_finder = &*TALKING;
     let mut talking = talking_finder.find(text.as_bytes());
     // Each dialogue's host, and for each reply given in one, its host.
     let mut dialogues: Vec<String> = Vec::new();
@@ -284,86 +345,4 @@ fn dialogue_step(line: &str) -> Option<Step<'_>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transcript_gives_reply_and_remote() {
-        let t = "... while talking to mx1.example.net.:\n>>> RCPT To:<a@example.net>\n<<< 550 5.1.1 <a@example.net>... User unknown\n";
-        let mut blocks = Vec::new();
-        apply(t, &mut blocks);
-        assert_eq!(blocks.len(), 1);
-        assert_eq!(blocks[0].remote, "mx1.example.net");
-        assert_eq!(blocks[0].reply, "550");
-        assert_eq!(blocks[0].status, "5.1.1");
-    }
-
-    #[test]
-    fn sent_and_received_notation() {
-        let t = "Sent <<< RCPT TO:<d@example.net>\n\
-                 Received >>> 550 5.1.1 <d@example.net>... user unknown\n";
-        let mut blocks = Vec::new();
-        apply(t, &mut blocks);
-        assert_eq!(blocks.len(), 1);
-        assert_eq!(
-            (blocks[0].reply.as_str(), blocks[0].status.as_str()),
-            ("550", "5.1.1")
-        );
-    }
-
-    #[test]
-    fn a_failure_at_data_falls_on_the_accepted_recipients() {
-        let t = " In:  RCPT TO:<f@example.net>\n Out: 250 2.1.5 Ok\n\
-                 \x20In:  DATA\n Out: 354 go ahead\n\
-                 \x20Out: 451 4.3.0 Error: queue file write error\n";
-        let mut blocks = Vec::new();
-        apply(t, &mut blocks);
-        assert_eq!(blocks.len(), 1);
-        assert_eq!(blocks[0].address, "f@example.net");
-        assert_eq!(
-            (blocks[0].reply.as_str(), blocks[0].status.as_str()),
-            ("451", "4.3.0")
-        );
-    }
-
-    #[test]
-    fn each_reply_knows_the_command_it_answered() {
-        let t = "... while talking to mx1.example.net.:\n\
-                 >>> MAIL From:<s@example.org>\n<<< 250 ok\n\
-                 >>> RCPT To:<a@example.net>\n<<< 550 5.1.1 unknown\n\
-                 >>> RCPT To:<b@example.net>\n<<< 250 ok\n\
-                 >>> DATA\n<<< 354 go\n>>> .\n\
-                 <<< 550 5.7.1 <b@example.net>... User unknown\n";
-        let mut blocks: Vec<Block> = ["a@example.net", "b@example.net"]
-            .iter()
-            .map(|a| Block { address: a.to_string(), ..Block::default() })
-            .collect();
-        apply(t, &mut blocks);
-        let got: Vec<(&str, &str)> =
-            blocks.iter().map(|b| (b.address.as_str(), b.command)).collect();
-        assert_eq!(got, [("a@example.net", "rcpt"), ("b@example.net", "data")]);
-    }
-
-    #[test]
-    fn a_refused_greeting_is_at_connect() {
-        let t = "... while talking to mx1.example.net.:\n\
-                 <<< 554 5.7.1 no mail from your network\n";
-        let mut blocks =
-            vec![Block { address: "c@example.net".into(), ..Block::default() }];
-        apply(t, &mut blocks);
-        assert_eq!(
-            (blocks[0].reply.as_str(), blocks[0].command),
-            ("554", "connect")
-        );
-    }
-
-    #[test]
-    fn mail_from_failure_applies_to_every_recipient() {
-        let t = "... while talking to mx1.example.net.:\n>>> MAIL From:<n@example.org>\n<<< 550 5.0.0 SPF check failed\n";
-        let mut blocks =
-            vec![Block { address: "c@example.net".into(), ..Block::default() }];
-        apply(t, &mut blocks);
-        assert_eq!(blocks[0].diagnostic, "550 5.0.0 SPF check failed");
-        assert_eq!(blocks[0].command, "mail");
-    }
-}
+mod tests;
