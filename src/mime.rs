@@ -130,23 +130,40 @@ const KEPT: &[&str] = &[
     "mailing-list",
 ];
 
-/// The MIME parser, made once: only the headers the decoders read as
-/// values are parsed (the MIME fields, `Date`, `From`, `To`, `Message-ID`,
-/// `Subject`); every other field is skipped, its bytes still found by
-/// `header_raw` (the kept fields of [`KEPT`]).
+/// The MIME parser, made once: only the headers read as values are parsed
+/// (`Content-Type` and `Content-Transfer-Encoding`, which the parser reads
+/// the structure by, `Date`, and those of [`read_original`]); every other
+/// field is skipped, its bytes still found by its offsets (the kept fields
+/// of [`KEPT`]). `Content-Disposition` would only sort parts into the
+/// parser's lists of attachments and bodies, which nothing reads.
 fn parser() -> &'static MessageParser {
     static PARSER: std::sync::LazyLock<MessageParser> =
         std::sync::LazyLock::new(|| {
-            MessageParser::new()
-                .with_mime_headers()
+            read_original(MessageParser::new())
+                .header_content_type(HeaderName::ContentType)
+                .header_text(HeaderName::ContentTransferEncoding)
                 .header_date(HeaderName::Date)
-                .header_address(HeaderName::From)
-                .header_address(HeaderName::To)
-                .header_id(HeaderName::MessageId)
-                .header_text(HeaderName::Subject)
-                .default_header_ignore()
         });
     &PARSER
+}
+
+/// The parser of returned headers given as text: only the fields
+/// [`original_of`] reads are parsed.
+fn originals() -> &'static MessageParser {
+    static PARSER: std::sync::LazyLock<MessageParser> =
+        std::sync::LazyLock::new(|| read_original(MessageParser::new()));
+    &PARSER
+}
+
+/// `parser` made to parse the fields of an original ([`original_of`])
+/// and skip any it has not been told of.
+fn read_original(parser: MessageParser) -> MessageParser {
+    parser
+        .header_address(HeaderName::From)
+        .header_address(HeaderName::To)
+        .header_id(HeaderName::MessageId)
+        .header_text(HeaderName::Subject)
+        .default_header_ignore()
 }
 
 /// Parses `raw`. Returns `None` when it does not look like a mail message
@@ -449,13 +466,24 @@ fn store_report(parsed: &mut Parsed, subtype: &str, bytes: &[u8]) {
     }
 }
 
-fn content_type(part: &MessagePart<'_>) -> (String, String) {
+/// The type and subtype of a part, lower-cased (empty when it declares
+/// none).
+fn content_type<'a>(part: &'a MessagePart<'_>) -> (Cow<'a, str>, Cow<'a, str>) {
     match part.content_type() {
-        Some(ct) => (
-            ct.ctype().to_ascii_lowercase(),
-            ct.subtype().unwrap_or_default().to_ascii_lowercase(),
-        ),
-        None => (String::new(), String::new()),
+        Some(ct) => {
+            (lower(ct.ctype()), lower(ct.subtype().unwrap_or_default()))
+        }
+        None => (Cow::Borrowed(""), Cow::Borrowed("")),
+    }
+}
+
+/// `value` in ASCII lower case, copied only when it is not already (the
+/// parser lower-cases types itself).
+fn lower(value: &str) -> Cow<'_, str> {
+    if value.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(value)
     }
 }
 
@@ -465,7 +493,7 @@ pub fn parse_original(raw: &[u8]) -> Option<Original> {
     // Returned headers are mostly `Received` and signatures, which the
     // parser would walk through a byte at a time.
     let read = cut::read_fields(raw);
-    let message = parser().parse_headers(read.as_deref().unwrap_or(raw))?;
+    let message = originals().parse_headers(read.as_deref().unwrap_or(raw))?;
     if message.headers().is_empty() {
         return None;
     }
