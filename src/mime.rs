@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::parsers::MessageStream;
 use mail_parser::{
     Encoding, HeaderName, Message, MessageParser, MessagePart, MimeHeaders,
     PartType,
@@ -77,8 +78,8 @@ impl Attached {
 pub struct Original {
     /// Address of `From`.
     pub from: String,
-    /// Addresses of `To`, in order.
-    pub to: Vec<String>,
+    /// The value of `To` (read by [`Original::to`]).
+    to_field: Vec<u8>,
     /// `Message-ID` without angle brackets.
     pub message_id: String,
     /// `Subject`.
@@ -90,6 +91,35 @@ impl Parsed {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
+}
+
+impl Original {
+    /// Addresses of `To`, in order.
+    pub fn to(&self) -> Vec<String> {
+        let to = MessageStream::new(&self.to_field).parse_address();
+        to.as_address()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.address())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The bytes of the value of the last field `name` of `message` (the one
+/// the parser's getters read), or none: a value read only when needed, by
+/// the parser's reader of its kind, as `Message::header_as` reads one.
+fn field_value(message: &Message<'_>, name: HeaderName<'_>) -> Vec<u8> {
+    let field = message.headers().iter().rev().find(|h| h.name == name);
+    field
+        .and_then(|h| {
+            let (start, end) = (h.offset_start(), h.offset_end());
+            message.raw_message.get(start as usize..end as usize)
+        })
+        .unwrap_or_default()
+        .to_vec()
 }
 
 /// The value kept of the top-level field `name` (one of [`KEPT`]): for
@@ -130,23 +160,44 @@ const KEPT: &[&str] = &[
     "mailing-list",
 ];
 
-/// The MIME parser, made once: only the headers the decoders read as
-/// values are parsed (the MIME fields, `Date`, `From`, `To`, `Message-ID`,
-/// `Subject`); every other field is skipped, its bytes still found by
-/// `header_raw` (the kept fields of [`KEPT`]).
+/// The MIME parser, made once: only the fields read as values are parsed
+/// (`Content-Type` and `Content-Transfer-Encoding`, which the parser reads
+/// the structure by, and those of [`read_original`]); every other field
+/// is skipped, its bytes still found by its offsets (the kept fields of
+/// [`KEPT`], `To`). `Content-Disposition` would only sort parts into the
+/// parser's lists of attachments and bodies, which nothing reads.
 fn parser() -> &'static MessageParser {
     static PARSER: std::sync::LazyLock<MessageParser> =
         std::sync::LazyLock::new(|| {
-            MessageParser::new()
-                .with_mime_headers()
-                .header_date(HeaderName::Date)
-                .header_address(HeaderName::From)
-                .header_address(HeaderName::To)
-                .header_id(HeaderName::MessageId)
-                .header_text(HeaderName::Subject)
-                .default_header_ignore()
+            read_original(MessageParser::new())
+                .header_content_type(HeaderName::ContentType)
+                .header_text(HeaderName::ContentTransferEncoding)
         });
     &PARSER
+}
+
+/// The parser of returned headers given as text: only the fields
+/// [`original_of`] reads are parsed.
+fn originals() -> &'static MessageParser {
+    static PARSER: std::sync::LazyLock<MessageParser> =
+        std::sync::LazyLock::new(|| read_original(MessageParser::new()));
+    &PARSER
+}
+
+/// `parser` made to parse the fields of a message read as values (those
+/// of [`original_of`] but `To`, read when needed by [`Original::to`]) and
+/// `Date`, and to skip any it has not been told of. Skipping a field ends
+/// where the readers of the others end, at the first line end not followed
+/// by a fold, but for the date reader (which takes the two bytes after the
+/// first letter of a zone, a line end among them): `Date` is parsed even
+/// where it is not read, so that the fields after it are read the same.
+fn read_original(parser: MessageParser) -> MessageParser {
+    parser
+        .header_date(HeaderName::Date)
+        .header_address(HeaderName::From)
+        .header_id(HeaderName::MessageId)
+        .header_text(HeaderName::Subject)
+        .default_header_ignore()
 }
 
 /// Parses `raw`. Returns `None` when it does not look like a mail message
@@ -449,13 +500,24 @@ fn store_report(parsed: &mut Parsed, subtype: &str, bytes: &[u8]) {
     }
 }
 
-fn content_type(part: &MessagePart<'_>) -> (String, String) {
+/// The type and subtype of a part, lower-cased (empty when it declares
+/// none).
+fn content_type<'a>(part: &'a MessagePart<'_>) -> (Cow<'a, str>, Cow<'a, str>) {
     match part.content_type() {
-        Some(ct) => (
-            ct.ctype().to_ascii_lowercase(),
-            ct.subtype().unwrap_or_default().to_ascii_lowercase(),
-        ),
-        None => (String::new(), String::new()),
+        Some(ct) => {
+            (lower(ct.ctype()), lower(ct.subtype().unwrap_or_default()))
+        }
+        None => (Cow::Borrowed(""), Cow::Borrowed("")),
+    }
+}
+
+/// `value` in ASCII lower case, copied only when it is not already (the
+/// parser lower-cases types itself).
+fn lower(value: &str) -> Cow<'_, str> {
+    if value.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(value)
     }
 }
 
@@ -465,7 +527,7 @@ pub fn parse_original(raw: &[u8]) -> Option<Original> {
     // Returned headers are mostly `Received` and signatures, which the
     // parser would walk through a byte at a time.
     let read = cut::read_fields(raw);
-    let message = parser().parse_headers(read.as_deref().unwrap_or(raw))?;
+    let message = originals().parse_headers(read.as_deref().unwrap_or(raw))?;
     if message.headers().is_empty() {
         return None;
     }
@@ -475,15 +537,7 @@ pub fn parse_original(raw: &[u8]) -> Option<Original> {
 fn original_of(message: &Message<'_>) -> Original {
     Original {
         from: first_address(message.from()),
-        to: message
-            .to()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.address())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        to_field: field_value(message, HeaderName::To),
         message_id: message.message_id().unwrap_or_default().to_string(),
         subject: message.subject().unwrap_or_default().to_string(),
     }

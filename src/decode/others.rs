@@ -162,7 +162,8 @@ pub(super) fn feedback(parsed: &Parsed) -> Report {
     if rcpts.is_empty() {
         if let Some(o) = &parsed.returned {
             // `To: <Undisclosed Recipients>` names no one.
-            let to = o.to.iter().filter_map(|a| codes::find_address(a));
+            let to = o.to();
+            let to = to.iter().filter_map(|a| codes::find_address(a));
             rcpts.extend(to.map(str::to_ascii_lowercase));
         }
     }

@@ -82,7 +82,7 @@ impl<'a> TextBounce<'a> {
             .collect();
         let fallback_to: Vec<String> = original
             .filter(|_| fallback)
-            .map(|o| o.to.iter().map(|a| a.to_ascii_lowercase()).collect())
+            .map(|o| o.to().iter().map(|a| a.to_ascii_lowercase()).collect())
             .unwrap_or_default();
         let hints = text::Hints {
             failed: &self.failed,

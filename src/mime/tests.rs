@@ -102,6 +102,48 @@ fn returned_headers_read_the_same_trimmed() {
     });
 }
 
+/// `To`, read only when needed, reads as the parser reads it in place.
+#[test]
+fn to_read_when_needed_reads_as_in_place() {
+    use proptest::prelude::*;
+    const FIELDS: &[&str] = &[
+        "To: c@example.com, =?utf-8?q?D?= <d@example.com>\n",
+        "To: \"E,\n F\" <e@example.com>,\n\t(g) g@example.com\n",
+        "To: undisclosed-recipients:;\r\n",
+        "To: =?utf-8?b?SMOp?= <h@example.com\n",
+        "To:\n",
+        "To: i@example.com",
+        "Date: Mon, 1 Oct 2026 10:00:00 UT\n",
+        "Date: 1-a\n",
+        "From: j@example.org\n",
+        "Subject: =?utf-8?q?k?=\n",
+        " folded\n",
+        "\n",
+    ];
+    let reference = MessageParser::new()
+        .header_date(HeaderName::Date)
+        .header_address(HeaderName::To)
+        .default_header_ignore();
+    let config = ProptestConfig::with_cases(3000);
+    proptest!(config, |(ids in prop::collection::vec(0..FIELDS.len(), 1..8))| {
+        let raw: String = ids.iter().map(|&i| FIELDS[i]).collect();
+        let got = parser()
+            .parse_headers(raw.as_bytes())
+            .map(|m| original_of(&m).to());
+        let want = reference.parse_headers(raw.as_bytes()).map(|m| {
+            m.to()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.address())
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        });
+        prop_assert_eq!(got, want);
+    });
+}
+
 /// HTML read as the plain chain of replacements reads it.
 #[test]
 fn html_reads_as_replacing_one_entity_after_another() {
