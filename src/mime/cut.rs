@@ -12,9 +12,9 @@
 //!   before the next boundary;
 //! - the HTML alternative of a `multipart/alternative` that has a plain
 //!   one (only the plain text is read);
-//! - quoted-printable text, put in decoded by mail-parser's own decoder
-//!   (`MessageStream::decode_quoted_printable_mime`), so the parser does
-//!   not decode it again while it reads the structure.
+//! - quoted-printable text, put in decoded as mail-parser's parser decodes
+//!   it (by its decoders, see `qp.rs`), so the parser does not decode it
+//!   again while it reads the structure.
 //!
 //! The cut is made only where the structure is plain (clean header blocks,
 //! simple `boundary` parameters, boundaries the parser finds the same way):
@@ -22,7 +22,6 @@
 
 use std::borrow::Cow;
 
-use mail_parser::parsers::MessageStream;
 use memchr::memmem;
 
 use super::block::{
@@ -381,14 +380,14 @@ fn multipart<'a>(
 
 /// The edits that take the body `body..end` of a part out of the message
 /// (`end` is where the delimiter of `boundary` that ends it starts, or the
-/// message's end for a message of one part, `boundary` is `None`): the body of a
-/// text or report part, kept in the edit as the parser would read it
-/// (decoded from quoted-printable, without the line end before the
-/// delimiter), so that the parser does not scan it byte by byte; the body of an image, audio,
-/// video or application part, which nothing reads, is just dropped. None
-/// where the parser's reading could differ: an encoding other than none or
-/// quoted-printable for a text, a body the parser would not decode,
-/// ISO-2022-JP (read from the raw body when mislabelled, see
+/// message's end for a message of one part, `boundary` is `None`): the
+/// body of a text or report part, kept in the edit as the parser would
+/// read it (decoded from quoted-printable, without the line end before the
+/// delimiter), so that the parser does not scan it byte by byte; the body
+/// of an image, audio, video or application part, which nothing reads, is
+/// just dropped. None where the parser's reading could differ: an encoding
+/// other than none or quoted-printable for a text, a body the parser would
+/// not decode, ISO-2022-JP (read from the raw body when mislabelled, see
 /// `utf8_body`).
 fn take_body<'a>(
     raw: &'a [u8],
@@ -421,15 +420,10 @@ fn take_body<'a>(
             raw[body..text_end(raw, body, end, boundary)].into()
         }
         Some(v) if v.trim_ascii().eq_ignore_ascii_case(b"quoted-printable") => {
-            // The parser's own decoder, run as the parser would run it:
-            // from the body's start to the boundary (or the end).
-            let mut stream = MessageStream::new(&raw[body..]);
-            let (to, decoded) =
-                stream.decode_quoted_printable_mime(boundary.unwrap_or(b""));
-            if to == usize::MAX {
-                return Vec::new();
+            match qp::decode(raw, body, end, boundary) {
+                Some(decoded) => decoded.into(),
+                None => return Vec::new(),
             }
-            decoded.into_owned().into()
         }
         Some(_) => return Vec::new(),
     };
@@ -453,5 +447,6 @@ fn text_end(
     }
 }
 
+mod qp;
 #[cfg(test)]
 mod tests;
