@@ -3,7 +3,8 @@
 //! for less:
 //! - the top-level header fields that nothing reads (`Received` after
 //!   the first, `DKIM-Signature`, `ARC-*`, `X-*` ...), which the parser
-//!   would still walk byte by byte;
+//!   would still walk byte by byte, and envelope lines (`>From ...`) among
+//!   them;
 //! - the body of each attached message (`message/rfc822`,
 //!   `message/global`): only its header block is read (`Message-ID`,
 //!   `Subject`, `From`, `To`), yet the parser would split and decode the
@@ -26,7 +27,7 @@ use memchr::memmem;
 
 use super::block::{
     has_word, header_block, identity_encoded, line_end, line_start_before,
-    only, ContentType, Field, Kind,
+    only, top_header_block, ContentType, Field, Kind,
 };
 
 /// One change: the bytes `start..end` of the message are replaced by
@@ -89,7 +90,11 @@ impl Shortened<'_> {
 /// `raw` made shorter or cheaper to parse as above, or `None` when its
 /// header block is not plain enough to be read here.
 pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
-    let (fields, body) = header_block(raw, 0)?;
+    let (fields, body) = top_header_block(raw)?;
+    // Envelope lines alone: whether the parser finds a field rests on them.
+    if fields.iter().all(|f| f.name_len == 0) && !fields.is_empty() {
+        return None;
+    }
     let (mut edits, headers) = top_fields(raw, &fields);
     match ContentType::of(raw, &fields) {
         Some(ContentType {
@@ -181,8 +186,9 @@ fn top_fields<'a>(
         })
         .collect();
     if !parsed.contains(&true) {
-        if let Some(spare) = parsed.first_mut() {
-            *spare = true;
+        // Not an envelope line, which the parser may not read as a field.
+        if let Some(spare) = fields.iter().position(|f| f.name_len > 0) {
+            parsed[spare] = true;
         }
     }
     let mut edits: Vec<Edit> = Vec::new();
