@@ -260,14 +260,17 @@ fn multipart<'a>(
     // once a plain one is known to be there.
     let mut plain = false;
     let mut html = Vec::new();
+    // The message ended in the last part, its closing delimiter lost.
+    let mut open = false;
     loop {
         let rest = &raw[pos..];
-        if rest.starts_with(b"--") {
+        if rest.starts_with(b"--") || open {
             let whole = parts == 0 || depth == 0 && texts == 0;
             if plain {
                 edits.append(&mut html);
             }
-            return (!whole).then_some((pos + 2, texts));
+            let end = if open { raw.len() } else { pos + 2 };
+            return (!whole).then_some((end, texts));
         }
         parts += 1;
         let part = pos + line_end(rest)?;
@@ -325,8 +328,17 @@ fn multipart<'a>(
                     Kind::Digest | Kind::Message => return None,
                     Kind::Other => inner_body,
                 };
-                let next = find(from)?;
-                let delimiter_at = next - delimiter.len();
+                let (next, delimiter_at) = match find(from) {
+                    Some(next) => (next, next - delimiter.len()),
+                    // A returned message cut short, as bounces often hold
+                    // them, that the message ends in: the parser reads it
+                    // to the end.
+                    None if inner_ct.kind == Kind::Other => {
+                        open = true;
+                        (raw.len(), raw.len())
+                    }
+                    None => return None,
+                };
                 let keep = |f: &Field| READ.iter().any(|n| f.is(raw, n));
                 // A header block left empty would make the parser read no
                 // attached message at all: one other field stays.
