@@ -4,7 +4,11 @@
 
 /// True when `word` is in `value` (any case).
 pub(super) fn has_word(value: &[u8], word: &[u8]) -> bool {
-    value.windows(word.len()).any(|w| w.eq_ignore_ascii_case(word))
+    // The first byte rules out most places cheaply.
+    let first = word[0].to_ascii_lowercase();
+    value.windows(word.len()).any(|w| {
+        w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(word)
+    })
 }
 
 /// The length of the line end that `rest` starts with.
@@ -30,7 +34,7 @@ pub(super) fn line_start_before(raw: &[u8], at: usize) -> usize {
 }
 
 /// One header field: its bytes (with folded lines and line end) and the
-/// length of its name.
+/// length of its name (0 for an envelope line, see `top_header_block`).
 pub(super) struct Field {
     pub start: usize,
     pub end: usize,
@@ -50,6 +54,25 @@ pub(super) fn header_block(
     raw: &[u8],
     start: usize,
 ) -> Option<(Vec<Field>, usize)> {
+    block(raw, start, false)
+}
+
+/// The same for the message's own header block, where envelope lines
+/// (`>From ...`: an mbox's `From ` line kept in a message and escaped)
+/// may stand among the fields, each given as a field of no name. The
+/// parser skips such a line, or reads it as a field whose name starts with
+/// `>`, which nothing reads. A folded line after one is not read here (the
+/// parser would read it as a field of its own when the line has no `:`).
+pub(super) fn top_header_block(raw: &[u8]) -> Option<(Vec<Field>, usize)> {
+    block(raw, 0, true)
+}
+
+/// The header block at `start`, envelope lines allowed when `envelopes`.
+fn block(
+    raw: &[u8],
+    start: usize,
+    envelopes: bool,
+) -> Option<(Vec<Field>, usize)> {
     let mut fields: Vec<Field> = Vec::with_capacity(16);
     let mut pos = start;
     loop {
@@ -60,11 +83,16 @@ pub(super) fn header_block(
             return Some((fields, pos + len));
         }
         if line[0] == b' ' || line[0] == b'\t' {
-            fields.last_mut()?.end = pos + len;
+            let last = fields.last_mut().filter(|f| f.name_len > 0)?;
+            last.end = pos + len;
+        } else if envelopes && line.starts_with(b">From ") {
+            fields.push(Field { start: pos, end: pos + len, name_len: 0 });
         } else {
-            let name_len = memchr::memchr(b':', line)?;
-            let name = &line[..name_len];
-            if name.is_empty() || !name.iter().all(|c| c.is_ascii_graphic()) {
+            // The name runs to the first byte that is `:` or not visible.
+            let name_len = line
+                .iter()
+                .position(|&c| c == b':' || !c.is_ascii_graphic())?;
+            if name_len == 0 || line[name_len] != b':' {
                 return None;
             }
             fields.push(Field { start: pos, end: pos + len, name_len });
@@ -142,7 +170,9 @@ impl<'a> ContentType<'a> {
             });
         };
         let value = &raw[f.start + f.name_len + 1..f.end];
-        if value.iter().any(|c| matches!(c, b'(' | b'\\' | b'*' | b'\'')) {
+        if memchr::memchr3(b'(', b'\\', b'*', value).is_some()
+            || memchr::memchr(b'\'', value).is_some()
+        {
             return None;
         }
         let mut params = value.split(|&c| c == b';');

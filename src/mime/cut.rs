@@ -3,7 +3,8 @@
 //! for less:
 //! - the top-level header fields that nothing reads (`Received` after
 //!   the first, `DKIM-Signature`, `ARC-*`, `X-*` ...), which the parser
-//!   would still walk byte by byte;
+//!   would still walk byte by byte, and envelope lines (`>From ...`) among
+//!   them;
 //! - the body of each attached message (`message/rfc822`,
 //!   `message/global`): only its header block is read (`Message-ID`,
 //!   `Subject`, `From`, `To`), yet the parser would split and decode the
@@ -12,9 +13,9 @@
 //!   before the next boundary;
 //! - the HTML alternative of a `multipart/alternative` that has a plain
 //!   one (only the plain text is read);
-//! - quoted-printable text, put in decoded by mail-parser's own decoder
-//!   (`MessageStream::decode_quoted_printable_mime`), so the parser does
-//!   not decode it again while it reads the structure.
+//! - quoted-printable text, put in decoded as mail-parser's parser decodes
+//!   it (by its decoders, see `qp.rs`), so the parser does not decode it
+//!   again while it reads the structure.
 //!
 //! The cut is made only where the structure is plain (clean header blocks,
 //! simple `boundary` parameters, boundaries the parser finds the same way):
@@ -22,12 +23,11 @@
 
 use std::borrow::Cow;
 
-use mail_parser::parsers::MessageStream;
 use memchr::memmem;
 
 use super::block::{
     has_word, header_block, identity_encoded, line_end, line_start_before,
-    only, ContentType, Field, Kind,
+    only, top_header_block, ContentType, Field, Kind,
 };
 
 /// One change: the bytes `start..end` of the message are replaced by
@@ -90,7 +90,11 @@ impl Shortened<'_> {
 /// `raw` made shorter or cheaper to parse as above, or `None` when its
 /// header block is not plain enough to be read here.
 pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
-    let (fields, body) = header_block(raw, 0)?;
+    let (fields, body) = top_header_block(raw)?;
+    // Envelope lines alone: whether the parser finds a field rests on them.
+    if fields.iter().all(|f| f.name_len == 0) && !fields.is_empty() {
+        return None;
+    }
     let (mut edits, headers) = top_fields(raw, &fields);
     match ContentType::of(raw, &fields) {
         Some(ContentType {
@@ -182,8 +186,9 @@ fn top_fields<'a>(
         })
         .collect();
     if !parsed.contains(&true) {
-        if let Some(spare) = parsed.first_mut() {
-            *spare = true;
+        // Not an envelope line, which the parser may not read as a field.
+        if let Some(spare) = fields.iter().position(|f| f.name_len > 0) {
+            parsed[spare] = true;
         }
     }
     let mut edits: Vec<Edit> = Vec::new();
@@ -255,14 +260,17 @@ fn multipart<'a>(
     // once a plain one is known to be there.
     let mut plain = false;
     let mut html = Vec::new();
+    // The message ended in the last part, its closing delimiter lost.
+    let mut open = false;
     loop {
         let rest = &raw[pos..];
-        if rest.starts_with(b"--") {
+        if rest.starts_with(b"--") || open {
             let whole = parts == 0 || depth == 0 && texts == 0;
             if plain {
                 edits.append(&mut html);
             }
-            return (!whole).then_some((pos + 2, texts));
+            let end = if open { raw.len() } else { pos + 2 };
+            return (!whole).then_some((end, texts));
         }
         parts += 1;
         let part = pos + line_end(rest)?;
@@ -320,8 +328,17 @@ fn multipart<'a>(
                     Kind::Digest | Kind::Message => return None,
                     Kind::Other => inner_body,
                 };
-                let next = find(from)?;
-                let delimiter_at = next - delimiter.len();
+                let (next, delimiter_at) = match find(from) {
+                    Some(next) => (next, next - delimiter.len()),
+                    // A returned message cut short, as bounces often hold
+                    // them, that the message ends in: the parser reads it
+                    // to the end.
+                    None if inner_ct.kind == Kind::Other => {
+                        open = true;
+                        (raw.len(), raw.len())
+                    }
+                    None => return None,
+                };
                 let keep = |f: &Field| READ.iter().any(|n| f.is(raw, n));
                 // A header block left empty would make the parser read no
                 // attached message at all: one other field stays.
@@ -381,14 +398,14 @@ fn multipart<'a>(
 
 /// The edits that take the body `body..end` of a part out of the message
 /// (`end` is where the delimiter of `boundary` that ends it starts, or the
-/// message's end for a message of one part, `boundary` is `None`): the body of a
-/// text or report part, kept in the edit as the parser would read it
-/// (decoded from quoted-printable, without the line end before the
-/// delimiter), so that the parser does not scan it byte by byte; the body of an image, audio,
-/// video or application part, which nothing reads, is just dropped. None
-/// where the parser's reading could differ: an encoding other than none or
-/// quoted-printable for a text, a body the parser would not decode,
-/// ISO-2022-JP (read from the raw body when mislabelled, see
+/// message's end for a message of one part, `boundary` is `None`): the
+/// body of a text or report part, kept in the edit as the parser would
+/// read it (decoded from quoted-printable, without the line end before the
+/// delimiter), so that the parser does not scan it byte by byte; the body
+/// of an image, audio, video or application part, which nothing reads, is
+/// just dropped. None where the parser's reading could differ: an encoding
+/// other than none or quoted-printable for a text, a body the parser would
+/// not decode, ISO-2022-JP (read from the raw body when mislabelled, see
 /// `utf8_body`).
 fn take_body<'a>(
     raw: &'a [u8],
@@ -421,15 +438,10 @@ fn take_body<'a>(
             raw[body..text_end(raw, body, end, boundary)].into()
         }
         Some(v) if v.trim_ascii().eq_ignore_ascii_case(b"quoted-printable") => {
-            // The parser's own decoder, run as the parser would run it:
-            // from the body's start to the boundary (or the end).
-            let mut stream = MessageStream::new(&raw[body..]);
-            let (to, decoded) =
-                stream.decode_quoted_printable_mime(boundary.unwrap_or(b""));
-            if to == usize::MAX {
-                return Vec::new();
+            match qp::decode(raw, body, end, boundary) {
+                Some(decoded) => decoded.into(),
+                None => return Vec::new(),
             }
-            decoded.into_owned().into()
         }
         Some(_) => return Vec::new(),
     };
@@ -453,5 +465,6 @@ fn text_end(
     }
 }
 
+mod qp;
 #[cfg(test)]
 mod tests;

@@ -138,15 +138,22 @@ fn pieced_together_messages_are_cut_safely() {
         a in pieces(PIECES, 12),
         b in pieces(PIECES, 12),
         c in pieces(PIECES, 12),
+        e1 in pieces(ENVELOPES, 2),
+        e2 in pieces(ENVELOPES, 2),
+        short in any::<bool>(),
     )| {
-        let raw = format!(
-            "From: d@example.net\n{top}\
+        let mut raw = format!(
+            "{e1}From: d@example.net\n{e2}{top}\
     Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
     {ph}\n{a}\n--b\nContent-Type: message/rfc822\n\n\
     From: a@example.org\n{b}\nbody {c}\n--b--\n"
         );
+        if short {
+            // Cut short in the returned message, as bounces often are.
+            raw.truncate(raw.len() - "--b--\n".len());
+        }
         same_as_whole(raw.as_bytes())?;
-        let one = format!("Subject: s\n{top}{ph}\n{a}");
+        let one = format!("{e1}Subject: s\n{e2}{top}{ph}\n{a}");
         same_as_whole(one.as_bytes())?;
     });
     // The pieces must make cuttable messages, or the test tests nothing.
@@ -170,6 +177,18 @@ fn past_failures_read_as_whole() {
         same_as_whole(raw.as_bytes()).unwrap();
     }
 }
+
+/// Lines that are no fields (mbox envelope lines escaped, or not).
+const ENVELOPES: &[&str] = &[
+    ">From MAILER-DAEMON Thu Apr 29 23:34:45 2004\n",
+    ">From nobody\n",
+    ">From a: b\n",
+    ">From x\n folded\n",
+    ">From x: y\n folded: z\n",
+    ">From x\n To: bob@example.com\n",
+    "From MAILER-DAEMON Thu Apr 29 23:34:45 2004\n",
+    ">From \n\n",
+];
 
 const TOP: &[&str] = &[
     "Received: x\n",
@@ -275,4 +294,18 @@ fn unclear_structure_is_left_whole() {
     assert!(left_whole(&REPORT.replace("text/plain", "application/x-note")));
     // A header field that is not one: nothing is read here.
     assert!(shorten(b"From a@example.org\nSubject: hi\n\nbody\n").is_none());
+}
+
+#[test]
+fn envelope_lines_go_with_the_unread_fields() {
+    let raw = "X-Archive-Seq: 1\n\
+>From MAILER-DAEMON Thu Apr 29 23:34:45 2004\nReceived: x\n\
+Subject: hi\n\nbody\n";
+    let shorter = shorten(raw.as_bytes()).unwrap();
+    assert_eq!(&shorter.bytes[..], b"Subject: hi\n\n");
+    same_as_whole(raw.as_bytes()).unwrap();
+    // With no field beside them, the parser's reading rests on them.
+    assert!(shorten(b">From a 12:00\n\nbody\n").is_none());
+    let spare = shorten(b">From a\nX-A: 1\n\nbody\n").unwrap();
+    assert_eq!(&spare.bytes[..], b"X-A: 1\n\n");
 }
