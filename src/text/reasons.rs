@@ -117,7 +117,8 @@ const MAX_NEAR: usize = 600;
 /// Where no paragraph carries a code, the reason is the prose itself: the
 /// text after the line at byte `at` up to the next recipient's line (one of
 /// `starts`), or when that is empty, the report's text, unfolded and cut at
-/// a few hundred characters.
+/// a few hundred characters. Offsets past the report's end (a recipient
+/// named only in the returned copy, as a transcript may) count as its end.
 pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
     let line_end = report[at.min(report.len())..]
         .find('\n')
@@ -128,7 +129,7 @@ pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
         .filter(|s| *s > at)
         .min()
         .unwrap_or(report.len())
-        .max(line_end);
+        .clamp(line_end, report.len());
     let after =
         if at > 0 { prose(&report[line_end..next]) } else { String::new() };
     let text = if after.trim().is_empty() { prose(report) } else { after };
@@ -265,6 +266,20 @@ mod tests {
                 &[0]
             ),
             "Not listed"
+        );
+    }
+
+    #[test]
+    fn recipients_named_past_the_report_get_its_text() {
+        // Two recipients that a transcript in the returned copy named,
+        // both past the end of the report.
+        let t = "User not listed in the directory
+bo@example.com
+";
+        let far = t.len() + 40;
+        assert_eq!(
+            text_near(t, far, &[far, far + 30]),
+            "User not listed in the directory bo@example.com"
         );
     }
 
