@@ -375,12 +375,17 @@ fn collect(
         PartType::Text(text) => {
             if ctype == "text" || ctype.is_empty() {
                 let side = taken_text(taken, part, text);
-                let text = side.as_deref().unwrap_or(text);
-                let text = match utf8_body(message, part, text) {
-                    Some(body) => body,
-                    None => crate::charset::undeclared_str(text),
+                let body = side.as_deref().unwrap_or(text);
+                let changed = match utf8_body(message, part, body) {
+                    Some(body) => Some(body.into_owned()),
+                    None => match crate::charset::undeclared_str(body) {
+                        Cow::Owned(t) => Some(t),
+                        Cow::Borrowed(_) => None,
+                    },
                 };
-                parsed.texts.push(text.into_owned());
+                // A taken body left as it is is moved, not copied.
+                let text = changed.or(side).unwrap_or_else(|| text.to_string());
+                parsed.texts.push(text);
             }
         }
         PartType::Html(html) => {
