@@ -12,11 +12,9 @@ pub struct Row {
     pub kind: &'static str,
     pub sender: String,
     pub recipient: String,
-    pub recipient_domain: String,
     pub action: String,
     pub status: String,
     pub reply_code: String,
-    pub code_class: String,
     pub remote_server: String,
     pub reporting_server: String,
     pub diagnostic: String,
@@ -57,6 +55,17 @@ pub const COLUMNS: [&str; 20] = [
 ];
 
 impl Row {
+    /// The domain part of the recipient address (its own column).
+    pub fn recipient_domain(&self) -> &str {
+        self.recipient.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+
+    /// The class and subject of the status, `5.1` for `5.1.1` (its own
+    /// column).
+    pub fn code_class(&self) -> &str {
+        code_class(&self.status)
+    }
+
     /// The cells in column order.
     pub fn cells(&self) -> [&str; 20] {
         [
@@ -65,11 +74,11 @@ impl Row {
             self.kind,
             &self.sender,
             &self.recipient,
-            &self.recipient_domain,
+            self.recipient_domain(),
             &self.action,
             &self.status,
             &self.reply_code,
-            &self.code_class,
+            self.code_class(),
             &self.remote_server,
             &self.reporting_server,
             &self.diagnostic,
@@ -175,14 +184,8 @@ pub fn classify_owned(
             date: share(&mut date),
             kind: r.kind.as_str(),
             sender: share(&mut sender),
-            recipient_domain: r
-                .recipient
-                .rsplit_once('@')
-                .map_or("", |(_, d)| d)
-                .to_string(),
             recipient: r.recipient,
             action: r.action,
-            code_class: code_class(&status),
             status,
             reply_code: r.reply_code,
             remote_server: r.remote_server,
@@ -217,18 +220,15 @@ fn with_class(status: &str, action: &str, reply_code: &str) -> String {
     }
 }
 
-/// `5.1.1` -> `5.1`.
-pub fn code_class(status: &str) -> String {
+/// `5.1.1` -> `5.1`: the status up to its second dot, or nothing when it
+/// has no two non-empty parts.
+fn code_class(status: &str) -> &str {
     let mut parts = status.splitn(3, '.');
     match (parts.next(), parts.next()) {
         (Some(c), Some(s)) if !c.is_empty() && !s.is_empty() => {
-            let mut class = String::with_capacity(c.len() + 1 + s.len());
-            class.push_str(c);
-            class.push('.');
-            class.push_str(s);
-            class
+            &status[..c.len() + 1 + s.len()]
         }
-        _ => String::new(),
+        _ => "",
     }
 }
 

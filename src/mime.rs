@@ -375,12 +375,17 @@ fn collect(
         PartType::Text(text) => {
             if ctype == "text" || ctype.is_empty() {
                 let side = taken_text(taken, part, text);
-                let text = side.as_deref().unwrap_or(text);
-                let text = match utf8_body(message, part, text) {
-                    Some(body) => body,
-                    None => crate::charset::undeclared_str(text),
+                let body = side.as_deref().unwrap_or(text);
+                let changed = match utf8_body(message, part, body) {
+                    Some(body) => Some(body.into_owned()),
+                    None => match crate::charset::undeclared_str(body) {
+                        Cow::Owned(t) => Some(t),
+                        Cow::Borrowed(_) => None,
+                    },
                 };
-                parsed.texts.push(text.into_owned());
+                // A taken body left as it is is moved, not copied.
+                let text = changed.or(side).unwrap_or_else(|| text.to_string());
+                parsed.texts.push(text);
             }
         }
         PartType::Html(html) => {
@@ -557,10 +562,40 @@ pub fn iso_utc(date: &mail_parser::DateTime) -> String {
         return String::new();
     }
     let utc = mail_parser::DateTime::from_timestamp(date.to_timestamp());
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second
-    )
+    // Written digit by digit: `format!` with padded fields cost more than
+    // the rest of reading the date.
+    let mut out = String::with_capacity(20);
+    push_padded(&mut out, utc.year, 4);
+    for (sep, n) in [
+        ('-', utc.month),
+        ('-', utc.day),
+        ('T', utc.hour),
+        (':', utc.minute),
+        (':', utc.second),
+    ] {
+        out.push(sep);
+        push_padded(&mut out, n.into(), 2);
+    }
+    out.push('Z');
+    out
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits (at most
+/// 5), as `{n:0width$}` writes it.
+fn push_padded(out: &mut String, n: u16, width: usize) {
+    let mut digits = [b'0'; 5];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let start = at.min(digits.len() - width);
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// Parses an RFC 5322 date (as in `Arrival-Date`) into ISO 8601 UTC.

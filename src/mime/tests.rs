@@ -195,3 +195,22 @@ fn html_reads_as_replacing_one_entity_after_another() {
 fn junk_is_not_a_message() {
     assert!(parse(b"").is_none());
 }
+
+#[test]
+fn padded_numbers_are_written_as_format_writes_them() {
+    for n in [0, 7, 42, 999, 1970, 2026, 9999, 10000, u16::MAX] {
+        for width in [2, 4] {
+            let mut out = String::new();
+            push_padded(&mut out, n, width);
+            assert_eq!(out, format!("{n:0width$}"));
+        }
+    }
+}
+
+#[test]
+fn dates_are_iso_utc() {
+    let date =
+        mail_parser::DateTime::parse_rfc822("Mon, 2 Mar 2026 07:04:09 +0130")
+            .unwrap();
+    assert_eq!(iso_utc(&date), "2026-03-02T05:34:09Z");
+}

@@ -98,8 +98,8 @@ impl Tally {
             hard: row.hard_bounce,
             diagnostic: &row.diagnostic,
         };
-        let domain = n.domains.id(&row.recipient_domain);
-        let class = n.classes.id(&row.code_class);
+        let domain = n.domains.id(row.recipient_domain());
+        let class = n.classes.id(row.code_class());
         let place = if row.remote_server.is_empty() {
             ServerKey::Domain(domain)
         } else {
@@ -173,13 +173,12 @@ mod tests {
         Row {
             kind: "bounce",
             recipient: format!("user{}@example.com", n % 3),
-            recipient_domain: "example.com".into(),
             remote_server: if n % 2 == 0 {
                 "mx.example.com".into()
             } else {
                 String::new()
             },
-            code_class: "5.1".into(),
+            status: "5.1.1".into(),
             cause: "userunknown".into(),
             date: format!("2026-0{}-01T00:00:00Z", 1 + n % 2),
             origin: format!("a.mbox:{n}"),

@@ -174,9 +174,8 @@ mod tests {
         Row {
             kind: "bounce",
             recipient: format!("a@{cause}.example"),
-            recipient_domain: format!("{cause}.example"),
             remote_server: server.into(),
-            code_class: "5.1".into(),
+            status: "5.1.1".into(),
             cause: cause.into(),
             date: date.into(),
             ..Row::default()
