@@ -229,8 +229,10 @@ pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
 const MAX_DEPTH: usize = 16;
 
 /// Walks the multipart whose body starts at `from`, adding the edits of
-/// its parts. Returns where its closing delimiter ends and how many text
-/// parts it holds (nested multiparts included).
+/// its parts. Returns where its closing delimiter ends, how many text
+/// parts it holds (nested multiparts included), and whether the message
+/// ends in its last part instead (its closing delimiter lost, the end
+/// given is the message's end).
 fn multipart<'a>(
     raw: &'a [u8],
     from: usize,
@@ -238,7 +240,7 @@ fn multipart<'a>(
     alternative: bool,
     edits: &mut Vec<Edit<'a>>,
     depth: usize,
-) -> Option<(usize, usize)> {
+) -> Option<(usize, usize, bool)> {
     if depth > MAX_DEPTH || boundary.is_empty() {
         return None;
     }
@@ -270,7 +272,7 @@ fn multipart<'a>(
                 edits.append(&mut html);
             }
             let end = if open { raw.len() } else { pos + 2 };
-            return (!whole).then_some((end, texts));
+            return (!whole).then_some((end, texts, open));
         }
         parts += 1;
         let part = pos + line_end(rest)?;
@@ -290,7 +292,7 @@ fn multipart<'a>(
         pos = match ct.kind {
             Kind::Multipart { alternative } => {
                 let boundary = ct.boundary?;
-                let (end, inner) = multipart(
+                let (end, inner, inner_open) = multipart(
                     raw,
                     body,
                     boundary,
@@ -299,7 +301,14 @@ fn multipart<'a>(
                     depth + 1,
                 )?;
                 texts += inner;
-                find(end)?
+                // Lost in the nested one, the closing delimiters of all
+                // are: the parser reads to the end.
+                open = inner_open;
+                if open {
+                    raw.len()
+                } else {
+                    find(end)?
+                }
             }
             Kind::Message if identity_encoded(raw, &fields)? => {
                 let (inner, inner_body) = header_block(raw, body)?;
@@ -331,13 +340,14 @@ fn multipart<'a>(
                 let (next, delimiter_at) = match find(from) {
                     Some(next) => (next, next - delimiter.len()),
                     // A returned message cut short, as bounces often hold
-                    // them, that the message ends in: the parser reads it
-                    // to the end.
-                    None if inner_ct.kind == Kind::Other => {
+                    // them, that the message ends in (a multipart one
+                    // with its own closing delimiter or without): the
+                    // parser reads it to the end, an attached message
+                    // whatever its body.
+                    None => {
                         open = true;
                         (raw.len(), raw.len())
                     }
-                    None => return None,
                 };
                 let keep = |f: &Field| READ.iter().any(|n| f.is(raw, n));
                 // A header block left empty would make the parser read no
@@ -367,9 +377,16 @@ fn multipart<'a>(
             }
             Kind::Digest => return None,
             _ => {
-                let next = find(body)?;
-                let delimiter_at = next - delimiter.len();
                 plain |= alternative && ct.plain;
+                let Some(next) = find(body) else {
+                    // The message ends in this part, its closing delimiter
+                    // lost: the parser reads the rest as text its own way
+                    // (after a failed search for the delimiter), with no
+                    // more delimiters to find. The part is left as it is.
+                    open = true;
+                    continue;
+                };
+                let delimiter_at = next - delimiter.len();
                 if alternative && ct.html {
                     // The body goes, and its encoding with it (an empty
                     // body is read the same way in any).
