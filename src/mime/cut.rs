@@ -26,8 +26,8 @@ use std::borrow::Cow;
 use memchr::memmem;
 
 use super::block::{
-    has_word, header_block, identity_encoded, line_end, line_start_before,
-    only, top_header_block, ContentType, Field, Kind,
+    has_word, header_block, headers_to_end, identity_encoded, line_end,
+    line_start_before, only, top_header_block, ContentType, Field, Kind,
 };
 
 /// One change: the bytes `start..end` of the message are replaced by
@@ -208,10 +208,11 @@ fn top_fields<'a>(
 const READ: &[&[u8]] = &[b"from", b"to", b"message-id", b"subject"];
 
 /// The header block that `raw` starts with (the headers of a returned
-/// message) with only the fields that are read from it, or `None` when
-/// it is not plain enough to be read here or has none of them.
+/// message, ended by an empty line or by the end of `raw`) with only the
+/// fields that are read from it, or `None` when it is not plain enough to
+/// be read here or has none of them.
 pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
-    let (fields, _) = header_block(raw, 0)?;
+    let fields = headers_to_end(raw)?;
     let mut out = Vec::new();
     for f in &fields {
         if READ.iter().any(|n| f.is(raw, n)) {
@@ -221,7 +222,11 @@ pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
     if out.is_empty() {
         return None;
     }
-    out.push(b'\n');
+    // A last line that the end of `raw` ends stays the end (the parser
+    // reads a field cut short there its own way).
+    if out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
     Some(out)
 }
 
