@@ -54,7 +54,15 @@ pub(super) fn header_block(
     raw: &[u8],
     start: usize,
 ) -> Option<(Vec<Field>, usize)> {
-    block(raw, start, false)
+    block(raw, start, false, false)
+}
+
+/// The fields of the header block that `raw` starts with, as
+/// [`header_block`] reads them, but for the end of `raw`, which ends it as
+/// an empty line would (its last line may have no line end): returned
+/// headers given as text often stop there.
+pub(super) fn headers_to_end(raw: &[u8]) -> Option<Vec<Field>> {
+    block(raw, 0, false, true).map(|(fields, _)| fields)
 }
 
 /// The same for the message's own header block, where envelope lines
@@ -64,20 +72,27 @@ pub(super) fn header_block(
 /// `>`, which nothing reads. A folded line after one is not read here (the
 /// parser would read it as a field of its own when the line has no `:`).
 pub(super) fn top_header_block(raw: &[u8]) -> Option<(Vec<Field>, usize)> {
-    block(raw, 0, true)
+    block(raw, 0, true, false)
 }
 
-/// The header block at `start`, envelope lines allowed when `envelopes`.
+/// The header block at `start`, envelope lines allowed when `envelopes`,
+/// ended by the end of `raw` too when `to_end`.
 fn block(
     raw: &[u8],
     start: usize,
     envelopes: bool,
+    to_end: bool,
 ) -> Option<(Vec<Field>, usize)> {
     let mut fields: Vec<Field> = Vec::with_capacity(16);
     let mut pos = start;
     loop {
         let rest = raw.get(pos..)?;
-        let len = memchr::memchr(b'\n', rest)? + 1;
+        let len = match memchr::memchr(b'\n', rest) {
+            Some(at) => at + 1,
+            None if to_end && rest.is_empty() => return Some((fields, pos)),
+            None if to_end => rest.len(),
+            None => return None,
+        };
         let line = &rest[..len];
         if line == b"\n" || line == b"\r\n" {
             return Some((fields, pos + len));

@@ -26,8 +26,8 @@ use std::borrow::Cow;
 use memchr::memmem;
 
 use super::block::{
-    has_word, header_block, identity_encoded, line_end, line_start_before,
-    only, top_header_block, ContentType, Field, Kind,
+    has_word, header_block, headers_to_end, identity_encoded, line_end,
+    line_start_before, only, top_header_block, ContentType, Field, Kind,
 };
 
 /// One change: the bytes `start..end` of the message are replaced by
@@ -208,10 +208,11 @@ fn top_fields<'a>(
 const READ: &[&[u8]] = &[b"from", b"to", b"message-id", b"subject"];
 
 /// The header block that `raw` starts with (the headers of a returned
-/// message) with only the fields that are read from it, or `None` when
-/// it is not plain enough to be read here or has none of them.
+/// message, ended by an empty line or by the end of `raw`) with only the
+/// fields that are read from it, or `None` when it is not plain enough to
+/// be read here or has none of them.
 pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
-    let (fields, _) = header_block(raw, 0)?;
+    let fields = headers_to_end(raw)?;
     let mut out = Vec::new();
     for f in &fields {
         if READ.iter().any(|n| f.is(raw, n)) {
@@ -221,7 +222,11 @@ pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
     if out.is_empty() {
         return None;
     }
-    out.push(b'\n');
+    // A last line that the end of `raw` ends stays the end (the parser
+    // reads a field cut short there its own way).
+    if out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
     Some(out)
 }
 
@@ -229,8 +234,10 @@ pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
 const MAX_DEPTH: usize = 16;
 
 /// Walks the multipart whose body starts at `from`, adding the edits of
-/// its parts. Returns where its closing delimiter ends and how many text
-/// parts it holds (nested multiparts included).
+/// its parts. Returns where its closing delimiter ends, how many text
+/// parts it holds (nested multiparts included), and whether the message
+/// ends in its last part instead (its closing delimiter lost, the end
+/// given is the message's end).
 fn multipart<'a>(
     raw: &'a [u8],
     from: usize,
@@ -238,7 +245,7 @@ fn multipart<'a>(
     alternative: bool,
     edits: &mut Vec<Edit<'a>>,
     depth: usize,
-) -> Option<(usize, usize)> {
+) -> Option<(usize, usize, bool)> {
     if depth > MAX_DEPTH || boundary.is_empty() {
         return None;
     }
@@ -270,7 +277,7 @@ fn multipart<'a>(
                 edits.append(&mut html);
             }
             let end = if open { raw.len() } else { pos + 2 };
-            return (!whole).then_some((end, texts));
+            return (!whole).then_some((end, texts, open));
         }
         parts += 1;
         let part = pos + line_end(rest)?;
@@ -290,7 +297,7 @@ fn multipart<'a>(
         pos = match ct.kind {
             Kind::Multipart { alternative } => {
                 let boundary = ct.boundary?;
-                let (end, inner) = multipart(
+                let (end, inner, inner_open) = multipart(
                     raw,
                     body,
                     boundary,
@@ -299,7 +306,14 @@ fn multipart<'a>(
                     depth + 1,
                 )?;
                 texts += inner;
-                find(end)?
+                // Lost in the nested one, the closing delimiters of all
+                // are: the parser reads to the end.
+                open = inner_open;
+                if open {
+                    raw.len()
+                } else {
+                    find(end)?
+                }
             }
             Kind::Message if identity_encoded(raw, &fields)? => {
                 let (inner, inner_body) = header_block(raw, body)?;
@@ -331,13 +345,14 @@ fn multipart<'a>(
                 let (next, delimiter_at) = match find(from) {
                     Some(next) => (next, next - delimiter.len()),
                     // A returned message cut short, as bounces often hold
-                    // them, that the message ends in: the parser reads it
-                    // to the end.
-                    None if inner_ct.kind == Kind::Other => {
+                    // them, that the message ends in (a multipart one
+                    // with its own closing delimiter or without): the
+                    // parser reads it to the end, an attached message
+                    // whatever its body.
+                    None => {
                         open = true;
                         (raw.len(), raw.len())
                     }
-                    None => return None,
                 };
                 let keep = |f: &Field| READ.iter().any(|n| f.is(raw, n));
                 // A header block left empty would make the parser read no
@@ -367,9 +382,16 @@ fn multipart<'a>(
             }
             Kind::Digest => return None,
             _ => {
-                let next = find(body)?;
-                let delimiter_at = next - delimiter.len();
                 plain |= alternative && ct.plain;
+                let Some(next) = find(body) else {
+                    // The message ends in this part, its closing delimiter
+                    // lost: the parser reads the rest as text its own way
+                    // (after a failed search for the delimiter), with no
+                    // more delimiters to find. The part is left as it is.
+                    open = true;
+                    continue;
+                };
+                let delimiter_at = next - delimiter.len();
                 if alternative && ct.html {
                     // The body goes, and its encoding with it (an empty
                     // body is read the same way in any).

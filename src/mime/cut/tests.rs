@@ -140,17 +140,37 @@ fn pieced_together_messages_are_cut_safely() {
         c in pieces(PIECES, 12),
         e1 in pieces(ENVELOPES, 2),
         e2 in pieces(ENVELOPES, 2),
-        short in any::<bool>(),
+        short in 0..3usize,
+        last in any::<bool>(),
+        nested in any::<bool>(),
     )| {
+        let part = format!("--b\n{ph}\n{a}\n");
+        // The returned message a multipart of its own, or not.
+        let body = match nested {
+            false => format!("\nbody {c}\n"),
+            true => format!(
+                "Content-Type: multipart/mixed; boundary=\"in\"\n\n\
+    --in\n{ph}\n{c}\n--in--\n"
+            ),
+        };
+        let attached = format!(
+            "--b\nContent-Type: message/rfc822\n\n\
+    From: a@example.org\n{b}{body}"
+        );
+        // The returned message, or a part after it, last.
+        let parts = match last {
+            false => part + &attached,
+            true => attached + &part,
+        };
         let mut raw = format!(
             "{e1}From: d@example.net\n{e2}{top}\
-    Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
-    {ph}\n{a}\n--b\nContent-Type: message/rfc822\n\n\
-    From: a@example.org\n{b}\nbody {c}\n--b--\n"
+    Content-Type: multipart/report; boundary=\"b\"\n\n{parts}--b--\n"
         );
-        if short {
-            // Cut short in the returned message, as bounces often are.
-            raw.truncate(raw.len() - "--b--\n".len());
+        // Cut short in the last part (or a multipart in it), as bounces
+        // often are.
+        let lost = ["", "--b--\n", "--in--\n--b--\n"][short];
+        if raw.ends_with(lost) {
+            raw.truncate(raw.len() - lost.len());
         }
         same_as_whole(raw.as_bytes())?;
         let one = format!("{e1}Subject: s\n{e2}{top}{ph}\n{a}");
