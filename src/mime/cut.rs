@@ -95,6 +95,9 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
     if fields.iter().all(|f| f.name_len == 0) && !fields.is_empty() {
         return None;
     }
+    if fields.iter().any(|f| f.is(raw, b"date") && swallows(raw, f)) {
+        return None;
+    }
     let (mut edits, headers) = top_fields(raw, &fields);
     match ContentType::of(raw, &fields) {
         Some(ContentType {
@@ -202,6 +205,21 @@ fn top_fields<'a>(
         }
     }
     (edits, headers)
+}
+
+/// Whether the parser's date reader may read past the line end of the
+/// `Date` field `f`: it takes the two bytes after the first letter of a
+/// zone, so a zone of one or two letters at a line end (`UT`, `Z`)
+/// swallows the next line, and with it a field the cut may have dropped
+/// or moved up (a message with one is left whole). Says yes for any line
+/// of the field that ends in one or two letters.
+fn swallows(raw: &[u8], f: &Field) -> bool {
+    raw[f.start + f.name_len + 1..f.end].split(|&b| b == b'\n').any(|line| {
+        let line = line.trim_ascii_end();
+        let letters =
+            line.iter().rev().take_while(|b| b.is_ascii_alphabetic()).count();
+        (1..=2).contains(&letters)
+    })
 }
 
 /// The fields of an attached message that are read (see `original_of`).

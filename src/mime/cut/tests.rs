@@ -217,6 +217,8 @@ const TOP: &[&str] = &[
     "To: bob@example.com\n",
     "X-Failed-Recipients: bob@example.com\n",
     "Date: Mon, 12 Oct 2026 09:14:02 +0200\n",
+    "Date: Mon, 12 Oct 2026 09:14:02 UT\n",
+    "Date: Mon, 12 Oct 2026 09:14:02 Z\n",
     "Subject: two\n",
     "X-Note: --b\n",
     "Content-Transfer-Encoding: quoted-printable\n",
