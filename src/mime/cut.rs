@@ -106,7 +106,7 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
             ..
         }) => {
             let mut inner = Vec::new();
-            if multipart(raw, body, boundary, alternative, &mut inner, 0)
+            if multipart(raw, body, boundary, alternative, &mut inner, 0, true)
                 .is_some()
             {
                 edits.append(&mut inner);
@@ -252,7 +252,9 @@ pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
 const MAX_DEPTH: usize = 16;
 
 /// Walks the multipart whose body starts at `from`, adding the edits of
-/// its parts. Returns where its closing delimiter ends, how many text
+/// its parts (but for the bodies taken out of them when `bodies` is
+/// false: the walk of an attached message, whose edits are not kept,
+/// need not decode them). Returns where its closing delimiter ends, how many text
 /// parts it holds (nested multiparts included), and whether the message
 /// ends in its last part instead (its closing delimiter lost, the end
 /// given is the message's end).
@@ -263,6 +265,7 @@ fn multipart<'a>(
     alternative: bool,
     edits: &mut Vec<Edit<'a>>,
     depth: usize,
+    bodies: bool,
 ) -> Option<(usize, usize, bool)> {
     if depth > MAX_DEPTH || boundary.is_empty() {
         return None;
@@ -322,6 +325,7 @@ fn multipart<'a>(
                     alternative,
                     edits,
                     depth + 1,
+                    bodies,
                 )?;
                 texts += inner;
                 // Lost in the nested one, the closing delimiters of all
@@ -354,6 +358,7 @@ fn multipart<'a>(
                             false,
                             &mut unused,
                             depth + 1,
+                            false,
                         )?
                         .0
                     }
@@ -419,7 +424,7 @@ fn multipart<'a>(
                     if end > body {
                         html.push(Edit::drop(body, end));
                     }
-                } else if ct.kind == Kind::Other {
+                } else if bodies && ct.kind == Kind::Other {
                     let at = delimiter_at;
                     edits.extend(take_body(
                         raw,
