@@ -132,6 +132,9 @@ pub struct Reader<R> {
     buf: Vec<u8>,
     base: u64,
     eof: bool,
+    /// A read error, given once what was read before it is handed out
+    /// (a truncated compressed file still yields its messages).
+    error: Option<io::Error>,
 }
 
 /// A chunk of whole messages read from a stream.
@@ -145,7 +148,7 @@ pub struct Chunk {
 impl<R: Read> Reader<R> {
     /// Starts reading `inner`.
     pub fn new(inner: R) -> Reader<R> {
-        Reader { inner, buf: Vec::new(), base: 0, eof: false }
+        Reader { inner, buf: Vec::new(), base: 0, eof: false, error: None }
     }
 
     /// Reads until `n` bytes are buffered or the stream ends.
@@ -172,13 +175,21 @@ impl<R: Read> Reader<R> {
     }
 
     /// The next chunk of about `target` bytes of whole messages, or `None`
-    /// at the end. A message bigger than `target` makes a bigger chunk.
+    /// at the end. A message bigger than `target` makes a bigger chunk. A
+    /// read error ends the stream: the bytes read before it make a last
+    /// chunk, and the error comes on the call after that.
     pub fn next_chunk(&mut self, target: usize) -> io::Result<Option<Chunk>> {
         let mut target = target.max(1);
         loop {
-            self.fill(target)?;
+            if let Err(e) = self.fill(target) {
+                self.eof = true;
+                self.error = Some(e);
+            }
             if self.buf.is_empty() {
-                return Ok(None);
+                return match self.error.take() {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
             }
             let end = if self.eof {
                 Some(self.buf.len())
@@ -281,6 +292,33 @@ mod tests {
     const TWO: &[u8] = b"From MAILER-DAEMON Thu Sep 18 17:54:04 2008\n\
 Subject: one\n\nbody\nFrom here on, we talk.\n\n\
 From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
+
+    /// Reads `TWO`, then fails (a truncated compressed file).
+    struct Truncated(usize);
+
+    impl Read for Truncated {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let rest = &TWO[self.0..];
+            if rest.is_empty() {
+                return Err(io::Error::other("incomplete stream"));
+            }
+            let n = rest.len().min(out.len()).min(10);
+            out[..n].copy_from_slice(&rest[..n]);
+            self.0 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_messages_read_before_it() {
+        let mut reader = Reader::new(Truncated(0));
+        let chunk = reader.next_chunk(1 << 20).unwrap().unwrap();
+        assert_eq!(chunk.data, TWO);
+        assert_eq!(split(&chunk.data).count(), 2);
+        let err = reader.next_chunk(1 << 20).err().unwrap();
+        assert_eq!(err.to_string(), "incomplete stream");
+        assert!(reader.next_chunk(1 << 20).unwrap().is_none());
+    }
 
     #[test]
     fn splits_on_separators_only() {
