@@ -161,7 +161,7 @@ fn address_line(line: &str) -> Option<(String, &str)> {
 /// `Unknown user: a@example.com`: a short reason, a colon, the address.
 fn labelled_address(line: &str) -> Option<(String, &str)> {
     let line_t = line.trim();
-    let colon = memchr::memmem::rfind(line_t.as_bytes(), b": ")?;
+    let colon = rfind_colon_space(line_t.as_bytes())?;
     let (phrase, tail) = (&line_t[..colon], &line_t[colon + 2..]);
     let word = tail.trim().trim_matches(['<', '>']).trim_end_matches('.');
     let phrase = phrase.trim();
@@ -181,6 +181,19 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
         .iter()
         .any(|w| codes::ends_with_ignore_case(phrase, w));
     Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
+}
+
+/// Where the last `: ` in `b` starts (what `memmem::rfind` tells, without
+/// building a searcher for each line).
+fn rfind_colon_space(b: &[u8]) -> Option<usize> {
+    let mut end = b.len();
+    while let Some(p) = memchr::memrchr(b':', &b[..end]) {
+        if b.get(p + 1) == Some(&b' ') {
+            return Some(p);
+        }
+        end = p;
+    }
+    None
 }
 
 fn leading_address(line: &str) -> Option<(String, &str)> {
@@ -451,6 +464,19 @@ mod tests {
             out.retain(|b| !b.weak);
         }
         out
+    }
+
+    #[test]
+    fn the_last_colon_and_space_is_found_as_memmem_finds_it() {
+        let pieces = [":", " ", ": ", "::", "a", "ü", "\n"];
+        for t in crate::codes::random_texts(&pieces, 3, 3000, 12) {
+            let b = t.as_bytes();
+            assert_eq!(
+                rfind_colon_space(b),
+                memchr::memmem::rfind(b, b": "),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
