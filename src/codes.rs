@@ -189,15 +189,33 @@ pub fn unfold(text: &str) -> String {
         }
         // The white space of ASCII text is these bytes (VT and FF
         // included, as `char::is_whitespace` has them).
-        let mut out = Vec::with_capacity(text.len());
-        let words = text
-            .as_bytes()
-            .split(|c| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '));
-        for word in words.filter(|w| !w.is_empty()) {
+        const SPACE: u64 = 1 << b'\t'
+            | 1 << b'\n'
+            | 1 << 0x0b
+            | 1 << 0x0c
+            | 1 << b'\r'
+            | 1 << b' ';
+        let space = |c: u8| c <= b' ' && SPACE >> c & 1 == 1;
+        let (mut out, mut i) = (Vec::with_capacity(b.len()), 0);
+        // Runs of words already joined by single spaces are copied whole.
+        loop {
+            while i < b.len() && space(b[i]) {
+                i += 1;
+            }
+            if i == b.len() {
+                break;
+            }
+            let start = i;
+            while i < b.len()
+                && (!space(b[i])
+                    || b[i] == b' ' && b.get(i + 1).is_some_and(|&c| !space(c)))
+            {
+                i += 1;
+            }
             if !out.is_empty() {
                 out.push(b' ');
             }
-            out.extend_from_slice(word);
+            out.extend_from_slice(&b[start..i]);
         }
         // ASCII throughout, so always UTF-8.
         return String::from_utf8(out).unwrap_or_default();

@@ -43,30 +43,25 @@ const LABELS: &[&str] = &[
 
 /// Finds every address block in the report text.
 pub fn find(report: &str) -> Vec<Block> {
-    // The lines without their ends, and where each starts, in one pass.
-    let mut lines = Vec::new();
-    let mut offsets = Vec::new();
-    let mut pos = 0;
-    for l in super::lines_inclusive(report) {
-        offsets.push(pos);
-        pos += l.len();
-        lines.push(super::line_body(l));
-    }
+    let bytes = report.as_bytes();
     let mut out: Vec<Block> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let Some((address, rest)) = address_line(lines[i]) else {
-            i += 1;
+    let mut pos = 0;
+    // An address line holds an `@`: the lines before the next `@` are
+    // passed over unread, straight to the start of its line.
+    while let Some(p) = memchr::memchr(b'@', &bytes[pos..]) {
+        let at = memchr::memrchr(b'\n', &bytes[pos..pos + p])
+            .map_or(pos, |q| pos + q + 1);
+        let (line, mut next) = line_at(report, at);
+        let Some((address, rest)) = address_line(line) else {
+            pos = next;
             continue;
         };
-        let at = offsets.get(i).copied().unwrap_or(0);
-        let indent = indent_of(lines[i]);
-        let weak = is_summary_line(lines[i]);
+        let indent = indent_of(line);
+        let weak = is_summary_line(line);
         let mut text = String::from(rest);
-        i += 1;
-        while i < lines.len() && !is_blank(lines[i]) {
-            let l = lines[i];
-            if is_summary_line(l) {
+        while next < report.len() {
+            let (l, after) = line_at(report, next);
+            if is_blank(l) || is_summary_line(l) {
                 break;
             }
             if let Some((a, rest)) = address_line(l) {
@@ -74,14 +69,15 @@ pub fn find(report: &str) -> Vec<Block> {
                     break;
                 }
                 if a == address && rest.is_empty() {
-                    i += 1;
+                    next = after;
                     continue;
                 }
             }
             text.push('\n');
             text.push_str(l);
-            i += 1;
+            next = after;
         }
+        pos = next;
         let mut b = block_of(&address, &text);
         b.at = at;
         b.weak = weak;
@@ -91,6 +87,14 @@ pub fn find(report: &str) -> Vec<Block> {
         out.retain(|b| !b.weak);
     }
     out
+}
+
+/// The line of `text` that starts at `start`, without its end, and where
+/// the next line starts.
+fn line_at(text: &str, start: usize) -> (&str, usize) {
+    let end = memchr::memchr(b'\n', &text.as_bytes()[start..])
+        .map_or(text.len(), |p| start + p + 1);
+    (super::line_body(&text[start..end]), end)
 }
 
 /// True for a line of a summary of the original message (`To: ...`,
@@ -157,7 +161,7 @@ fn address_line(line: &str) -> Option<(String, &str)> {
 /// `Unknown user: a@example.com`: a short reason, a colon, the address.
 fn labelled_address(line: &str) -> Option<(String, &str)> {
     let line_t = line.trim();
-    let colon = memchr::memmem::rfind(line_t.as_bytes(), b": ")?;
+    let colon = rfind_colon_space(line_t.as_bytes())?;
     let (phrase, tail) = (&line_t[..colon], &line_t[colon + 2..]);
     let word = tail.trim().trim_matches(['<', '>']).trim_end_matches('.');
     let phrase = phrase.trim();
@@ -177,6 +181,19 @@ fn labelled_address(line: &str) -> Option<(String, &str)> {
         .iter()
         .any(|w| codes::ends_with_ignore_case(phrase, w));
     Some((word.to_ascii_lowercase(), if label { "" } else { phrase }))
+}
+
+/// Where the last `: ` in `b` starts (what `memmem::rfind` tells, without
+/// building a searcher for each line).
+fn rfind_colon_space(b: &[u8]) -> Option<usize> {
+    let mut end = b.len();
+    while let Some(p) = memchr::memrchr(b':', &b[..end]) {
+        if b.get(p + 1) == Some(&b' ') {
+            return Some(p);
+        }
+        end = p;
+    }
+    None
 }
 
 fn leading_address(line: &str) -> Option<(String, &str)> {
@@ -397,6 +414,99 @@ pub fn rejecting_organization(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`find`] as it was written first: every line read in turn.
+    fn find_plainly(report: &str) -> Vec<Block> {
+        let mut lines = Vec::new();
+        let mut offsets = Vec::new();
+        let mut pos = 0;
+        for l in crate::text::lines_inclusive(report) {
+            offsets.push(pos);
+            pos += l.len();
+            lines.push(crate::text::line_body(l));
+        }
+        let mut out: Vec<Block> = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let Some((address, rest)) = address_line(lines[i]) else {
+                i += 1;
+                continue;
+            };
+            let at = offsets[i];
+            let indent = indent_of(lines[i]);
+            let weak = is_summary_line(lines[i]);
+            let mut text = String::from(rest);
+            i += 1;
+            while i < lines.len() && !is_blank(lines[i]) {
+                let l = lines[i];
+                if is_summary_line(l) {
+                    break;
+                }
+                if let Some((a, rest)) = address_line(l) {
+                    if a != address && indent_of(l) <= indent {
+                        break;
+                    }
+                    if a == address && rest.is_empty() {
+                        i += 1;
+                        continue;
+                    }
+                }
+                text.push('\n');
+                text.push_str(l);
+                i += 1;
+            }
+            let mut b = block_of(&address, &text);
+            b.at = at;
+            b.weak = weak;
+            merge(&mut out, b);
+        }
+        if out.iter().any(|b| !b.weak) {
+            out.retain(|b| !b.weak);
+        }
+        out
+    }
+
+    #[test]
+    fn the_last_colon_and_space_is_found_as_memmem_finds_it() {
+        let pieces = [":", " ", ": ", "::", "a", "ü", "\n"];
+        for t in crate::codes::random_texts(&pieces, 3, 3000, 12) {
+            let b = t.as_bytes();
+            assert_eq!(
+                rfind_colon_space(b),
+                memchr::memmem::rfind(b, b": "),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn skipping_to_lines_with_an_at_finds_what_reading_every_line_does() {
+        let pieces = [
+            "a@example.com",
+            "<b@example.org>",
+            "@",
+            "\n",
+            "\r\n",
+            "\n\n",
+            " ",
+            "    ",
+            "\t",
+            "To: ",
+            "Subject: x",
+            "Unknown user: ",
+            "failed recipient: ",
+            ": ",
+            "550 5.1.1 ",
+            "host mx.example.com[192.0.2.1] said: ",
+            "user unknown",
+            "---- Transcript ----",
+            "ü",
+            "x",
+        ];
+        for t in crate::codes::random_texts(&pieces, 11, 5000, 30) {
+            assert_eq!(find(&t), find_plainly(&t), "{t:?}");
+        }
+    }
 
     #[test]
     fn postfix_block() {

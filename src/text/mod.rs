@@ -362,6 +362,11 @@ fn embedded_in<'t>(
 
 /// The RFC 3464 field block in `report`, from its first field.
 fn field_block(report: &str) -> Option<&str> {
+    // A block needs a recipient field, whose colon follows `recipient`:
+    // without one the lines are not read.
+    if !names_recipient(report) {
+        return None;
+    }
     let mut start = None;
     let mut recipient = false;
     let mut outcome = false;
@@ -388,9 +393,69 @@ fn field_block(report: &str) -> Option<&str> {
     (recipient && outcome).then(|| &report[start.unwrap_or(0)..])
 }
 
+/// True when some `:` in `text` follows `recipient` (any case), as the
+/// colon of every `Final-Recipient:` and `Original-Recipient:` field does.
+/// Colons are far fewer than lines: each is looked at, not each line.
+fn names_recipient(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b':', b)
+        .any(|p| p >= 9 && b[p - 9..p].eq_ignore_ascii_case(b"recipient"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_without_a_recipient_colon_has_no_field_block() {
+        let pieces = [
+            "Final-Recipient: rfc822; a@example.com",
+            "original-RECIPIENT:",
+            "  Recipient:",
+            "recipient",
+            "Status: 5.1.1",
+            "action: failed",
+            "Reporting-MTA: dns; mx.example.com",
+            ":",
+            "\n",
+            "\r\n",
+            " ",
+            "x",
+        ];
+        for t in crate::codes::random_texts(&pieces, 9, 5000, 14) {
+            // Where no colon follows `recipient`, the full reading finds
+            // no block either.
+            if !names_recipient(&t) {
+                assert_eq!(field_block_read_whole(&t), None, "{t:?}");
+            }
+            assert_eq!(field_block(&t), field_block_read_whole(&t), "{t:?}");
+        }
+    }
+
+    /// [`field_block`] without the check for a recipient colon.
+    fn field_block_read_whole(report: &str) -> Option<&str> {
+        let mut start = None;
+        let (mut recipient, mut outcome) = (false, false);
+        let mut pos = 0;
+        for line in lines_inclusive(report) {
+            let at = pos;
+            pos += line.len();
+            let t = line.trim_start();
+            let head = &t.as_bytes()[..t.len().min(19)];
+            let Some(colon) = memchr::memchr(b':', head) else { continue };
+            let name = &t[..colon];
+            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            if is("reporting-mta") {
+                start.get_or_insert(at);
+            } else if is("final-recipient") || is("original-recipient") {
+                start.get_or_insert(at);
+                recipient = true;
+            } else if is("action") || is("status") || is("diagnostic-code") {
+                outcome = true;
+            }
+        }
+        (recipient && outcome).then(|| &report[start.unwrap_or(0)..])
+    }
 
     #[test]
     fn one_pass_line_ends_are_the_two_replacements() {

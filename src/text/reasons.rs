@@ -175,37 +175,51 @@ const DELIVERY_WORDS: &[&str] = &[
 /// (postmaster, mailer-daemon).
 pub fn mentioned(report: &str, exclude: &[&str]) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
+    let b = report.as_bytes();
     let mut pos = 0;
-    for line in super::lines_inclusive(report) {
-        let at = pos;
-        pos += line.len();
-        if memchr::memchr(b'@', line.as_bytes()).is_none() {
-            continue;
-        }
-        let has = |w: &str| codes::contains_ignore_case(line, w);
-        if !DELIVERY_WORDS.iter().any(|w| has(w))
-            || codes::starts_with_ignore_case(line.trim_start(), "from")
-            || is_report_field(line)
-            || has("sent by")
+    // Only a line with an `@` can name an address: the lines before the
+    // next `@` are passed over unread, straight to the start of its line.
+    while let Some(p) = memchr::memchr(b'@', &b[pos..]) {
+        let at = memchr::memrchr(b'\n', &b[pos..pos + p])
+            .map_or(pos, |q| pos + q + 1);
+        pos = memchr::memchr(b'\n', &b[pos + p..])
+            .map_or(b.len(), |q| pos + p + q + 1);
+        mentioned_on(&report[at..pos], at, exclude, &mut out);
+    }
+    out
+}
+
+/// Adds to `out` the addresses that `line` (at byte `at`, with its end)
+/// names in a sentence about a failed delivery, as [`mentioned`] takes
+/// them.
+fn mentioned_on(
+    line: &str,
+    at: usize,
+    exclude: &[&str],
+    out: &mut Vec<(String, usize)>,
+) {
+    let has = |w: &str| codes::contains_ignore_case(line, w);
+    if !DELIVERY_WORDS.iter().any(|w| has(w))
+        || codes::starts_with_ignore_case(line.trim_start(), "from")
+        || is_report_field(line)
+        || has("sent by")
+    {
+        return;
+    }
+    let mut rest = line;
+    while let Some(a) = codes::find_address(rest) {
+        let cut = rest.find(a).map_or(rest.len(), |p| p + a.len());
+        rest = &rest[cut..];
+        let a = a.to_ascii_lowercase();
+        let local = a.split('@').next().unwrap_or_default();
+        if matches!(local, "postmaster" | "mailer-daemon" | "root")
+            || exclude.iter().any(|e| e.eq_ignore_ascii_case(&a))
+            || out.iter().any(|(o, _)| *o == a)
         {
             continue;
         }
-        let mut rest = line;
-        while let Some(a) = codes::find_address(rest) {
-            let cut = rest.find(a).map_or(rest.len(), |p| p + a.len());
-            rest = &rest[cut..];
-            let a = a.to_ascii_lowercase();
-            let local = a.split('@').next().unwrap_or_default();
-            if matches!(local, "postmaster" | "mailer-daemon" | "root")
-                || exclude.iter().any(|e| e.eq_ignore_ascii_case(&a))
-                || out.iter().any(|(o, _)| *o == a)
-            {
-                continue;
-            }
-            out.push((a, at));
-        }
+        out.push((a, at));
     }
-    out
 }
 
 /// True for an RFC 3464 recipient field written into the text
@@ -221,6 +235,38 @@ fn is_report_field(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipping_to_lines_with_an_at_finds_what_reading_every_line_does() {
+        let pieces = [
+            "a@example.com",
+            "<Bo@Example.org>",
+            "postmaster@example.net",
+            "@",
+            "\n",
+            "\r\n",
+            " ",
+            "could not deliver to ",
+            "error",
+            "sent by ",
+            "From ",
+            "Final-Recipient: ",
+            "ü",
+            "x",
+        ];
+        for t in codes::random_texts(&pieces, 13, 5000, 24) {
+            // Every line read in turn.
+            let mut plain = Vec::new();
+            let mut pos = 0;
+            for line in crate::text::lines_inclusive(&t) {
+                if line.contains('@') {
+                    mentioned_on(line, pos, &["bo@example.org"], &mut plain);
+                }
+                pos += line.len();
+            }
+            assert_eq!(mentioned(&t, &["bo@example.org"]), plain, "{t:?}");
+        }
+    }
 
     #[test]
     fn finds_coded_paragraphs() {
