@@ -73,6 +73,8 @@ const BOILERPLATE_PHRASES: &[&str] = &[
     "one of its intended recipients",
     "this is a permanent error",
     "this is a warning",
+    "to some recipients",
+    "some recipients failed",
     "qmail-send program",
     "wasn't able to deliver",
     "didn't work out",
@@ -104,6 +106,7 @@ const BOILERPLATE_PATTERNS: &[&str] = &[
     r"^(hi|hello|dear [ -~]{0,40})[ .!,]*$",
     r"^message from [a-z0-9.-]+\.?$",
     r"^your (mail|message) sent on",
+    r"^(message|mail) delivery (has )?failed[ .:!]*$",
     r"^(\*+ )?(this |your |the |a )?(message|mail|e-?mail)( that)?( you sent)?( was| has been)? (could not|couldn't|cannot|can not|was not|wasn't|has not been|not)( be)? (delivered|sent)( to)?[ .:*]*$",
 ];
 
@@ -398,6 +401,14 @@ mod tests {
         ));
         assert!(!is_boilerplate("The user(s) account is disabled."));
         assert!(is_boilerplate("This message could not be delivered."));
+        assert!(is_boilerplate(
+            "Delivery to some recipients failed or is delayed."
+        ));
+        assert!(is_boilerplate(
+            "Your message could not be delivered to some recipients."
+        ));
+        assert!(is_boilerplate("Message delivery failed."));
+        assert!(!is_boilerplate("Message delivery failed: mailbox full."));
     }
 
     #[test]
@@ -434,6 +445,8 @@ mod tests {
         r"^message from [a-z0-9.-]+\.?$",
         r"(message identifier|(subject|date) of the message) is",
         r"^your (mail|message) sent on",
+        r"^(message|mail) delivery (has )?failed[ .:!]*$",
+        r"to some recipients|some recipients failed",
         r"mime-encapsulated|multi-?part message|content-type:",
         r"^(\*+ )?(this |your |the |a )?(message|mail|e-?mail)( that)?( you sent)?( was| has been)? (could not|couldn't|cannot|can not|was not|wasn't|has not been|not)( be)? (delivered|sent)( to)?[ .:*]*$",
     ];
