@@ -151,27 +151,32 @@ impl<R: Read> Reader<R> {
         Reader { inner, buf: Vec::new(), base: 0, eof: false, error: None }
     }
 
-    /// Reads until `n` bytes are buffered or the stream ends.
-    fn fill(&mut self, n: usize) -> io::Result<()> {
+    /// Reads until `n` bytes are buffered or the stream ends. A read error
+    /// ends the stream and is kept for later.
+    fn fill(&mut self, n: usize) {
         while !self.eof && self.buf.len() < n {
             let want = (n - self.buf.len()) as u64;
-            let got =
-                (&mut self.inner).take(want).read_to_end(&mut self.buf)?;
-            self.eof = got == 0;
+            match (&mut self.inner).take(want).read_to_end(&mut self.buf) {
+                Ok(got) => self.eof = got == 0,
+                Err(e) => {
+                    self.eof = true;
+                    self.error = Some(e);
+                }
+            }
         }
-        Ok(())
     }
 
     /// True when the stream starts with a From_ line (reads its start).
-    pub fn starts_mbox(&mut self) -> io::Result<bool> {
-        self.fill(4096)?;
-        Ok(is_mbox(&self.buf))
+    pub fn starts_mbox(&mut self) -> bool {
+        self.fill(4096);
+        is_mbox(&self.buf)
     }
 
-    /// Everything not handed out yet, read to the end (a single message).
-    pub fn rest(mut self) -> io::Result<Vec<u8>> {
-        self.inner.read_to_end(&mut self.buf)?;
-        Ok(self.buf)
+    /// Everything not handed out yet, read to the end (a single message),
+    /// with the read error that ended it early, if one did.
+    pub fn rest(mut self) -> (Vec<u8>, Option<io::Error>) {
+        self.fill(usize::MAX);
+        (self.buf, self.error)
     }
 
     /// The next chunk of about `target` bytes of whole messages, or `None`
@@ -181,10 +186,7 @@ impl<R: Read> Reader<R> {
     pub fn next_chunk(&mut self, target: usize) -> io::Result<Option<Chunk>> {
         let mut target = target.max(1);
         loop {
-            if let Err(e) = self.fill(target) {
-                self.eof = true;
-                self.error = Some(e);
-            }
+            self.fill(target);
             if self.buf.is_empty() {
                 return match self.error.take() {
                     Some(e) => Err(e),
@@ -318,6 +320,9 @@ From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
         let err = reader.next_chunk(1 << 20).err().unwrap();
         assert_eq!(err.to_string(), "incomplete stream");
         assert!(reader.next_chunk(1 << 20).unwrap().is_none());
+        let (bytes, err) = Reader::new(Truncated(0)).rest();
+        assert_eq!(bytes, TWO);
+        assert_eq!(err.unwrap().to_string(), "incomplete stream");
     }
 
     #[test]
@@ -390,7 +395,7 @@ From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
             }
             assert_eq!(pieces, whole, "cut with target {target}");
             let mut reader = Reader::new(&data[..]);
-            assert!(reader.starts_mbox().unwrap());
+            assert!(reader.starts_mbox());
             let mut streamed = Vec::new();
             while let Some(c) = reader.next_chunk(target).unwrap() {
                 for p in split(&c.data) {

@@ -409,14 +409,19 @@ impl Units {
                 }
                 Input::Stream(r) => {
                     let mut reader = mbox::Reader::new(r);
-                    if reader.starts_mbox()? {
+                    if reader.starts_mbox() {
                         self.current = Some(Current::Stream {
                             name: name.clone(),
                             reader,
                         });
                     } else {
-                        let data = Data::Owned(reader.rest()?);
-                        self.pending = Some((name.to_string(), data));
+                        // What was read of a message cut short is read too.
+                        let (bytes, error) = reader.rest();
+                        self.pending =
+                            Some((name.to_string(), Data::Owned(bytes)));
+                        if let Some(e) = error {
+                            return Err(e);
+                        }
                     }
                 }
             })
