@@ -209,6 +209,9 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
     };
     let kept = std::mem::take(&mut shorter.headers);
     let mut parsed = parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?;
+    if let Some(date) = &shorter.date {
+        parsed.date = parse_date(&unfold(date));
+    }
     // An attached message's range is one of the shorter message: it is
     // found in `raw` unless an edit lies in it. A cut attached message is
     // found again, when needed, by `attached`.

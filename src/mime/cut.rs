@@ -56,6 +56,9 @@ pub(super) struct Shortened<'a> {
     /// The kept top-level fields (see `top_fields`), which the parser does
     /// not see.
     pub headers: Vec<(String, String)>,
+    /// The value of the last top-level `Date`, when the parser is not given
+    /// it (see `swallows`): to be read on its own.
+    pub date: Option<String>,
     /// True when an attached message was cut.
     pub attached_cut: bool,
     /// The bodies of text parts taken out of `bytes`, each with where it
@@ -95,10 +98,16 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
     if fields.iter().all(|f| f.name_len == 0) && !fields.is_empty() {
         return None;
     }
-    if fields.iter().any(|f| f.is(raw, b"date") && swallows(raw, f)) {
-        return None;
-    }
-    let (mut edits, headers) = top_fields(raw, &fields);
+    // A `Date` that the parser's date reader would read past (see
+    // `swallows`) is not given to it: the last one is read on its own.
+    let dates = || fields.iter().filter(|f| f.is(raw, b"date"));
+    let date = dates().any(|f| swallows(raw, f)).then(|| {
+        dates().last().map_or_else(String::new, |f| {
+            let value = &raw[f.start + f.name_len + 1..f.end];
+            String::from_utf8_lossy(value).into_owned()
+        })
+    });
+    let (mut edits, headers) = top_fields(raw, &fields, date.is_some());
     match ContentType::of(raw, &fields) {
         Some(ContentType {
             kind: Kind::Multipart { alternative },
@@ -123,6 +132,7 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
         let (taken, map) = (Vec::new(), Vec::new());
         return Some(Shortened {
             bytes,
+            date,
             attached_cut: false,
             headers,
             taken,
@@ -147,7 +157,7 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
     }
     out.extend_from_slice(&raw[at..]);
     let bytes = out.into();
-    Some(Shortened { bytes, attached_cut, headers, taken, map })
+    Some(Shortened { bytes, date, attached_cut, headers, taken, map })
 }
 
 /// The top-level fields the parser reads as values.
@@ -157,10 +167,11 @@ const TOP_PARSED: &[&[u8]] = &[b"date", b"from", b"subject"];
 /// value unfolded, none when not UTF-8), read here, and drops for all
 /// the fields the parser need not see: all but the ones it parses (one
 /// other stays if there are none: a header left empty would make the
-/// message no mail message at all).
+/// message no mail message at all). `Date` goes too when `no_date`.
 fn top_fields<'a>(
     raw: &[u8],
     fields: &[Field],
+    no_date: bool,
 ) -> (Vec<Edit<'a>>, Vec<(String, String)>) {
     let mut first: [Option<&Field>; super::KEPT.len()] =
         [None; super::KEPT.len()];
@@ -173,9 +184,11 @@ fn top_fields<'a>(
         if let Some(i) = kept {
             first[i].get_or_insert(f);
         }
+        let date = name.eq_ignore_ascii_case(b"date");
         parsed.push(
             name.get(..8).is_some_and(|n| n.eq_ignore_ascii_case(b"content-"))
-                || TOP_PARSED.iter().any(|n| name.eq_ignore_ascii_case(n)),
+                || TOP_PARSED.iter().any(|n| name.eq_ignore_ascii_case(n))
+                    && !(date && no_date),
         );
     }
     let headers = super::KEPT
@@ -190,7 +203,9 @@ fn top_fields<'a>(
         .collect();
     if !parsed.contains(&true) {
         // Not an envelope line, which the parser may not read as a field.
-        if let Some(spare) = fields.iter().position(|f| f.name_len > 0) {
+        let spare =
+            |f: &Field| f.name_len > 0 && !(no_date && f.is(raw, b"date"));
+        if let Some(spare) = fields.iter().position(spare) {
             parsed[spare] = true;
         }
     }
@@ -210,9 +225,9 @@ fn top_fields<'a>(
 /// Whether the parser's date reader may read past the line end of the
 /// `Date` field `f`: it takes the two bytes after the first letter of a
 /// zone, so a zone of one or two letters at a line end (`UT`, `Z`)
-/// swallows the next line, and with it a field the cut may have dropped
-/// or moved up (a message with one is left whole). Says yes for any line
-/// of the field that ends in one or two letters.
+/// swallows the next line: a field, or the blank line that ends the header
+/// and the body after it. Says yes for any line of the field that ends in
+/// one or two letters.
 fn swallows(raw: &[u8], f: &Field) -> bool {
     raw[f.start + f.name_len + 1..f.end].split(|&b| b == b'\n').any(|line| {
         let line = line.trim_ascii_end();

@@ -256,8 +256,28 @@ fn same_as_whole(
     // A debug build of mail-parser 0.11.9 overflows a subtraction on some
     // broken quoted-printable (release builds wrap, which the cut copies):
     // where it does, the whole message has no reading to compare with.
-    let whole =
-        std::panic::catch_unwind(|| super::super::parse_whole(raw, &[], None));
+    // The parser's date reader swallows the line after a one- or
+    // two-letter zone at a line end, which the cut keeps it from: such a
+    // message is compared with itself with the zone written as an offset
+    // (the same instant), whose attached message lies elsewhere.
+    let fixed =
+        [b" UT\n", b" Z\n".as_slice()].iter().fold(raw.to_vec(), |m, z| {
+            // In the top-level header only.
+            let header = memmem::find(&m, b"\n\n").map_or(m.len(), |e| e + 1);
+            let mut out = Vec::with_capacity(m.len());
+            let mut at = 0;
+            for i in memmem::find_iter(&m[..header], z) {
+                out.extend_from_slice(&m[at..i]);
+                out.extend_from_slice(b" +0000\n");
+                at = i + z.len();
+            }
+            out.extend_from_slice(&m[at..]);
+            out
+        });
+    let moved = fixed.len() != raw.len();
+    let whole = std::panic::catch_unwind(|| {
+        super::super::parse_whole(&fixed, &[], None)
+    });
     let Ok(whole) = whole else {
         return Ok(());
     };
@@ -273,7 +293,9 @@ fn same_as_whole(
     prop_assert_eq!(&a.delivery_status, &b.delivery_status);
     prop_assert_eq!(&a.feedback_report, &b.feedback_report);
     prop_assert_eq!(&a.report_type, &b.report_type);
-    if b.cut {
+    if moved {
+        prop_assert_eq!(a.attached.is_some(), b.attached.is_some() || b.cut);
+    } else if b.cut {
         prop_assert!(b.attached.is_none());
         prop_assert_eq!(super::super::attached(raw), a.attached.clone());
     } else {
