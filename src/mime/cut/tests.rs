@@ -172,7 +172,13 @@ fn pieced_together_messages_are_cut_safely() {
         if raw.ends_with(lost) {
             raw.truncate(raw.len() - lost.len());
         }
-        same_as_whole(raw.as_bytes())?;
+        // An attached message that is itself a message/rfc822 trips
+        // mail-parser 0.11.9 (see Cargo.toml): read whole, its recovery
+        // takes the attached header for the top-level one, so the whole
+        // reading is no measure of the cut's.
+        if !b.contains("message/rfc822") {
+            same_as_whole(raw.as_bytes())?;
+        }
         let one = format!("{e1}Subject: s\n{e2}{top}{ph}\n{a}");
         same_as_whole(one.as_bytes())?;
     });
