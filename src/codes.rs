@@ -747,6 +747,21 @@ mod tests {
     }
 
     #[test]
+    fn unfolds_as_split_whitespace_does() {
+        let slow = |v: &str| v.split_whitespace().collect::<Vec<_>>().join(" ");
+        for v in [
+            "",
+            "  ",
+            "from a\r\n\tby b;\r\n  Mon, 1 Oct",
+            " x\x0b y\x0cz ",
+            "caf\u{e9}\u{a0}au\u{3000} lait\n",
+            "\x1b$B%f\x1b(B  ok",
+        ] {
+            assert_eq!(unfold(v), slow(v), "{v:?}");
+        }
+    }
+
+    #[test]
     fn unfolding_ascii_and_other_text_alike() {
         // The ASCII path against the general one, on white space of every
         // kind and on text that is not ASCII.

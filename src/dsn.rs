@@ -282,21 +282,11 @@ impl<'t> Fields<'t> {
         }
         let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
         let line = &rest[..end];
-        if is_blank(line) {
+        if crate::text::is_blank(line) {
             return None;
         }
         self.at += (end + 1).min(rest.len());
         Some(line)
-    }
-}
-
-/// True for a line of white space only.
-fn is_blank(line: &str) -> bool {
-    match line.as_bytes().first() {
-        None => true,
-        // White space in ASCII is at most a space.
-        Some(&b) if b.is_ascii() && b > b' ' => false,
-        Some(_) => line.trim().is_empty(),
     }
 }
 
@@ -306,7 +296,7 @@ impl<'t> Iterator for Fields<'t> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let line = self.line()?;
-            if is_blank(line) {
+            if crate::text::is_blank(line) {
                 return Some(None);
             }
             let field = memchr::memchr(b':', line.as_bytes())

@@ -128,7 +128,7 @@ fn kept_value(name: &str, value: &str) -> String {
     if PRESENCE_ONLY.contains(&name) {
         return String::new();
     }
-    unfold(value)
+    crate::codes::unfold(value)
 }
 
 /// Kept fields whose value no decoder reads: only that there is one
@@ -210,7 +210,7 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
     let kept = std::mem::take(&mut shorter.headers);
     let mut parsed = parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?;
     if let Some(date) = &shorter.date {
-        parsed.date = parse_date(&unfold(date));
+        parsed.date = parse_date(&crate::codes::unfold(date));
     }
     // An attached message's range is one of the shorter message: it is
     // found in `raw` unless an edit lies in it. A cut attached message is
@@ -606,42 +606,6 @@ pub fn parse_date(value: &str) -> String {
     mail_parser::DateTime::parse_rfc822(value.trim())
         .map(|d| iso_utc(&d))
         .unwrap_or_default()
-}
-
-/// Joins folded header lines: the words of `value` (as `split_whitespace`
-/// finds them) joined by single spaces.
-fn unfold(value: &str) -> String {
-    if value.is_ascii() {
-        return unfold_ascii(value.as_bytes());
-    }
-    let mut out = String::with_capacity(value.len());
-    for word in value.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
-/// [`unfold`] for ASCII, a byte at a time (the ASCII characters
-/// `split_whitespace` splits at are these six).
-fn unfold_ascii(value: &[u8]) -> String {
-    let mut out = Vec::with_capacity(value.len());
-    let mut space = false;
-    for &c in value {
-        if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
-            space = true;
-        } else {
-            if space && !out.is_empty() {
-                out.push(b' ');
-            }
-            space = false;
-            out.push(c);
-        }
-    }
-    // Only ASCII bytes were copied.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -56,21 +56,6 @@ fn ascii_based_charsets_read_ascii_as_it_is() {
     }
 }
 
-#[test]
-fn unfolds_as_split_whitespace_does() {
-    let slow = |v: &str| v.split_whitespace().collect::<Vec<_>>().join(" ");
-    for v in [
-        "",
-        "  ",
-        "from a\r\n\tby b;\r\n  Mon, 1 Oct",
-        " x\x0b y\x0cz ",
-        "caf\u{e9}\u{a0}au\u{3000} lait\n",
-        "\x1b$B%f\x1b(B  ok",
-    ] {
-        assert_eq!(unfold(v), slow(v), "{v:?}");
-    }
-}
-
 /// Returned headers read with only the fields that matter read as the
 /// whole block does.
 #[test]

@@ -61,7 +61,7 @@ pub fn find(report: &str) -> Vec<Block> {
         let mut text = String::from(rest);
         while next < report.len() {
             let (l, after) = line_at(report, next);
-            if is_blank(l) || is_summary_line(l) {
+            if super::is_blank(l) || is_summary_line(l) {
                 break;
             }
             if let Some((a, rest)) = address_line(l) {
@@ -137,12 +137,6 @@ fn merge(out: &mut Vec<Block>, b: Block) {
         return;
     }
     out.push(b);
-}
-
-/// True when `line` is white space only (what `trim().is_empty()` tells,
-/// reading from one end only).
-pub(super) fn is_blank(line: &str) -> bool {
-    line.trim_start().is_empty()
 }
 
 fn indent_of(line: &str) -> usize {
@@ -437,7 +431,7 @@ mod tests {
             let weak = is_summary_line(lines[i]);
             let mut text = String::from(rest);
             i += 1;
-            while i < lines.len() && !is_blank(lines[i]) {
+            while i < lines.len() && !crate::text::is_blank(lines[i]) {
                 let l = lines[i];
                 if is_summary_line(l) {
                     break;

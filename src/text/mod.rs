@@ -64,6 +64,16 @@ pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// True for a line of white space only.
+pub(crate) fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        // White space in ASCII is at most a space.
+        Some(&b) if b.is_ascii() && b > b' ' => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
 /// The lines of `text` without their line ends (what `str::lines` gives:
 /// `\n` or `\r\n`), found as [`lines_inclusive`] finds them.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -280,7 +290,7 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
         return text.into();
     }
     let (mut quoted, mut written) = (0, 0);
-    for l in lines(text).filter(|l| !blocks::is_blank(l)) {
+    for l in lines(text).filter(|l| !is_blank(l)) {
         written += 1;
         quoted += (l.starts_with('>') && !l.starts_with(">>>")) as usize;
     }

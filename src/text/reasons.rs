@@ -40,7 +40,7 @@ fn coded_paragraphs(report: &str, first: bool) -> Vec<Reason<'_>> {
     let mut start = 0;
     let mut pos = 0;
     for line in super::lines_inclusive(report) {
-        if super::blocks::is_blank(line) {
+        if super::is_blank(line) {
             push(report, start, pos, &mut out);
             if first && !out.is_empty() {
                 return out;
@@ -60,7 +60,7 @@ fn push<'a>(
     out: &mut Vec<Reason<'a>>,
 ) {
     let text = &report[start..end];
-    if text.len() > 4000 || super::blocks::is_blank(text) {
+    if text.len() > 4000 || super::is_blank(text) {
         return;
     }
     // Every code starts with a 2, 4 or 5: a paragraph without one (most
