@@ -267,16 +267,18 @@ fn strip_continuations(text: String) -> String {
     let Some(code) = leading_reply(text) else { return text.to_string() };
     let mut out = String::with_capacity(text.len() + before.len());
     out.push_str(before);
-    let mut rest = text;
     // Keep the leading "550 5.1.1 " / "550-5.1.1 " as "550 5.1.1 ".
-    let (head, tail) = split_prefix(rest, code);
-    out.push_str(&head);
-    rest = tail;
+    let (status, mut rest) = split_prefix(text, code);
+    out.push_str(code);
+    if let Some(status) = status {
+        out.push(' ');
+        out.push_str(status);
+    }
+    out.push(' ');
     while let Some(pos) = find_prefix(rest, code) {
         out.push_str(rest[..pos].trim_end());
         out.push(' ');
-        let (_, tail) = split_prefix(&rest[pos..], code);
-        rest = tail;
+        rest = split_prefix(&rest[pos..], code).1;
     }
     out.push_str(rest);
     unfold_owned(out)
@@ -308,28 +310,31 @@ fn first_multiline_reply(text: &str) -> Option<usize> {
     None
 }
 
-/// Splits `550-5.1.1 rest` into (`550 5.1.1 `, `rest`).
-fn split_prefix<'a>(text: &'a str, code: &str) -> (String, &'a str) {
-    let mut rest = &text[code.len()..];
-    let mut head = code.to_string();
-    rest = rest.strip_prefix(['-', ' ']).unwrap_or(rest);
-    if let Some(end) = status_end(rest.as_bytes(), 0)
+/// Splits `550-5.1.1 rest` (starting with `code`) into its status code,
+/// if it has one (`5.1.1`), and `rest`.
+fn split_prefix<'a>(text: &'a str, code: &str) -> (Option<&'a str>, &'a str) {
+    let rest = &text[code.len()..];
+    let rest = rest.strip_prefix(['-', ' ']).unwrap_or(rest);
+    match status_end(rest.as_bytes(), 0)
         .filter(|_| rest.as_bytes().first().is_some_and(u8::is_ascii_digit))
     {
-        head.push(' ');
-        head.push_str(&rest[..end]);
-        rest = &rest[end..];
+        Some(end) => (Some(&rest[..end]), rest[end..].trim_start()),
+        None => (None, rest.trim_start()),
     }
-    head.push(' ');
-    (head, rest.trim_start())
 }
 
 /// Finds ` 550-` or ` 550 d.d.d` (the same code) inside the text.
 fn find_prefix(text: &str, code: &str) -> Option<usize> {
-    let b = text.as_bytes();
+    let (b, first) = (text.as_bytes(), code.as_bytes()[0]);
     let mut from = 0;
-    while let Some(p) = memchr::memmem::find(&b[from..], code.as_bytes()) {
+    // Codes are short: looking for their first digit and comparing costs
+    // less than setting up a substring search on each call.
+    while let Some(p) = memchr::memchr(first, &b[from..]) {
         let at = from + p;
+        from = at + 1;
+        if !b[at..].starts_with(code.as_bytes()) {
+            continue;
+        }
         let before_ok = at > 0 && b[at - 1] == b' ';
         let after = &text[at + code.len()..];
         let after_ok = after.starts_with('-')
@@ -646,7 +651,30 @@ mod tests {
                 first_multiline_reply_plainly(&t),
                 "{t:?}"
             );
+            for code in ["550", "555", "421"] {
+                let plain = find_prefix_plainly(&t, code);
+                assert_eq!(find_prefix(&t, code), plain, "{t:?}");
+            }
         }
+    }
+
+    /// [`find_prefix`] by a substring search from each place it stops.
+    fn find_prefix_plainly(text: &str, code: &str) -> Option<usize> {
+        let mut from = 0;
+        while let Some(p) = text[from..].find(code) {
+            let at = from + p;
+            let before_ok = at > 0 && text.as_bytes()[at - 1] == b' ';
+            let after = &text[at + code.len()..];
+            let status = after.strip_prefix(' ').is_some_and(|a| {
+                status_end(a.as_bytes(), 0).is_some()
+                    && a.starts_with(|c: char| c.is_ascii_digit())
+            });
+            if before_ok && (after.starts_with('-') || status) {
+                return Some(at);
+            }
+            from = at + code.len();
+        }
+        None
     }
 
     fn find_all_status_plainly(text: &str) -> impl Iterator<Item = &str> {

@@ -242,10 +242,17 @@ fn host(value: &str) -> String {
 }
 
 fn strip_type(value: &str) -> &str {
-    match value.split_once(';') {
-        Some((ty, rest)) if !ty.trim().contains(' ') => rest.trim(),
+    // Values are short: plain byte loops cost less here than the set-up
+    // of a vectorized search.
+    match value.bytes().position(|c| c == b';') {
+        Some(p) if !has_space(value[..p].trim()) => value[p + 1..].trim(),
         _ => value.trim(),
     }
+}
+
+/// True when `s` holds a space (a plain loop: `s` is short).
+fn has_space(s: &str) -> bool {
+    s.bytes().any(|c| c == b' ')
 }
 
 /// Yields each field of an LF text as (name, unfolded value), and `None`
@@ -299,9 +306,11 @@ impl<'t> Iterator for Fields<'t> {
             if crate::text::is_blank(line) {
                 return Some(None);
             }
-            let field = memchr::memchr(b':', line.as_bytes())
+            let field = line
+                .bytes()
+                .position(|c| c == b':')
                 .map(|p| (line[..p].trim(), &line[p + 1..]))
-                .filter(|(n, _)| !n.is_empty() && !n.contains(' '));
+                .filter(|(n, _)| !n.is_empty() && !has_space(n));
             let mut value = field.map(|(_, v)| Cow::Borrowed(v.trim()));
             while let Some(cont) = self.continuation() {
                 if let Some(v) = value.as_mut() {
