@@ -198,7 +198,7 @@ pub fn unfold(text: &str) -> String {
     };
     let doubles = |from: usize| after(find_two_spaces(&b[from..]), from);
     let (mut fold, mut double) = (folds(0), doubles(0));
-    let (mut out, mut i) = (Vec::with_capacity(b.len()), 0);
+    let (mut out, mut i) = (String::with_capacity(b.len()), 0);
     loop {
         while i < b.len() && is_space(b[i]) {
             i += 1;
@@ -213,17 +213,17 @@ pub fn unfold(text: &str) -> String {
             double = doubles(i);
         }
         let end = fold.min(double);
-        // The run starts with a word; it may end with one space.
-        let run = &b[i..end];
-        let run = run.strip_suffix(b" ").unwrap_or(run);
+        // The run starts with a word; it may end with one space. (ASCII
+        // throughout: every byte starts a character.)
+        let run = &text[i..end];
+        let run = run.strip_suffix(' ').unwrap_or(run);
         if !out.is_empty() {
-            out.push(b' ');
+            out.push(' ');
         }
-        out.extend_from_slice(run);
+        out.push_str(run);
         i = end;
     }
-    // ASCII throughout, so always UTF-8.
-    String::from_utf8(out).unwrap_or_default()
+    out
 }
 
 /// [`unfold`] of a text owned: given back as it is when it is already one

@@ -280,7 +280,11 @@ fn action_of(r: &dsn::DsnRecipient) -> String {
 /// in a vendor field.
 fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
     let mut diagnostic = codes::clean_diagnostic(&r.diagnostic);
-    let supplementary = codes::clean_diagnostic(&r.supplementary);
+    // Most reports have no vendor field: nothing to clean.
+    let supplementary = match r.supplementary.as_str() {
+        "" => String::new(),
+        s => codes::clean_diagnostic(s),
+    };
     let supplementary = supplementary
         .find("smtp;")
         .map_or(supplementary.as_str(), |p| &supplementary[p + 5..])
