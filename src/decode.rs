@@ -141,7 +141,8 @@ fn looks_like_mail(parsed: &Parsed) -> bool {
 }
 
 /// The reply codes RFC 5321 and its extensions define; anything else
-/// (`426`, `522`, `542`) is a number that only looks like one.
+/// (`426`, `522`, `542`) is a number that only looks like one. In
+/// ascending order, for a binary search.
 const REPLY_CODES: &[&str] = &[
     "211", "214", "220", "221", "235", "250", "251", "252", "334", "354",
     "421", "432", "450", "451", "452", "453", "454", "455", "458", "459",
@@ -155,7 +156,8 @@ const REPLY_CODES: &[&str] = &[
 fn check_reply(rs: &mut RecipientStatus) {
     let class_differs = !rs.status.is_empty()
         && rs.status.as_bytes().first() != rs.reply_code.as_bytes().first();
-    if !REPLY_CODES.contains(&rs.reply_code.as_str()) || class_differs {
+    let known = REPLY_CODES.binary_search(&rs.reply_code.as_str()).is_ok();
+    if !known || class_differs {
         rs.reply_code.clear();
     }
 }
@@ -536,6 +538,11 @@ Status: 5.2.1\n";
             (rs.status.as_str(), rs.reply_code.as_str()),
             ("5.2.1", "550")
         );
+    }
+
+    #[test]
+    fn reply_codes_are_in_ascending_order() {
+        assert!(REPLY_CODES.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
