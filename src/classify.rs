@@ -223,18 +223,42 @@ fn with_class(status: &str, action: &str, reply_code: &str) -> String {
 /// `5.1.1` -> `5.1`: the status up to its second dot, or nothing when it
 /// has no two non-empty parts.
 fn code_class(status: &str) -> &str {
-    let mut parts = status.splitn(3, '.');
-    match (parts.next(), parts.next()) {
-        (Some(c), Some(s)) if !c.is_empty() && !s.is_empty() => {
-            &status[..c.len() + 1 + s.len()]
-        }
-        _ => "",
+    // A byte loop: the status is a few bytes long.
+    let b = status.as_bytes();
+    let Some(first) = b.iter().position(|&c| c == b'.') else { return "" };
+    let second = b[first + 1..]
+        .iter()
+        .position(|&c| c == b'.')
+        .map_or(b.len(), |p| first + 1 + p);
+    if first > 0 && second > first + 1 {
+        &status[..second]
+    } else {
+        ""
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_class_is_the_status_up_to_its_second_dot() {
+        let plain = |status: &str| {
+            let mut parts = status.splitn(3, '.');
+            match (parts.next(), parts.next()) {
+                (Some(c), Some(s)) if !c.is_empty() && !s.is_empty() => {
+                    status[..c.len() + 1 + s.len()].to_string()
+                }
+                _ => String::new(),
+            }
+        };
+        let pieces = ["5", ".", "1", "10", "x", "é", ""];
+        for status in crate::codes::random_texts(&pieces, 3, 3000, 7) {
+            assert_eq!(code_class(&status), plain(&status), "{status:?}");
+        }
+        assert_eq!(code_class("5.1.1"), "5.1");
+        assert_eq!(code_class("4.4.7"), "4.4");
+    }
 
     #[test]
     fn implied_code_takes_the_class_of_the_reply() {
