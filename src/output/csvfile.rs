@@ -192,9 +192,17 @@ pub fn defuse(cell: &str) -> Cow<'_, str> {
     // Most cells start with a letter or digit and hold no control
     // character: they are as they are, and cost one pass over the bytes.
     let first = cell.as_bytes().first().copied().unwrap_or(b'a');
-    if !b" \t\r=+-@".contains(&first) && !may_hold_controls(cell.as_bytes()) {
+    let risky_start =
+        matches!(first, b' ' | b'\t' | b'\r' | b'=' | b'+' | b'-' | b'@');
+    if !risky_start && !may_hold_controls(cell.as_bytes()) {
         return Cow::Borrowed(cell);
     }
+    defuse_slow(cell)
+}
+
+/// [`defuse`] for a cell that may need it.
+#[cold]
+fn defuse_slow(cell: &str) -> Cow<'_, str> {
     let risky = |c: &str| {
         c.starts_with(['\t', '\r'])
             || c.trim_start_matches(' ').starts_with(['=', '+', '-', '@'])
@@ -231,11 +239,18 @@ pub const CELL_LIMIT: usize = 32_767;
 /// Cuts a cell to at most [`CELL_LIMIT`] characters, on a character
 /// boundary, so that a spreadsheet neither refuses the file nor spills
 /// the rest of the cell into other cells.
+#[inline]
 pub fn cut(cell: Cow<'_, str>) -> Cow<'_, str> {
     // No more bytes than the limit: no more UTF-16 units either.
     if cell.len() <= CELL_LIMIT {
         return cell;
     }
+    cut_long(cell)
+}
+
+/// [`cut`] for a cell of more bytes than the limit.
+#[cold]
+fn cut_long(cell: Cow<'_, str>) -> Cow<'_, str> {
     let mut units = 0;
     let end = cell.char_indices().find_map(|(at, c)| {
         units += c.len_utf16();
@@ -253,17 +268,38 @@ pub fn cut(cell: Cow<'_, str>) -> Cow<'_, str> {
 
 /// A quick test that a cell holds no control character: none of its bytes
 /// is below 0x20, 0x7F, or 0xC2 (the first byte of the C1 controls in
-/// UTF-8). Eight bytes at a time: this runs on every cell of every row.
+/// UTF-8). Eight bytes at a time, the last eight overlapping the ones
+/// before and a short cell read as one word: this runs on every cell of
+/// every row.
 fn may_hold_controls(bytes: &[u8]) -> bool {
-    let mut blocks = bytes.chunks_exact(8);
-    let hit = (&mut blocks).any(|b| {
-        let x = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let n = bytes.len();
+    let word = |at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+    };
+    let hit = |x: u64| {
         has_below(x, 0x20) | has_zero(x ^ LOW * 0x7f) | has_zero(x ^ LOW * 0xc2)
-    });
-    hit || blocks
-        .remainder()
-        .iter()
-        .any(|&b| (b < 0x20) | (b == 0x7f) | (b == 0xc2))
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if hit(word(at)) {
+                return true;
+            }
+            at += 8;
+        }
+        hit(word(n - 8))
+    } else if n >= 4 {
+        let half = |at: usize| {
+            let b: [u8; 4] = bytes[at..at + 4].try_into().expect("4 bytes");
+            u64::from(u32::from_le_bytes(b))
+        };
+        hit(half(0) | half(n - 4) << 32)
+    } else if n > 0 {
+        let (a, b, c) = (bytes[0], bytes[n / 2], bytes[n - 1]);
+        hit(u64::from_le_bytes([a, b, c, a, a, a, a, a]))
+    } else {
+        false
+    }
 }
 
 /// 0x01 in every byte of a word.
@@ -392,7 +428,7 @@ mod tests {
 
     #[test]
     fn the_word_test_finds_every_control_byte() {
-        for len in 0..20 {
+        for len in 0..40 {
             for at in 0..len {
                 for b in [0u8, 0x09, 0x0a, 0x1f, 0x7f, 0xc2] {
                     let mut v = vec![b'x'; len];
