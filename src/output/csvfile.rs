@@ -103,11 +103,22 @@ pub struct Formatter {
     excel: bool,
 }
 
-thread_local! {
-    /// A CSV writer into memory per thread and line-end style, reused.
-    static FORMAT: RefCell<Option<(bool, csv::Writer<Shared<Vec<u8>>>)>> =
-        const { RefCell::new(None) };
+/// A CSV writer into memory for one line-end style, and a record to gather
+/// the cells of a row in.
+struct Memory {
+    excel: bool,
+    writer: csv::Writer<Shared<Vec<u8>>>,
+    record: csv::ByteRecord,
 }
+
+thread_local! {
+    /// A writer into memory per thread, reused.
+    static FORMAT: RefCell<Option<Memory>> = const { RefCell::new(None) };
+}
+
+/// The buffer of a writer into memory: room for the `csv` writer's fast
+/// path (a whole record at a time) for all but huge rows.
+const MEMORY_BUFFER: usize = 1 << 16;
 
 impl Formatter {
     /// A formatter for files made with `excel` as [`CsvFile::create`] has it.
@@ -123,15 +134,19 @@ impl Formatter {
     {
         FORMAT.with(|cell| {
             let mut slot = cell.borrow_mut();
-            let writer = match &mut *slot {
-                Some((excel, w)) if *excel == self.excel => w,
-                other => &mut other.insert((self.excel, self.writer())).1,
+            let Memory { writer, record, .. } = match &mut *slot {
+                Some(m) if m.excel == self.excel => m,
+                other => other.insert(self.memory()),
             };
+            // A whole record at a time: the `csv` writer then copies each
+            // cell at once (it finds no quoting needed in most) instead of
+            // going through its field-by-field state machine.
             for row in rows {
+                record.clear();
                 for c in row {
-                    writer.write_field(cut(defuse(c)).as_bytes())?;
+                    record.push_field(cut(defuse(c)).as_bytes());
                 }
-                writer.write_record(None::<&[u8]>)?;
+                writer.write_byte_record(record)?;
             }
             writer.flush()?;
             out.append(&mut writer.get_ref().0.borrow_mut());
@@ -139,17 +154,18 @@ impl Formatter {
         })
     }
 
-    fn writer(&self) -> csv::Writer<Shared<Vec<u8>>> {
+    fn memory(&self) -> Memory {
         let terminator = if self.excel {
             csv::Terminator::CRLF
         } else {
             csv::Terminator::Any(b'\n')
         };
-        csv::WriterBuilder::new()
+        let writer = csv::WriterBuilder::new()
             .terminator(terminator)
-            .buffer_capacity(4096)
+            .buffer_capacity(MEMORY_BUFFER)
             .has_headers(false)
-            .from_writer(Shared(RefCell::new(Vec::new())))
+            .from_writer(Shared(RefCell::new(Vec::new())));
+        Memory { excel: self.excel, writer, record: csv::ByteRecord::new() }
     }
 }
 
@@ -337,11 +353,21 @@ mod tests {
 
     #[test]
     fn formatted_rows_are_the_bytes_the_file_writes() {
-        let rows = [
+        // Past the memory buffer too: a huge cell, then more rows than it
+        // holds, then short rows again.
+        let (huge, big) = ("\"é".repeat(20_000), "y,".repeat(10_000));
+        let mut rows = vec![
             vec!["a", "=1", "x,y", "say \"hi\"", "line\nend", ""],
             vec!["", "", "", "", "", ""],
-            vec!["é", "-2", " @x", "\tz", "ok", "last"],
+            vec![huge.as_str(), "=", "", "", "", "z"],
         ];
+        rows.extend(std::iter::repeat_n(
+            vec![big.as_str(), "a", "", "", "", ""],
+            5,
+        ));
+        rows.push(vec!["a", "=1", "x,y", "say \"hi\"", "line\nend", ""]);
+        rows.push(vec!["é", "-2", " @x", "\tz", "ok", "last"]);
+        let last = rows.len() - 1;
         for excel in [false, true] {
             let dir = tempfile::tempdir().unwrap();
             let mut file =
@@ -358,10 +384,10 @@ mod tests {
                     .unwrap();
             let mut bytes = Vec::new();
             let f = super::Formatter::new(excel);
-            f.rows(rows[..2].iter().map(|r| r.iter().copied()), &mut bytes)
-                .unwrap();
+            let some = rows[..last].iter().map(|r| r.iter().copied());
+            f.rows(some, &mut bytes).unwrap();
             file.raw(&bytes).unwrap();
-            file.row(rows[2].iter().copied()).unwrap();
+            file.row(rows[last].iter().copied()).unwrap();
             file.finish(dir.path()).unwrap();
             let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
             assert_eq!(String::from_utf8(raw), String::from_utf8(written));
