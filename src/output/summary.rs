@@ -80,6 +80,8 @@ pub struct Tally {
     pub(super) by_month: FastMap<(u32, u32), Group>,
     /// Indexed by recipient number.
     pub(super) recipients: Vec<Recipient>,
+    /// The number of each status's class, by status number.
+    class_of: Vec<u32>,
 }
 
 impl Tally {
@@ -88,7 +90,8 @@ impl Tally {
         self.rows += 1;
         *self.kinds.entry(row.kind).or_default() += 1;
 
-        // Look every value up once.
+        // Look every value up once; a recipient's domain and a status's
+        // class are parts of them, known by number once they were seen.
         let n = &mut self.names;
         let cause = n.causes.id(row.cause) as usize;
         let facts = Facts {
@@ -98,8 +101,19 @@ impl Tally {
             hard: row.hard_bounce,
             diagnostic: row.diagnostic,
         };
-        let domain = n.domains.id(row.recipient_domain);
-        let class = n.classes.id(row.code_class);
+        let domain = match self.recipients.get(facts.recipient as usize) {
+            Some(r) => r.domain,
+            None => n.domains.id(row.recipient_domain),
+        };
+        let status = n.statuses.id(row.status);
+        let class = match self.class_of.get(status as usize) {
+            Some(&class) => class,
+            None => {
+                let class = n.classes.id(row.code_class);
+                self.class_of.push(class);
+                class
+            }
+        };
         let place = if row.remote_server.is_empty() {
             ServerKey::Domain(domain)
         } else {
@@ -109,7 +123,7 @@ impl Tally {
         let verdict = Verdict {
             domain,
             cause: facts.cause,
-            status: n.statuses.id(row.status),
+            status,
             hard: row.hard_bounce,
             suggestion: Suggestion::of(row),
         };
