@@ -205,12 +205,12 @@ pub fn remove_temporaries(dir: &Path) {
 /// too: no count we write is negative). Control characters other than tab
 /// become spaces, so that every row stays on one line.
 pub fn defuse(cell: &str) -> Cow<'_, str> {
-    // Most cells start with a letter or digit and hold no control
-    // character: they are as they are, and cost one pass over the bytes.
+    // Most cells start with a letter or digit and are printable ASCII:
+    // they are as they are, and cost one quick pass over the bytes.
     let first = cell.as_bytes().first().copied().unwrap_or(b'a');
     let risky_start =
         matches!(first, b' ' | b'\t' | b'\r' | b'=' | b'+' | b'-' | b'@');
-    if !risky_start && !may_hold_controls(cell.as_bytes()) {
+    if !risky_start && !any_word(cell.as_bytes(), not_printable_ascii) {
         return Cow::Borrowed(cell);
     }
     defuse_slow(cell)
@@ -284,16 +284,27 @@ fn cut_long(cell: Cow<'_, str>) -> Cow<'_, str> {
 
 /// A quick test that a cell holds no control character: none of its bytes
 /// is below 0x20, 0x7F, or 0xC2 (the first byte of the C1 controls in
-/// UTF-8). Eight bytes at a time, the last eight overlapping the ones
-/// before and a short cell read as one word: this runs on every cell of
-/// every row.
+/// UTF-8).
 fn may_hold_controls(bytes: &[u8]) -> bool {
+    any_word(bytes, |x| {
+        has_below(x, 0x20) | has_zero(x ^ LOW * 0x7f) | has_zero(x ^ LOW * 0xc2)
+    })
+}
+
+/// Whether a byte of `x` is below 0x20 or above 0x7E (cheaper than the
+/// test of [`may_hold_controls`], which the rare cells it flags then take).
+fn not_printable_ascii(x: u64) -> bool {
+    (x.wrapping_sub(LOW * 0x20) & !x | x.wrapping_add(LOW) | x) & LOW << 7 != 0
+}
+
+/// Whether `hit` holds for a word of `bytes`: eight bytes at a time, the
+/// last eight overlapping the ones before and a short cell read as one
+/// word of its bytes (this runs on every cell of every row). `hit` must
+/// hold for a word when it holds for a byte of it.
+fn any_word(bytes: &[u8], hit: impl Fn(u64) -> bool) -> bool {
     let n = bytes.len();
     let word = |at: usize| {
         u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
-    };
-    let hit = |x: u64| {
-        has_below(x, 0x20) | has_zero(x ^ LOW * 0x7f) | has_zero(x ^ LOW * 0xc2)
     };
     if n >= 8 {
         let mut at = 0;
@@ -465,6 +476,16 @@ mod tests {
             let clean: Vec<u8> =
                 (0..len).map(|i| 0x20 + (i as u8 * 7) % 0x5f).collect();
             assert!(!super::may_hold_controls(&clean));
+            let ascii =
+                |v: &[u8]| !super::any_word(v, super::not_printable_ascii);
+            assert!(ascii(&clean));
+            for at in 0..len {
+                for b in [0u8, 0x09, 0x1f, 0x7f, 0x80, 0xc2, 0xc3, 0xff] {
+                    let mut v = clean.clone();
+                    v[at] = b;
+                    assert!(!ascii(&v), "{len} {at} {b}");
+                }
+            }
         }
         assert!(!super::may_hold_controls(&[
             0x80, 0xc3, 0xff, 0x7e, 0x20, 0x21, 0xc1, 0xc4, 0x41
