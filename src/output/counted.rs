@@ -98,8 +98,9 @@ fn room(row: &Row) -> usize {
         + row.action.len()
 }
 
-/// The columns `recipient_domain` and `code_class`.
+/// The column `recipient_domain`.
 const DOMAIN: usize = 5;
+/// The column `code_class`.
 const CLASS: usize = 9;
 
 /// Number of texts in a [`Counted`].
@@ -164,8 +165,7 @@ impl Packed {
         });
         let mut lines = Vec::new();
         csv.rows(inside, &mut lines)?;
-        let rows = packed;
-        Ok(Packed { lines, text, rows })
+        Ok(Packed { lines, text, rows: packed })
     }
 
     /// True when a row falls outside the period: the writer then needs the

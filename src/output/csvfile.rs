@@ -287,7 +287,9 @@ fn cut_long(cell: Cow<'_, str>) -> Cow<'_, str> {
 /// UTF-8).
 fn may_hold_controls(bytes: &[u8]) -> bool {
     any_word(bytes, |x| {
-        has_below(x, 0x20) | has_zero(x ^ LOW * 0x7f) | has_zero(x ^ LOW * 0xc2)
+        has_below(x, 0x20)
+            | has_zero(x ^ (LOW * 0x7f))
+            | has_zero(x ^ (LOW * 0xc2))
     })
 }
 
@@ -474,7 +476,7 @@ mod tests {
                 }
             }
             let clean: Vec<u8> =
-                (0..len).map(|i| 0x20 + (i as u8 * 7) % 0x5f).collect();
+                (0..len).map(|i| 0x20 + (i * 7 % 0x5f) as u8).collect();
             assert!(!super::may_hold_controls(&clean));
             let ascii =
                 |v: &[u8]| !super::any_word(v, super::not_printable_ascii);
