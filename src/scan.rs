@@ -1,9 +1,10 @@
 //! The main job, streamed: the inputs are cut into units of whole messages
 //! (chunks of an mbox, groups of single-message files); each unit is decoded
 //! and classified in parallel (rayon) while the next one is read and split,
-//! and the workers also turn the rows into `bounces.csv` lines; one writer
-//! thread writes the lines in input order and tallies the summaries while
-//! later units are still being decoded. Memory holds a few units, whatever the archive's
+//! and the workers also turn the rows into `bounces.csv` lines and pack what
+//! the summaries need of them (see [`Packed`]); one writer thread writes the
+//! lines in input order and tallies the summaries while later units are
+//! still being decoded. Memory holds a few units, whatever the archive's
 //! size, and outputs are identical whatever the thread count.
 
 use std::ops::Range;
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use crate::classify::{classify_owned, Row};
 use crate::decode::{decode, Skip};
 use crate::mbox;
-use crate::output::{CsvStyle, Reports, RowFormatter, Tally};
+use crate::output::{CsvStyle, Packed, Reports, RowFormatter, Tally};
 use crate::rules::RuleSet;
 use crate::source::{self, Input, SourceError};
 
@@ -67,22 +68,40 @@ pub enum Outcome {
 /// One processed message, on its way to the writer.
 struct Done {
     origin: String,
-    outcome: Outcome,
-    /// The `bounces.csv` lines of its rows, made by the worker (none if
-    /// that failed: the writer then formats them).
-    lines: Option<Vec<u8>>,
+    outcome: Written,
+}
+
+/// An [`Outcome`] as the writer takes it.
+enum Written {
+    /// Rows for the writer to format and count (see [`RowFormatter::pack`]).
+    Rows(Vec<Row>),
+    /// Rows formatted and packed by the worker, which dropped them.
+    Packed(Packed),
+    /// Why the message is not a report.
+    Skipped(Skip),
 }
 
 impl Done {
-    fn new(origin: String, outcome: Outcome, format: &RowFormatter) -> Done {
-        let lines = match &outcome {
-            Outcome::Rows(rows) => {
-                let mut lines = Vec::new();
-                format.bounces(rows, &mut lines).is_ok().then_some(lines)
-            }
-            Outcome::Skipped(_) => None,
+    fn new(
+        mut origin: String,
+        outcome: Outcome,
+        format: &RowFormatter,
+    ) -> Done {
+        let outcome = match outcome {
+            Outcome::Rows(rows) => match format.pack(&rows) {
+                Some(packed) => {
+                    // Unused by the writer: freed here, by the thread that
+                    // made it.
+                    if !packed.needs_origin() {
+                        origin = String::new();
+                    }
+                    Written::Packed(packed)
+                }
+                None => Written::Rows(rows),
+            },
+            Outcome::Skipped(skip) => Written::Skipped(skip),
         };
-        Done { origin, outcome, lines }
+        Done { origin, outcome }
     }
 }
 
@@ -285,18 +304,17 @@ fn write_batch(batch: Vec<Done>, reports: &mut Reports) -> std::io::Result<()> {
     for done in batch {
         reports.tally.messages += 1;
         match done.outcome {
-            Outcome::Rows(rows) => {
+            Written::Rows(rows) => {
                 reports.tally.decoded += 1;
-                match &done.lines {
-                    Some(lines) => reports.bounces_formatted(&rows, lines)?,
-                    None => {
-                        for row in &rows {
-                            reports.bounce(row)?;
-                        }
-                    }
+                for row in &rows {
+                    reports.bounce(row)?;
                 }
             }
-            Outcome::Skipped(skip) => {
+            Written::Packed(packed) => {
+                reports.tally.decoded += 1;
+                reports.bounces_packed(&done.origin, &packed)?;
+            }
+            Written::Skipped(skip) => {
                 reports.skip(&done.origin, skip.reason, &skip.detail)?
             }
         }

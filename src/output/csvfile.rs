@@ -103,11 +103,22 @@ pub struct Formatter {
     excel: bool,
 }
 
-thread_local! {
-    /// A CSV writer into memory per thread and line-end style, reused.
-    static FORMAT: RefCell<Option<(bool, csv::Writer<Shared<Vec<u8>>>)>> =
-        const { RefCell::new(None) };
+/// A CSV writer into memory for one line-end style, and a record to gather
+/// the cells of a row in.
+struct Memory {
+    excel: bool,
+    writer: csv::Writer<Shared<Vec<u8>>>,
+    record: csv::ByteRecord,
 }
+
+thread_local! {
+    /// A writer into memory per thread, reused.
+    static FORMAT: RefCell<Option<Memory>> = const { RefCell::new(None) };
+}
+
+/// The buffer of a writer into memory: room for the `csv` writer's fast
+/// path (a whole record at a time) for all but huge rows.
+const MEMORY_BUFFER: usize = 1 << 16;
 
 impl Formatter {
     /// A formatter for files made with `excel` as [`CsvFile::create`] has it.
@@ -123,15 +134,19 @@ impl Formatter {
     {
         FORMAT.with(|cell| {
             let mut slot = cell.borrow_mut();
-            let writer = match &mut *slot {
-                Some((excel, w)) if *excel == self.excel => w,
-                other => &mut other.insert((self.excel, self.writer())).1,
+            let Memory { writer, record, .. } = match &mut *slot {
+                Some(m) if m.excel == self.excel => m,
+                other => other.insert(self.memory()),
             };
+            // A whole record at a time: the `csv` writer then copies each
+            // cell at once (it finds no quoting needed in most) instead of
+            // going through its field-by-field state machine.
             for row in rows {
+                record.clear();
                 for c in row {
-                    writer.write_field(cut(defuse(c)).as_bytes())?;
+                    record.push_field(cut(defuse(c)).as_bytes());
                 }
-                writer.write_record(None::<&[u8]>)?;
+                writer.write_byte_record(record)?;
             }
             writer.flush()?;
             out.append(&mut writer.get_ref().0.borrow_mut());
@@ -139,17 +154,18 @@ impl Formatter {
         })
     }
 
-    fn writer(&self) -> csv::Writer<Shared<Vec<u8>>> {
+    fn memory(&self) -> Memory {
         let terminator = if self.excel {
             csv::Terminator::CRLF
         } else {
             csv::Terminator::Any(b'\n')
         };
-        csv::WriterBuilder::new()
+        let writer = csv::WriterBuilder::new()
             .terminator(terminator)
-            .buffer_capacity(4096)
+            .buffer_capacity(MEMORY_BUFFER)
             .has_headers(false)
-            .from_writer(Shared(RefCell::new(Vec::new())))
+            .from_writer(Shared(RefCell::new(Vec::new())));
+        Memory { excel: self.excel, writer, record: csv::ByteRecord::new() }
     }
 }
 
@@ -189,12 +205,20 @@ pub fn remove_temporaries(dir: &Path) {
 /// too: no count we write is negative). Control characters other than tab
 /// become spaces, so that every row stays on one line.
 pub fn defuse(cell: &str) -> Cow<'_, str> {
-    // Most cells start with a letter or digit and hold no control
-    // character: they are as they are, and cost one pass over the bytes.
+    // Most cells start with a letter or digit and are printable ASCII:
+    // they are as they are, and cost one quick pass over the bytes.
     let first = cell.as_bytes().first().copied().unwrap_or(b'a');
-    if !b" \t\r=+-@".contains(&first) && !may_hold_controls(cell.as_bytes()) {
+    let risky_start =
+        matches!(first, b' ' | b'\t' | b'\r' | b'=' | b'+' | b'-' | b'@');
+    if !risky_start && !any_word(cell.as_bytes(), not_printable_ascii) {
         return Cow::Borrowed(cell);
     }
+    defuse_slow(cell)
+}
+
+/// [`defuse`] for a cell that may need it.
+#[cold]
+fn defuse_slow(cell: &str) -> Cow<'_, str> {
     let risky = |c: &str| {
         c.starts_with(['\t', '\r'])
             || c.trim_start_matches(' ').starts_with(['=', '+', '-', '@'])
@@ -231,11 +255,18 @@ pub const CELL_LIMIT: usize = 32_767;
 /// Cuts a cell to at most [`CELL_LIMIT`] characters, on a character
 /// boundary, so that a spreadsheet neither refuses the file nor spills
 /// the rest of the cell into other cells.
+#[inline]
 pub fn cut(cell: Cow<'_, str>) -> Cow<'_, str> {
     // No more bytes than the limit: no more UTF-16 units either.
     if cell.len() <= CELL_LIMIT {
         return cell;
     }
+    cut_long(cell)
+}
+
+/// [`cut`] for a cell of more bytes than the limit.
+#[cold]
+fn cut_long(cell: Cow<'_, str>) -> Cow<'_, str> {
     let mut units = 0;
     let end = cell.char_indices().find_map(|(at, c)| {
         units += c.len_utf16();
@@ -253,17 +284,51 @@ pub fn cut(cell: Cow<'_, str>) -> Cow<'_, str> {
 
 /// A quick test that a cell holds no control character: none of its bytes
 /// is below 0x20, 0x7F, or 0xC2 (the first byte of the C1 controls in
-/// UTF-8). Eight bytes at a time: this runs on every cell of every row.
+/// UTF-8).
 fn may_hold_controls(bytes: &[u8]) -> bool {
-    let mut blocks = bytes.chunks_exact(8);
-    let hit = (&mut blocks).any(|b| {
-        let x = u64::from_le_bytes(b.try_into().expect("8 bytes"));
-        has_below(x, 0x20) | has_zero(x ^ LOW * 0x7f) | has_zero(x ^ LOW * 0xc2)
-    });
-    hit || blocks
-        .remainder()
-        .iter()
-        .any(|&b| (b < 0x20) | (b == 0x7f) | (b == 0xc2))
+    any_word(bytes, |x| {
+        has_below(x, 0x20)
+            | has_zero(x ^ (LOW * 0x7f))
+            | has_zero(x ^ (LOW * 0xc2))
+    })
+}
+
+/// Whether a byte of `x` is below 0x20 or above 0x7E (cheaper than the
+/// test of [`may_hold_controls`], which the rare cells it flags then take).
+fn not_printable_ascii(x: u64) -> bool {
+    (x.wrapping_sub(LOW * 0x20) & !x | x.wrapping_add(LOW) | x) & LOW << 7 != 0
+}
+
+/// Whether `hit` holds for a word of `bytes`: eight bytes at a time, the
+/// last eight overlapping the ones before and a short cell read as one
+/// word of its bytes (this runs on every cell of every row). `hit` must
+/// hold for a word when it holds for a byte of it.
+fn any_word(bytes: &[u8], hit: impl Fn(u64) -> bool) -> bool {
+    let n = bytes.len();
+    let word = |at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if hit(word(at)) {
+                return true;
+            }
+            at += 8;
+        }
+        hit(word(n - 8))
+    } else if n >= 4 {
+        let half = |at: usize| {
+            let b: [u8; 4] = bytes[at..at + 4].try_into().expect("4 bytes");
+            u64::from(u32::from_le_bytes(b))
+        };
+        hit(half(0) | half(n - 4) << 32)
+    } else if n > 0 {
+        let (a, b, c) = (bytes[0], bytes[n / 2], bytes[n - 1]);
+        hit(u64::from_le_bytes([a, b, c, a, a, a, a, a]))
+    } else {
+        false
+    }
 }
 
 /// 0x01 in every byte of a word.
@@ -301,11 +366,21 @@ mod tests {
 
     #[test]
     fn formatted_rows_are_the_bytes_the_file_writes() {
-        let rows = [
+        // Past the memory buffer too: a huge cell, then more rows than it
+        // holds, then short rows again.
+        let (huge, big) = ("\"é".repeat(20_000), "y,".repeat(10_000));
+        let mut rows = vec![
             vec!["a", "=1", "x,y", "say \"hi\"", "line\nend", ""],
             vec!["", "", "", "", "", ""],
-            vec!["é", "-2", " @x", "\tz", "ok", "last"],
+            vec![huge.as_str(), "=", "", "", "", "z"],
         ];
+        rows.extend(std::iter::repeat_n(
+            vec![big.as_str(), "a", "", "", "", ""],
+            5,
+        ));
+        rows.push(vec!["a", "=1", "x,y", "say \"hi\"", "line\nend", ""]);
+        rows.push(vec!["é", "-2", " @x", "\tz", "ok", "last"]);
+        let last = rows.len() - 1;
         for excel in [false, true] {
             let dir = tempfile::tempdir().unwrap();
             let mut file =
@@ -322,10 +397,10 @@ mod tests {
                     .unwrap();
             let mut bytes = Vec::new();
             let f = super::Formatter::new(excel);
-            f.rows(rows[..2].iter().map(|r| r.iter().copied()), &mut bytes)
-                .unwrap();
+            let some = rows[..last].iter().map(|r| r.iter().copied());
+            f.rows(some, &mut bytes).unwrap();
             file.raw(&bytes).unwrap();
-            file.row(rows[2].iter().copied()).unwrap();
+            file.row(rows[last].iter().copied()).unwrap();
             file.finish(dir.path()).unwrap();
             let raw = std::fs::read(dir.path().join("u.csv")).unwrap();
             assert_eq!(String::from_utf8(raw), String::from_utf8(written));
@@ -392,7 +467,7 @@ mod tests {
 
     #[test]
     fn the_word_test_finds_every_control_byte() {
-        for len in 0..20 {
+        for len in 0..40 {
             for at in 0..len {
                 for b in [0u8, 0x09, 0x0a, 0x1f, 0x7f, 0xc2] {
                     let mut v = vec![b'x'; len];
@@ -401,8 +476,18 @@ mod tests {
                 }
             }
             let clean: Vec<u8> =
-                (0..len).map(|i| 0x20 + (i as u8 * 7) % 0x5f).collect();
+                (0..len).map(|i| 0x20 + (i * 7 % 0x5f) as u8).collect();
             assert!(!super::may_hold_controls(&clean));
+            let ascii =
+                |v: &[u8]| !super::any_word(v, super::not_printable_ascii);
+            assert!(ascii(&clean));
+            for at in 0..len {
+                for b in [0u8, 0x09, 0x1f, 0x7f, 0x80, 0xc2, 0xc3, 0xff] {
+                    let mut v = clean.clone();
+                    v[at] = b;
+                    assert!(!ascii(&v), "{len} {at} {b}");
+                }
+            }
         }
         assert!(!super::may_hold_controls(&[
             0x80, 0xc3, 0xff, 0x7e, 0x20, 0x21, 0xc1, 0xc4, 0x41

@@ -4,6 +4,7 @@
 //! writes it, and tallies it as it passes, so memory grows only with the
 //! number of distinct servers, domains, causes, months and recipients.
 
+mod counted;
 mod csvfile;
 mod group;
 mod jsonl;
@@ -16,6 +17,7 @@ pub mod terminal;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use counted::{Counted, Packed};
 pub use csvfile::{defuse, remove_temporaries};
 use csvfile::{CsvFile, Formatter};
 use jsonl::JsonLines;
@@ -46,16 +48,20 @@ pub type CsvStyle = ReportOptions;
 pub struct RowFormatter {
     csv: Formatter,
     period: Period,
+    /// `bounces.jsonl` is written: the writer needs the rows themselves.
+    jsonl: bool,
 }
 
 impl RowFormatter {
-    /// Appends to `out` the `bounces.csv` lines of those of `rows` that fall
-    /// in the audit period.
-    pub fn bounces(&self, rows: &[Row], out: &mut Vec<u8>) -> io::Result<()> {
-        let inside = rows
-            .iter()
-            .filter(|r| matches!(self.period.place(&r.date), Place::Inside));
-        self.csv.rows(inside.map(Row::cells), out)
+    /// The rows of one message packed for [`Reports::bounces_packed`], or
+    /// `None` when the writer needs the rows themselves (for
+    /// `bounces.jsonl`) or formatting failed: [`Reports::bounce`] then
+    /// writes each.
+    pub fn pack(&self, rows: &[Row]) -> Option<Packed> {
+        if self.jsonl {
+            return None;
+        }
+        Packed::new(rows, &self.csv, &self.period).ok()
     }
 }
 
@@ -101,7 +107,7 @@ impl Reports {
         match self.options.period.place(&row.date) {
             Place::Inside => {}
             place => {
-                self.tally.left_out(row, place);
+                self.tally.left_out(&row.origin, place);
                 return Ok(());
             }
         }
@@ -109,7 +115,7 @@ impl Reports {
         if let Some(j) = &mut self.jsonl {
             j.row(row)?;
         }
-        self.tally.add(row);
+        self.tally.add(&Counted::of(row));
         Ok(())
     }
 
@@ -118,31 +124,24 @@ impl Reports {
         RowFormatter {
             csv: Formatter::new(self.options.excel),
             period: self.options.period,
+            jsonl: self.jsonl.is_some(),
         }
     }
 
-    /// Does what [`Reports::bounce`] does for each of `rows` (the rows of
-    /// one message), but writes `lines`, the `bounces.csv` lines
-    /// [`RowFormatter::bounces`] made of them, as they are.
-    pub fn bounces_formatted(
+    /// Does what [`Reports::bounce`] does for each row of message `origin`,
+    /// from the rows as [`RowFormatter::pack`] packed them.
+    pub fn bounces_packed(
         &mut self,
-        rows: &[Row],
-        lines: &[u8],
+        origin: &str,
+        packed: &Packed,
     ) -> io::Result<()> {
-        for row in rows {
-            match self.options.period.place(&row.date) {
-                Place::Inside => {}
-                place => {
-                    self.tally.left_out(row, place);
-                    continue;
-                }
+        for (place, row) in packed.rows() {
+            match place {
+                Place::Inside => self.tally.add(&row),
+                place => self.tally.left_out(origin, place),
             }
-            if let Some(j) = &mut self.jsonl {
-                j.row(row)?;
-            }
-            self.tally.add(row);
         }
-        self.bounces.raw(lines)
+        self.bounces.raw(packed.lines())
     }
 
     /// Writes one row of `skipped.csv`.

@@ -1,8 +1,8 @@
 //! One entry per recipient for `recipients.csv`: how often it bounced, when,
 //! its latest verdict, and what the sending system should do with it.
 
+use super::counted::Counted;
 use super::group::{Seen, Stamp};
-use crate::classify::Row;
 
 /// Columns of `recipients.csv`.
 pub const COLUMNS: [&str; 9] = [
@@ -39,18 +39,15 @@ impl Suggestion {
     /// The suggestion for one row. A complaint suppresses the address
     /// whatever its cause: the kind of report is a decoded fact, and a
     /// complainer must not be mailed again even though it is no bounce.
-    pub fn of(row: &Row) -> Suggestion {
-        let failed = matches!(row.action.as_str(), "failed" | "delayed");
+    pub fn of(row: &Counted<'_>) -> Suggestion {
+        let failed = matches!(row.action, "failed" | "delayed");
         if row.hard_bounce || row.kind == "feedback" {
             Suggestion::Suppress
-        } else if matches!(
-            row.action.as_str(),
-            "delivered" | "relayed" | "expanded"
-        ) {
+        } else if matches!(row.action, "delivered" | "relayed" | "expanded") {
             Suggestion::Keep
         } else if matches!(row.kind, "bounce" | "delay")
             && failed
-            && !row.rule.is_empty()
+            && row.has_rule
         {
             Suggestion::Retry
         } else {
@@ -144,6 +141,7 @@ mod tests {
 
     #[test]
     fn suggestion_follows_hard_flag_and_kind() {
+        use crate::classify::Row;
         let mut row = Row {
             kind: "bounce",
             action: "failed".into(),
@@ -151,27 +149,27 @@ mod tests {
             rule: "x".into(),
             ..Row::default()
         };
-        assert_eq!(Suggestion::of(&row), Suggestion::Suppress);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Suppress);
         row.hard_bounce = false;
-        assert_eq!(Suggestion::of(&row), Suggestion::Retry);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Retry);
         row.kind = "delay";
         row.action = "delayed".into();
-        assert_eq!(Suggestion::of(&row), Suggestion::Retry);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Retry);
         row.rule.clear();
-        assert_eq!(Suggestion::of(&row), Suggestion::Review);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Review);
         row.rule = "x".into();
         row.kind = "feedback";
         row.action.clear();
-        assert_eq!(Suggestion::of(&row), Suggestion::Suppress);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Suppress);
         // An auto-reply that no rule calls hard: neither retry nor suppress.
         row.kind = "auto-reply";
-        assert_eq!(Suggestion::of(&row), Suggestion::Review);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Review);
         row.hard_bounce = true;
-        assert_eq!(Suggestion::of(&row), Suggestion::Suppress);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Suppress);
         row.hard_bounce = false;
         // A success report: nothing to do, whatever its kind.
         row.kind = "bounce";
         row.action = "delivered".into();
-        assert_eq!(Suggestion::of(&row), Suggestion::Keep);
+        assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Keep);
     }
 }

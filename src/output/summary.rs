@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use crate::fasthash::FastMap;
 
+use super::counted::Counted;
 use super::group::{Facts, Group, Interner, Stamp};
 use super::period::Place;
 use super::recipients::{Recipient, Suggestion, Verdict};
-use crate::classify::Row;
 
 /// Rows (and their messages) left out by `--since` / `--until`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -80,36 +80,50 @@ pub struct Tally {
     pub(super) by_month: FastMap<(u32, u32), Group>,
     /// Indexed by recipient number.
     pub(super) recipients: Vec<Recipient>,
+    /// The number of each status's class, by status number.
+    class_of: Vec<u32>,
 }
 
 impl Tally {
     /// Counts one row written to `bounces.csv`.
-    pub fn add(&mut self, row: &Row) {
+    pub fn add(&mut self, row: &Counted<'_>) {
         self.rows += 1;
         *self.kinds.entry(row.kind).or_default() += 1;
 
-        // Look every value up once.
+        // Look every value up once; a recipient's domain and a status's
+        // class are parts of them, known by number once they were seen.
         let n = &mut self.names;
-        let cause = n.causes.id(&row.cause) as usize;
+        let cause = n.causes.id(row.cause) as usize;
         let facts = Facts {
-            recipient: n.recipients.id(&row.recipient),
+            recipient: n.recipients.id(row.recipient),
             cause: cause as u32,
-            at: Stamp::new(&row.date),
+            at: Stamp::new(row.date),
             hard: row.hard_bounce,
-            diagnostic: &row.diagnostic,
+            diagnostic: row.diagnostic,
         };
-        let domain = n.domains.id(row.recipient_domain());
-        let class = n.classes.id(row.code_class());
+        let domain = match self.recipients.get(facts.recipient as usize) {
+            Some(r) => r.domain,
+            None => n.domains.id(row.recipient_domain),
+        };
+        let status = n.statuses.id(row.status);
+        let class = match self.class_of.get(status as usize) {
+            Some(&class) => class,
+            None => {
+                let class = n.classes.id(row.code_class);
+                self.class_of.push(class);
+                class
+            }
+        };
         let place = if row.remote_server.is_empty() {
             ServerKey::Domain(domain)
         } else {
-            ServerKey::Server(n.servers.id(&row.remote_server))
+            ServerKey::Server(n.servers.id(row.remote_server))
         };
         let month = n.months.id(row.date.get(..7).unwrap_or(""));
         let verdict = Verdict {
             domain,
             cause: facts.cause,
-            status: n.statuses.id(&row.status),
+            status,
             hard: row.hard_bounce,
             suggestion: Suggestion::of(row),
         };
@@ -120,7 +134,7 @@ impl Tally {
         self.by_month.entry((month, facts.cause)).or_default().add(&facts);
         if cause == self.by_cause.len() {
             self.by_cause.push(Group::default());
-            self.advice.push(row.advice.clone());
+            self.advice.push(row.advice.to_string());
         }
         self.by_cause[cause].add(&facts);
         let r = facts.recipient as usize;
@@ -131,16 +145,16 @@ impl Tally {
     }
 
     /// Counts one row left out by the period; `origin` names its message.
-    pub fn left_out(&mut self, row: &Row, place: Place) {
+    pub fn left_out(&mut self, origin: &str, place: Place) {
         match place {
             Place::Earlier => self.outside.earlier += 1,
             Place::Later => self.outside.later += 1,
             Place::Undated | Place::Inside => self.outside.undated += 1,
         }
-        if self.last_outside != row.origin {
+        if self.last_outside != origin {
             self.outside.messages += 1;
             self.last_outside.clear();
-            self.last_outside.push_str(&row.origin);
+            self.last_outside.push_str(origin);
         }
     }
 
@@ -168,6 +182,7 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::Row;
 
     fn row(n: usize) -> Row {
         Row {
@@ -190,7 +205,7 @@ mod tests {
     fn memory_grows_with_distinct_values_not_rows() {
         let mut t = Tally::default();
         for n in 0..10_000 {
-            t.add(&row(n));
+            t.add(&Counted::of(&row(n)));
         }
         assert_eq!(t.rows, 10_000);
         assert_eq!(t.recipients.len(), 3);
@@ -204,11 +219,9 @@ mod tests {
     #[test]
     fn rows_left_out_are_counted_once_per_message() {
         let mut t = Tally::default();
-        let mut r = row(0);
-        t.left_out(&r, Place::Earlier);
-        t.left_out(&r, Place::Earlier);
-        r.origin = "a.mbox:99".into();
-        t.left_out(&r, Place::Undated);
+        t.left_out("a.mbox:0", Place::Earlier);
+        t.left_out("a.mbox:0", Place::Earlier);
+        t.left_out("a.mbox:99", Place::Undated);
         let want = Outside { earlier: 2, later: 0, undated: 1, messages: 2 };
         assert_eq!(t.outside, want);
         assert_eq!((t.outside.rows(), t.rows), (3, 0));

@@ -169,6 +169,7 @@ fn cut(s: &str, width: usize) -> String {
 mod tests {
     use super::*;
     use crate::classify::Row;
+    use crate::output::Counted;
 
     fn row(server: &str, cause: &str, date: &str) -> Row {
         Row {
@@ -187,10 +188,10 @@ mod tests {
         let mut t = Tally::default();
         t.messages = 3;
         t.decoded = 3;
-        t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
-        t.add(&row("mx\x1b[2J.example.net", "userunknown", ""));
-        t.add(&row("", "blocked", ""));
-        t.add(&row("mx\u{202e}.example.org", "blocked", ""));
+        t.add(&Counted::of(&row("mx\x1b[2J.example.net", "userunknown", "")));
+        t.add(&Counted::of(&row("mx\x1b[2J.example.net", "userunknown", "")));
+        t.add(&Counted::of(&row("", "blocked", "")));
+        t.add(&Counted::of(&row("mx\u{202e}.example.org", "blocked", "")));
         let text = summary(&t, Path::new("out"), &Period::default());
         assert!(text.starts_with(
             "3 messages read = 3 decoded + 0 skipped\n4 rows for 2 recipients"
