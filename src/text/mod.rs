@@ -66,10 +66,13 @@ pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
 
 /// True for a line of white space only.
 pub(crate) fn is_blank(line: &str) -> bool {
-    match line.as_bytes().first() {
+    // ASCII white space (tab, LF, VT, FF, CR, space) is passed over
+    // byte by byte; only a line with other white space needs `trim`.
+    let b = line.as_bytes();
+    let ascii_space = |c: &u8| matches!(c, b'\t'..=b'\r' | b' ');
+    match b.iter().position(|c| !ascii_space(c)) {
         None => true,
-        // White space in ASCII is at most a space.
-        Some(&b) if b.is_ascii() && b > b' ' => false,
+        Some(i) if b[i].is_ascii() => false,
         Some(_) => line.trim().is_empty(),
     }
 }
@@ -327,11 +330,11 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
     });
     static PERMANENTS: LazyLock<Phrases<()>> =
         LazyLock::new(|| Phrases::new(PERMANENT));
-    let s = subject.to_ascii_lowercase();
-    s.contains("delayed mail")
-        || s.contains("(delay)")
-        || s.starts_with("warning: could not send")
-        || s.contains("delivery delay")
+    let has = |phrase| codes::contains_ignore_case(subject, phrase);
+    has("delayed mail")
+        || has("(delay)")
+        || codes::starts_with_ignore_case(subject, "warning: could not send")
+        || has("delivery delay")
         || DELAYS.first_in(text).is_some()
             && PERMANENTS.first_in(text).is_none()
 }
@@ -473,6 +476,17 @@ mod tests {
         for t in codes::random_texts(&pieces, 9, 3000, 9) {
             let want = t.replace("\r\n", "\n").replace('\r', "\n");
             assert_eq!(normalize_newlines(&t), want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_blank_line_is_one_that_trims_to_nothing() {
+        let pieces = [
+            " ", "\t", "\n", "\r", "\x0b", "\x0c", "\u{a0}", "\u{2003}", "x",
+            "é", "\x1c",
+        ];
+        for t in codes::random_texts(&pieces, 17, 3000, 6) {
+            assert_eq!(is_blank(&t), t.trim().is_empty(), "{t:?}");
         }
     }
 
