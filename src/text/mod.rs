@@ -153,7 +153,8 @@ pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
-        let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
+        let body = memchr::memmem::find(copy.as_bytes(), b"\n\n")
+            .map_or("", |p| &copy[p + 2..]);
         let report = split_returned(body).0;
         found = shapes(body, report, blocks::find(report), hints);
     }
@@ -366,10 +367,24 @@ fn embedded_in<'t>(
         if named() {
             return None;
         }
-        let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
-        let head = &copy[..body];
-        codes::contains_ignore_case(head, "report-type=delivery-status")
+        let c = copy.as_bytes();
+        let body = memchr::memmem::find(c, b"\n\n")
+            .or_else(|| memchr::memmem::find(c, b"\n\r\n"))?;
+        says_delivery_status(&copy[..body])
             .then(|| field_block(split_returned(&copy[body..]).0))?
+    })
+}
+
+/// True when `head` holds `report-type=delivery-status` (any ASCII
+/// case). Its `=` is rare in a header: each is looked at, not each `r`.
+fn says_delivery_status(head: &str) -> bool {
+    let b = head.as_bytes();
+    memchr::memchr_iter(b'=', b).any(|p| {
+        p >= 11
+            && b[p - 11..p].eq_ignore_ascii_case(b"report-type")
+            && b[p..]
+                .get(..16)
+                .is_some_and(|t| t.eq_ignore_ascii_case(b"=delivery-status"))
     })
 }
 
@@ -468,6 +483,28 @@ mod tests {
             }
         }
         (recipient && outcome).then(|| &report[start.unwrap_or(0)..])
+    }
+
+    #[test]
+    fn a_delivery_status_type_is_found_from_its_equals_sign() {
+        let pieces = [
+            "Content-Type: multipart/report; ",
+            "report-type=delivery-status",
+            "Report-Type=Delivery-Status",
+            "report-type=",
+            "delivery-status",
+            "=",
+            "type=",
+            "report-",
+            "\n",
+            " ",
+            "é",
+        ];
+        for t in codes::random_texts(&pieces, 19, 5000, 8) {
+            let want =
+                codes::contains_ignore_case(&t, "report-type=delivery-status");
+            assert_eq!(says_delivery_status(&t), want, "{t:?}");
+        }
     }
 
     #[test]
