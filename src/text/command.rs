@@ -86,23 +86,39 @@ static AUTOMATON: LazyLock<Option<regex_automata::meta::Regex>> =
             .ok()
     });
 
-/// [`PHRASES`] lower-cased, as automata built once: they run on text
-/// lower-cased with each run of white space made one space, where a
-/// phrase is plain text. The first finds the leftmost-first match, the
-/// second every match (needed only when the first ends inside a word).
-static FINDERS: LazyLock<Option<[aho_corasick::AhoCorasick; 2]>> =
-    LazyLock::new(|| {
-        let build = |kind| {
-            let phrases = PHRASES.iter().map(|(p, _)| p.to_ascii_lowercase());
-            aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .match_kind(kind)
-                .build(phrases)
-                .ok()
-        };
-        use aho_corasick::MatchKind;
-        Some([build(MatchKind::LeftmostFirst)?, build(MatchKind::Standard)?])
-    });
+/// [`PHRASES`] lower-cased, as an automaton built once (`kind` its match
+/// kind): it runs on text lower-cased with each run of white space made
+/// one space, where a phrase is plain text.
+fn finder(kind: aho_corasick::MatchKind) -> Option<aho_corasick::AhoCorasick> {
+    let phrases = PHRASES.iter().map(|(p, _)| p.to_ascii_lowercase());
+    aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .match_kind(kind)
+        .build(phrases)
+        .ok()
+}
+
+/// The leftmost-first match of [`finder`].
+static FIRST: LazyLock<Option<aho_corasick::AhoCorasick>> =
+    LazyLock::new(|| finder(aho_corasick::MatchKind::LeftmostFirst));
+
+/// Every match of [`finder`], needed only when the leftmost-first one
+/// ends inside a word (rare: built when first needed).
+static ALL: LazyLock<Option<aho_corasick::AhoCorasick>> =
+    LazyLock::new(|| finder(aho_corasick::MatchKind::Standard));
+
+/// Pieces of words of which every phrase holds one (`reply`, `refused`,
+/// `after`, `command`, `like`, `but`, `greeting`, `rcpt`), seldom met in
+/// reasons that name no command.
+const ANCHORS: &[&str] =
+    &["epl", "efu", "aft", "mma", "lik", "but", "eet", "rcp"];
+
+/// [`ANCHORS`] as one SIMD searcher built once (`None` where the machine
+/// has no such searcher). A piece holds no white space, so closing up
+/// white space neither makes nor breaks one: a text lower-cased without
+/// one holds no phrase.
+static ANCHOR: LazyLock<Option<aho_corasick::packed::Searcher>> =
+    LazyLock::new(|| aho_corasick::packed::Searcher::new(ANCHORS));
 
 /// The longest phrase, in bytes.
 const LONGEST: usize = {
@@ -124,10 +140,15 @@ const LONGEST: usize = {
 /// place, the first of [`PHRASES`] (what [`AUTOMATON`] finds). They are
 /// found in one cheap pass over a folded copy of `text` (lower case, each
 /// run of white space one space), where a match must end a word when its
-/// phrase ends in a letter.
+/// phrase ends in a letter; a text without an anchor (most) is neither
+/// closed up nor searched.
 pub fn named_in(text: &str) -> &'static str {
-    let Some([first, all]) = FINDERS.as_ref() else { return "" };
-    let folded = fold(text);
+    let mut folded = lower(text);
+    if ANCHOR.as_ref().is_some_and(|a| a.find(&folded).is_none()) {
+        return "";
+    }
+    close_up(&mut folded);
+    let Some(first) = FIRST.as_ref() else { return "" };
     let valid = |m: &aho_corasick::Match| {
         let ends_word = PHRASES[m.pattern().as_usize()]
             .0
@@ -140,6 +161,7 @@ pub fn named_in(text: &str) -> &'static str {
     }
     // Rare: the leftmost-first phrase runs on into a word; the answer is
     // the valid match that starts first, then the first phrase.
+    let Some(all) = ALL.as_ref() else { return "" };
     let mut best: Option<(usize, usize)> = None;
     for m in all.find_overlapping_iter(&folded[..]) {
         // Matches come by where they end: once one ends a whole phrase
@@ -157,16 +179,29 @@ pub fn named_in(text: &str) -> &'static str {
 
 /// `text` with ASCII letters lower-cased and each run of white space
 /// made one space.
+#[cfg(test)]
 fn fold(text: &str) -> Vec<u8> {
-    let mut out = text.as_bytes().to_ascii_lowercase();
-    // Tab, LF, VT, FF and CR become spaces: a select per byte, which the
-    // compiler can do many at a time.
-    for c in out.iter_mut() {
-        let space = matches!(*c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-        *c = if space { b' ' } else { *c };
-    }
-    // Runs of spaces, found two at a time, are closed up in place.
-    let Some(first) = crate::codes::find_two_spaces(&out) else { return out };
+    let mut out = lower(text);
+    close_up(&mut out);
+    out
+}
+
+/// `text` with ASCII letters lower-cased and tab, LF, VT, FF and CR
+/// (bytes 9 to 13) made spaces, in one pass of selects, which the
+/// compiler does many at a time.
+fn lower(text: &str) -> Vec<u8> {
+    text.bytes()
+        .map(|c| match c.wrapping_sub(b'\t') < 5 {
+            true => b' ',
+            false => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Closes up each run of spaces in `out` to one space, in place.
+fn close_up(out: &mut Vec<u8>) {
+    // Runs of spaces, found two at a time.
+    let Some(first) = crate::codes::find_two_spaces(out) else { return };
     let (mut read, mut write) = (first + 1, first + 1);
     while read < out.len() {
         while out.get(read) == Some(&b' ') {
@@ -179,7 +214,6 @@ fn fold(text: &str) -> Vec<u8> {
         read = end;
     }
     out.truncate(write);
-    out
 }
 
 /// A byte of a word, for `\b` without Unicode.
@@ -235,6 +269,19 @@ mod tests {
         ];
         for (text, command) in cases {
             assert_eq!(named_in(text), command, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_phrase_holds_an_anchor_within_a_word() {
+        #[cfg(target_arch = "x86_64")]
+        assert!(super::ANCHOR.is_some(), "the SIMD searcher is built");
+        for a in super::ANCHORS {
+            assert!(a.bytes().all(|c| c.is_ascii_lowercase()), "{a}");
+        }
+        for (phrase, _) in PHRASES {
+            let p = phrase.to_ascii_lowercase();
+            assert!(super::ANCHORS.iter().any(|a| p.contains(a)), "{phrase}");
         }
     }
 

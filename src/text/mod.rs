@@ -66,10 +66,13 @@ pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
 
 /// True for a line of white space only.
 pub(crate) fn is_blank(line: &str) -> bool {
-    match line.as_bytes().first() {
+    // ASCII white space (tab, LF, VT, FF, CR, space) is passed over
+    // byte by byte; only a line with other white space needs `trim`.
+    let b = line.as_bytes();
+    let ascii_space = |c: &u8| matches!(c, b'\t'..=b'\r' | b' ');
+    match b.iter().position(|c| !ascii_space(c)) {
         None => true,
-        // White space in ASCII is at most a space.
-        Some(&b) if b.is_ascii() && b > b' ' => false,
+        Some(i) if b[i].is_ascii() => false,
         Some(_) => line.trim().is_empty(),
     }
 }
@@ -150,7 +153,8 @@ pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
-        let body = copy.find("\n\n").map_or("", |p| &copy[p + 2..]);
+        let body = memchr::memmem::find(copy.as_bytes(), b"\n\n")
+            .map_or("", |p| &copy[p + 2..]);
         let report = split_returned(body).0;
         found = shapes(body, report, blocks::find(report), hints);
     }
@@ -327,11 +331,11 @@ pub fn says_delayed(text: &str, subject: &str) -> bool {
     });
     static PERMANENTS: LazyLock<Phrases<()>> =
         LazyLock::new(|| Phrases::new(PERMANENT));
-    let s = subject.to_ascii_lowercase();
-    s.contains("delayed mail")
-        || s.contains("(delay)")
-        || s.starts_with("warning: could not send")
-        || s.contains("delivery delay")
+    let has = |phrase| codes::contains_ignore_case(subject, phrase);
+    has("delayed mail")
+        || has("(delay)")
+        || codes::starts_with_ignore_case(subject, "warning: could not send")
+        || has("delivery delay")
         || DELAYS.first_in(text).is_some()
             && PERMANENTS.first_in(text).is_none()
 }
@@ -363,10 +367,24 @@ fn embedded_in<'t>(
         if named() {
             return None;
         }
-        let body = copy.find("\n\n").or_else(|| copy.find("\n\r\n"))?;
-        let head = &copy[..body];
-        codes::contains_ignore_case(head, "report-type=delivery-status")
+        let c = copy.as_bytes();
+        let body = memchr::memmem::find(c, b"\n\n")
+            .or_else(|| memchr::memmem::find(c, b"\n\r\n"))?;
+        says_delivery_status(&copy[..body])
             .then(|| field_block(split_returned(&copy[body..]).0))?
+    })
+}
+
+/// True when `head` holds `report-type=delivery-status` (any ASCII
+/// case). Its `=` is rare in a header: each is looked at, not each `r`.
+fn says_delivery_status(head: &str) -> bool {
+    let b = head.as_bytes();
+    memchr::memchr_iter(b'=', b).any(|p| {
+        p >= 11
+            && b[p - 11..p].eq_ignore_ascii_case(b"report-type")
+            && b[p..]
+                .get(..16)
+                .is_some_and(|t| t.eq_ignore_ascii_case(b"=delivery-status"))
     })
 }
 
@@ -468,11 +486,44 @@ mod tests {
     }
 
     #[test]
+    fn a_delivery_status_type_is_found_from_its_equals_sign() {
+        let pieces = [
+            "Content-Type: multipart/report; ",
+            "report-type=delivery-status",
+            "Report-Type=Delivery-Status",
+            "report-type=",
+            "delivery-status",
+            "=",
+            "type=",
+            "report-",
+            "\n",
+            " ",
+            "é",
+        ];
+        for t in codes::random_texts(&pieces, 19, 5000, 8) {
+            let want =
+                codes::contains_ignore_case(&t, "report-type=delivery-status");
+            assert_eq!(says_delivery_status(&t), want, "{t:?}");
+        }
+    }
+
+    #[test]
     fn one_pass_line_ends_are_the_two_replacements() {
         let pieces = ["a", "\r", "\n", "\r\n", "\r\r", "é", "\n\r"];
         for t in codes::random_texts(&pieces, 9, 3000, 9) {
             let want = t.replace("\r\n", "\n").replace('\r', "\n");
             assert_eq!(normalize_newlines(&t), want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_blank_line_is_one_that_trims_to_nothing() {
+        let pieces = [
+            " ", "\t", "\n", "\r", "\x0b", "\x0c", "\u{a0}", "\u{2003}", "x",
+            "é", "\x1c",
+        ];
+        for t in codes::random_texts(&pieces, 17, 3000, 6) {
+            assert_eq!(is_blank(&t), t.trim().is_empty(), "{t:?}");
         }
     }
 

@@ -133,7 +133,15 @@ pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
     let after =
         if at > 0 { prose(&report[line_end..next]) } else { String::new() };
     let text = if after.trim().is_empty() { prose(report) } else { after };
-    codes::clean_diagnostic(&text).chars().take(MAX_NEAR).collect()
+    let mut near = codes::clean_diagnostic(&text);
+    // Cut after `MAX_NEAR` characters (a text of no more bytes has no
+    // more characters).
+    if near.len() > MAX_NEAR {
+        let cut =
+            near.char_indices().nth(MAX_NEAR).map_or(near.len(), |(i, _)| i);
+        near.truncate(cut);
+    }
+    near
 }
 
 /// The lines of `text` that are not a summary of the original message,
@@ -313,6 +321,18 @@ mod tests {
             ),
             "Not listed"
         );
+    }
+
+    #[test]
+    fn a_long_uncoded_reason_is_cut_after_so_many_characters() {
+        for word in ["word ", "wörd ", "語 "] {
+            let t = word.repeat(400);
+            let want: String = codes::clean_diagnostic(&prose(&t))
+                .chars()
+                .take(MAX_NEAR)
+                .collect();
+            assert_eq!(text_near(&t, 0, &[0]), want, "{word}");
+        }
     }
 
     #[test]

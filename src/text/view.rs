@@ -111,25 +111,82 @@ impl<'a> View<'a> {
     }
 }
 
-/// Fixed phrases, each searched with a searcher built once.
+/// Fixed phrases, searched for together with one automaton built once.
 pub(super) struct Phrases<T: 'static> {
-    finders: Vec<(memchr::memmem::Finder<'static>, T)>,
+    table: &'static [(&'static str, T)],
+    /// The leftmost phrase, and of those that start there the first of
+    /// the table (`None` if it could not be built: then each phrase is
+    /// searched for in turn).
+    finder: Option<aho_corasick::AhoCorasick>,
 }
 
 impl<T: Copy> Phrases<T> {
     pub(super) fn new(table: &'static [(&'static str, T)]) -> Self {
-        let finders = table
-            .iter()
-            .map(|(p, v)| (memchr::memmem::Finder::new(p.as_bytes()), *v))
-            .collect();
-        Phrases { finders }
+        // The search runs in the automaton's SIMD prefilter, the
+        // automaton only confirms its candidates: one cheap to build.
+        let finder = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(table.iter().map(|(p, _)| p))
+            .ok();
+        Phrases { table, finder }
     }
 
     /// The value of the first phrase of the table found in `text`.
+    ///
+    /// Each place where a phrase starts is found in turn, from left to
+    /// right, with the first phrase of the table that starts there: one
+    /// pass over `text` (phrases are rare), not one per phrase.
     pub(super) fn first_in(&self, text: &str) -> Option<T> {
-        self.finders
-            .iter()
-            .find(|(f, _)| f.find(text.as_bytes()).is_some())
-            .map(|(_, v)| *v)
+        let Some(finder) = &self.finder else {
+            return self.first_plainly(text);
+        };
+        let mut first: Option<usize> = None;
+        let mut at = 0;
+        while let Some(m) =
+            finder.find(aho_corasick::Input::new(text).range(at..))
+        {
+            let i = m.pattern().as_usize();
+            first = Some(first.map_or(i, |f| f.min(i)));
+            if i == 0 {
+                break;
+            }
+            at = m.start() + 1;
+        }
+        first.map(|i| self.table[i].1)
+    }
+
+    /// [`Self::first_in`] by a search for each phrase in turn.
+    fn first_plainly(&self, text: &str) -> Option<T> {
+        self.table.iter().find(|(p, _)| text.contains(p)).map(|(_, v)| *v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_finds_the_phrase_a_search_for_each_finds() {
+        const TABLE: &[(&str, usize)] = &[
+            ("is delayed", 0),
+            ("delayed mail", 1),
+            ("mail system", 2),
+            ("system at host", 3),
+            ("a", 4),
+            ("host a", 5),
+        ];
+        let phrases = Phrases::new(TABLE);
+        let pieces = [
+            "is ", "delayed", " mail", "mail ", "system", " at ", "host", " a",
+            "x", "\n", "é",
+        ];
+        let mut found = 0;
+        for t in crate::codes::random_texts(&pieces, 31, 5000, 12) {
+            let want = phrases.first_plainly(&t);
+            assert_eq!(phrases.first_in(&t), want, "{t:?}");
+            found += want.is_some_and(|v| v > 0) as usize;
+        }
+        assert!(found > 1000, "{found}");
     }
 }
