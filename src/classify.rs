@@ -1,6 +1,8 @@
 //! Joins a decoded [`Report`] with the rules' [`Verdict`] for each recipient
 //! into the [`Row`]s of `bounces.csv`.
 
+use std::sync::Arc;
+
 use crate::report::{RecipientStatus, Report};
 use crate::rules::{Facts, RuleSet};
 
@@ -18,10 +20,12 @@ pub struct Row {
     pub remote_server: String,
     pub reporting_server: String,
     pub diagnostic: String,
-    pub cause: String,
+    /// The cause, rule id (empty when no rule matched) and advice are
+    /// shared with the rule set, not copied for each row.
+    pub cause: Arc<str>,
     pub hard_bounce: bool,
-    pub rule: String,
-    pub advice: String,
+    pub rule: Arc<str>,
+    pub advice: Arc<str>,
     pub format: &'static str,
     pub message_id: String,
     pub subject: String,
@@ -193,8 +197,8 @@ pub fn classify_owned(
             diagnostic: r.diagnostic,
             cause: v.cause.name.clone(),
             hard_bounce: v.hard,
-            rule: v.rule.map_or_else(String::new, |r| r.id.clone()),
-            advice: v.advice.to_string(),
+            rule: v.rule.map_or_else(Arc::default, |r| r.id.clone()),
+            advice: v.advice.clone(),
             format,
             message_id: share(&mut message_id),
             subject: share(&mut subject),

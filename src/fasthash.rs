@@ -47,16 +47,34 @@ impl FastHasher {
     }
 }
 
+/// The little-endian word of eight bytes.
+fn word(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b.try_into().expect("8 bytes"))
+}
+
 impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        // The length first: the words below may overlap. No copy of a
+        // variable length (a `memcpy` call): fixed-size reads only.
+        let n = bytes.len();
+        self.add(n as u64);
+        if n >= 8 {
+            // Whole words up to the last byte, then the last eight bytes
+            // (overlapping the last word read unless `n` is a multiple of
+            // eight).
+            for c in bytes[..n - 1].chunks_exact(8) {
+                self.add(word(c));
+            }
+            self.add(word(&bytes[n - 8..]));
+        } else if n >= 4 {
+            let half = |b: &[u8]| {
+                u64::from(u32::from_le_bytes(b.try_into().expect("4 bytes")))
+            };
+            self.add(half(&bytes[..4]) | half(&bytes[n - 4..]) << 32);
+        } else if n > 0 {
+            let b = |i: usize| u64::from(bytes[i]);
+            self.add(b(0) | b(n / 2) << 8 | b(n - 1) << 16);
         }
-        let rest = chunks.remainder();
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
     }
 
     fn write_u8(&mut self, n: u8) {
@@ -83,7 +101,41 @@ impl Hasher for FastHasher {
 
 #[cfg(test)]
 mod tests {
-    use super::{FastMap, FastSet};
+    use super::{BuildFast, FastMap, FastSet};
+    use std::collections::HashSet;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn equal_bytes_hash_alike_and_different_bytes_apart() {
+        let build = BuildFast::default();
+        let hash = |b: &[u8]| build.hash_one(b);
+        // Every length to 40, and each of those with one byte changed at
+        // each place, or a zero byte added: no two hash alike.
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        let mut texts = vec![Vec::new()];
+        for n in 1..=base.len() {
+            let t = base[..n].to_vec();
+            for i in 0..n {
+                let mut u = t.clone();
+                u[i] ^= 1;
+                texts.push(u);
+            }
+            let mut z = t.clone();
+            z.push(0);
+            texts.push(z);
+            texts.push(t);
+        }
+        texts.sort();
+        texts.dedup();
+        let hashes: HashSet<u64> = texts.iter().map(|t| hash(t)).collect();
+        assert_eq!(hashes.len(), texts.len());
+        for t in &texts {
+            assert_eq!(hash(t), hash(&t.clone()), "{t:?}");
+        }
+        // The low bits, which tables index by, tell them apart too.
+        let low: HashSet<u64> = texts.iter().map(|t| hash(t) & 0xfff).collect();
+        assert!(low.len() > texts.len() * 3 / 4, "{}", low.len());
+    }
 
     #[test]
     fn maps_and_sets_work_with_strings_and_numbers() {

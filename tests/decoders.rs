@@ -323,7 +323,7 @@ The mailbox of the recipient has been suspended.\n\n\
             "550 unknown user (in reply to RCPT TO command) The mailbox of \
              the recipient has been suspended."
         );
-        assert_eq!(r.cause, "suspend", "{}", r.recipient);
+        assert_eq!(&*r.cause, "suspend", "{}", r.recipient);
     }
 }
 
@@ -346,7 +346,7 @@ Diagnostic-Code: smtp; 550 5.1.1 <dee@example.com>... User unknown\n\n\
         "550 5.1.1 <dee@example.com>... User unknown Your message to <dee> \
          was automatically rejected: Not enough disk space"
     );
-    assert_eq!(rows[0].cause, "mailboxfull");
+    assert_eq!(&*rows[0].cause, "mailboxfull");
 }
 
 #[test]
@@ -361,7 +361,7 @@ Routing: Could not find a gateway for eve@example.co.jp\n";
     let rows = classified(raw);
     assert_eq!(rows.len(), 1);
     assert!(rows[0].diagnostic.ends_with("aborted after 6 hour(s):"));
-    assert_eq!(rows[0].cause, "expired");
+    assert_eq!(&*rows[0].cause, "expired");
 }
 
 #[test]
@@ -402,7 +402,7 @@ Diagnostic-Code: smtp;550 5.2.1 <bob@example.com>... User Unknown\n\n\
         "{}",
         rs[0].diagnostic
     );
-    assert_eq!(rs[0].cause, "suspend");
+    assert_eq!(&*rs[0].cause, "suspend");
 }
 
 /// Base64 of `bytes` (RFC 4648 alphabet, lines of 76 characters).
@@ -471,7 +471,7 @@ Diagnostic-Code: smtp; 552 5.2.2 <carol@example.com>: Mailbox full\n\n\
         );
         assert_eq!(r.remote_server, "mx.example.com");
         assert_eq!(r.diagnostic, "552 5.2.2 <carol@example.com>: Mailbox full");
-        assert_eq!(r.cause, "mailboxfull");
+        assert_eq!(&*r.cause, "mailboxfull");
     }
 }
 

@@ -231,7 +231,7 @@ mod tests {
                 cause: ["userunknown", "expired"][i % 2].into(),
                 hard_bounce: (m + i) % 2 == 0,
                 rule: ["", "r1"][m % 2].into(),
-                advice: format!("advice {i}"),
+                advice: format!("advice {i}").into(),
                 subject: "-1, é".into(),
                 ..Row::default()
             })

@@ -155,7 +155,7 @@ mod tests {
         row.kind = "delay";
         row.action = "delayed".into();
         assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Retry);
-        row.rule.clear();
+        row.rule = "".into();
         assert_eq!(Suggestion::of(&Counted::of(&row)), Suggestion::Review);
         row.rule = "x".into();
         row.kind = "feedback";

@@ -81,7 +81,7 @@ mod tests {
         let failures = set.test_examples();
         assert_eq!(failures.len(), 1, "{failures:?}");
         let f = &failures[0];
-        assert_eq!(set.rules[f.rule].id, "full");
+        assert_eq!(&*set.rules[f.rule].id, "full");
         assert_eq!(f.won_by.map(|w| &*set.rules[w].id), Some("quota"));
         assert_eq!((f.error.line, f.error.column), (14, 29));
         assert!(f.error.message.contains("won by rule `quota` (t.toml:5)"));

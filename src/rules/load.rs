@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use regex_syntax::hir::Hir;
@@ -210,7 +210,7 @@ fn build(
             let Some(borrowed) = borrowed(d, files, src, errors) else {
                 continue;
             };
-            if let Some(prev) = rules.iter().find(|r| &r.id == id) {
+            if let Some(prev) = rules.iter().find(|r| *r.id == **id) {
                 if prev.user == src.user {
                     errors.push(src.error(
                         d.id.span().start,
@@ -223,7 +223,7 @@ fn build(
                 continue; // a user rule replaces the default of that id
             }
             let Some(cause) =
-                causes.iter().position(|c| c.name == *d.cause.get_ref())
+                causes.iter().position(|c| *c.name == **d.cause.get_ref())
             else {
                 errors.push(src.error(
                     d.cause.span().start,
@@ -278,7 +278,7 @@ fn build(
     }
     let regex = compile_all(hirs, pattern_hir, &hir_at, errors);
     let fallback =
-        causes.iter().position(|c| c.name == "undefined").unwrap_or(0);
+        causes.iter().position(|c| &*c.name == "undefined").unwrap_or(0);
     let mut set = RuleSet {
         causes,
         rules,
@@ -387,7 +387,7 @@ fn build_causes(
     for (src, f) in files {
         for (name, def) in &f.cause {
             if let Some((prev, user)) =
-                causes.iter().find(|(c, _)| &c.name == name)
+                causes.iter().find(|(c, _)| *c.name == **name)
             {
                 if *user == src.user {
                     errors.push(src.error(
@@ -415,11 +415,11 @@ fn build_causes(
             let at = src.place(def.span().start);
             causes.push((
                 Cause {
-                    name: name.clone(),
+                    name: name.as_str().into(),
                     summary: d.summary.clone(),
                     hard: d.hard,
                     hard_when_temporary: d.hard_when_temporary,
-                    advice: d.advice.clone(),
+                    advice: d.advice.as_str().into(),
                     status: d.status.clone(),
                     place: format!("{}:{}", at.file, at.line),
                 },
@@ -428,7 +428,7 @@ fn build_causes(
         }
     }
     let mut causes: Vec<Cause> = causes.into_iter().map(|(c, _)| c).collect();
-    if !causes.iter().any(|c| c.name == "undefined") {
+    if !causes.iter().any(|c| &*c.name == "undefined") {
         causes.push(Cause {
             name: "undefined".into(),
             summary: "No rule matched the facts of this report.".into(),
@@ -447,7 +447,7 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
         x.iter().map(|s| s.get_ref().trim().to_string()).collect()
     };
     Rule {
-        id: d.id.get_ref().clone(),
+        id: d.id.get_ref().as_str().into(),
         cause,
         user: src.user,
         place: format!("{}:{}", place.file, place.line),
@@ -468,7 +468,7 @@ fn rule_of(d: &RuleDef, cause: usize, src: &Source, place: Place) -> Rule {
         diagnostic: Vec::new(),
         patterns: 0..0,
         hard: d.hard,
-        advice: d.advice.clone(),
+        advice: d.advice.as_deref().map(Arc::from),
         implies: d.implies.clone(),
         priority: d.priority,
         examples: d

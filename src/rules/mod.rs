@@ -23,6 +23,7 @@ mod why;
 mod words;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::report::Kind;
 pub use load::RuleError;
@@ -33,16 +34,16 @@ include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
 /// A declared cause.
 #[derive(Debug, Clone)]
 pub struct Cause {
-    /// Its name (`userunknown`).
-    pub name: String,
+    /// Its name (`userunknown`), shared with every row it classifies.
+    pub name: Arc<str>,
     /// One line saying what happened.
     pub summary: String,
     /// Whether the address should not be mailed again.
     pub hard: bool,
     /// Whether `hard` holds also for a temporary (4xx) failure.
     pub hard_when_temporary: bool,
-    /// What to do about it.
-    pub advice: String,
+    /// What to do about it (shared with the rows).
+    pub advice: Arc<str>,
     /// The standard status code it implies when a report gives none.
     pub status: Option<String>,
     /// `file:line` where it is declared (empty for the built-in fallback).
@@ -78,8 +79,8 @@ pub struct Example {
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Its id.
-    pub id: String,
+    /// Its id (shared with the rows).
+    pub id: Arc<str>,
     /// Index of its cause in [`RuleSet::causes`].
     pub cause: usize,
     /// True for a rule from a user's file.
@@ -101,7 +102,7 @@ pub struct Rule {
     /// Overrides the cause's hard flag.
     pub hard: Option<bool>,
     /// Overrides the cause's advice.
-    pub advice: Option<String>,
+    pub advice: Option<Arc<str>>,
     /// Overrides the status the cause implies.
     pub implies: Option<String>,
     /// Its priority.
@@ -143,7 +144,7 @@ pub struct Verdict<'a> {
     /// Whether to stop mailing the address.
     pub hard: bool,
     /// What to do.
-    pub advice: &'a str,
+    pub advice: &'a Arc<str>,
     /// The standard status implied by the rule or cause.
     pub implies: Option<&'a str>,
 }
@@ -228,7 +229,7 @@ impl RuleSet {
 
     /// The cause called `name`.
     pub fn cause(&self, name: &str) -> Option<&Cause> {
-        self.causes.iter().find(|c| c.name == name)
+        self.causes.iter().find(|c| &*c.name == name)
     }
 
     /// The cause given when no rule matches.
@@ -260,7 +261,7 @@ impl RuleSet {
             rule,
             hard,
             advice: rule
-                .and_then(|r| r.advice.as_deref())
+                .and_then(|r| r.advice.as_ref())
                 .unwrap_or(&cause.advice),
             implies: rule
                 .and_then(|r| r.implies.as_deref())
@@ -568,13 +569,13 @@ status = "5.1.1"
         let set = RuleSet::from_texts(&[], &[("t.toml", &text)]).unwrap();
         let v = set.classify(&Facts { reply: "550", ..bounce() });
         assert_eq!(
-            (v.hard, v.advice, v.implies),
+            (v.hard, &**v.advice, v.implies),
             (true, "stop", Some("5.1.1"))
         );
         let v = set.classify(&bounce());
-        assert_eq!(v.rule.unwrap().id, "soft");
+        assert_eq!(&*v.rule.unwrap().id, "soft");
         assert_eq!(
-            (v.hard, v.advice, v.implies),
+            (v.hard, &**v.advice, v.implies),
             (false, "call the help desk", Some("5.7.1"))
         );
         // A delay is never a hard bounce, whatever the cause says.

@@ -284,7 +284,7 @@ advice = "do b"
     fn winner<'s>(set: &'s RuleSet, diagnostic: &str) -> &'s str {
         let w = set.winner(&facts(diagnostic)).map(|i| &set.rules[i]);
         let first = set.matches(&facts(diagnostic)).first().map(|m| m.rule);
-        assert_eq!(w.map(|r| r.id.as_str()), first.map(|i| &*set.rules[i].id));
+        assert_eq!(w.map(|r| &*r.id), first.map(|i| &*set.rules[i].id));
         w.map_or("", |r| &r.id)
     }
 
@@ -381,7 +381,7 @@ advice = "do b"
         );
         let v = s.classify(&facts("whatever"));
         assert!(v.rule.is_none());
-        assert_eq!(v.cause.name, "undefined");
+        assert_eq!(&*v.cause.name, "undefined");
     }
 
     #[test]
@@ -400,7 +400,7 @@ advice = "do b"
             let f = Facts { status, ..facts(text) };
             let i = s.winner(&f).expect("a rule matches");
             assert_eq!(Some(i), s.matches(&f).first().map(|m| m.rule));
-            s.rules[i].id.as_str()
+            &*s.rules[i].id
         };
         for _ in 0..2 {
             assert_eq!(full("5.1.1", "mailbox 3 full"), "plain");
