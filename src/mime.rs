@@ -16,6 +16,7 @@ use mail_parser::{
 
 mod block;
 mod cut;
+mod direct;
 mod html;
 
 use html::html_to_text;
@@ -208,7 +209,13 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         return parse_whole(raw, &[], None);
     };
     let kept = std::mem::take(&mut shorter.headers);
-    let mut parsed = parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?;
+    let direct = shorter.direct.as_ref().and_then(|d| {
+        direct::read(raw, d, &shorter.taken, shorter.attached_cut)
+    });
+    let mut parsed = match direct {
+        Some(parsed) => Parsed { headers: kept, ..parsed },
+        None => parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?,
+    };
     if let Some(date) = &shorter.date {
         parsed.date = parse_date(&crate::codes::unfold(date));
     }
@@ -261,14 +268,7 @@ fn parse_whole(
         None => read_kept(&message, raw, &mut parsed.headers),
     }
     if let Some(ct) = message.content_type() {
-        if ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-        {
-            parsed.report_type = ct
-                .attribute("report-type")
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-        }
+        parsed.report_type = report_type(ct);
     }
     let mut seen = vec![false; message.parts.len()];
     collect(&message, 0, &mut parsed, &mut seen, taken, 0);
@@ -283,6 +283,20 @@ fn parse_whole(
         }
     }
     Some(parsed)
+}
+
+/// The `report-type` of a `multipart/report` of type `ct`, lower-cased
+/// (empty for any other type).
+fn report_type(ct: &mail_parser::ContentType<'_>) -> String {
+    if ct.ctype().eq_ignore_ascii_case("multipart")
+        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    {
+        return ct
+            .attribute("report-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+    }
+    String::new()
 }
 
 /// The kept top-level fields of `message` (parsed from `raw`).
@@ -456,15 +470,20 @@ fn taken_text(
 ) -> Option<String> {
     let body = taken_bytes(taken, part, parsed.as_bytes())?;
     let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+    Some(decode_charset(body, charset))
+}
+
+/// `body` decoded from `charset` as the parser decodes a text part's body.
+fn decode_charset(body: &[u8], charset: Option<&str>) -> String {
     let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
-    Some(match decoder {
+    match decoder {
         // Such a charset reads ASCII as ASCII, byte for byte.
         Some(_) if charset.is_some_and(ascii_based) && body.is_ascii() => {
             utf8_lossy(body)
         }
         Some(decode) => decode(body),
         None => utf8_lossy(body),
-    })
+    }
 }
 
 /// `String::from_utf8_lossy`, with valid UTF-8 (nearly all text) checked
@@ -535,7 +554,13 @@ pub fn parse_original(raw: &[u8]) -> Option<Original> {
     // Returned headers are mostly `Received` and signatures, which the
     // parser would walk through a byte at a time.
     let read = cut::read_fields(raw);
-    let message = originals().parse_headers(read.as_deref().unwrap_or(raw))?;
+    original_in(read.as_deref().unwrap_or(raw))
+}
+
+/// Reads the headers of a returned original given as the header block
+/// `header`.
+fn original_in(header: &[u8]) -> Option<Original> {
+    let message = originals().parse_headers(header)?;
     if message.headers().is_empty() {
         return None;
     }

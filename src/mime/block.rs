@@ -167,6 +167,9 @@ pub(super) struct ContentType<'a> {
     pub leaf_text: bool,
     /// An image, audio, video or application part: nothing reads it.
     pub unread: bool,
+    /// The type and subtype as given (none without a `Content-Type`),
+    /// and where the field's value starts and ends.
+    pub given: Option<(&'a [u8], usize, usize)>,
 }
 
 impl<'a> ContentType<'a> {
@@ -182,9 +185,11 @@ impl<'a> ContentType<'a> {
                 html: false,
                 leaf_text: true,
                 unread: false,
+                given: None,
             });
         };
-        let value = &raw[f.start + f.name_len + 1..f.end];
+        let at = f.start + f.name_len + 1;
+        let value = &raw[at..f.end];
         if memchr::memchr3(b'(', b'\\', b'*', value).is_some()
             || memchr::memchr(b'\'', value).is_some()
         {
@@ -262,6 +267,7 @@ impl<'a> ContentType<'a> {
             html,
             leaf_text,
             unread,
+            given: Some((given, at, f.end)),
         })
     }
 }

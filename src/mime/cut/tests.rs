@@ -182,8 +182,11 @@ fn pieced_together_messages_are_cut_safely() {
         let one = format!("{e1}Subject: s\n{e2}{top}{ph}\n{a}");
         same_as_whole(one.as_bytes())?;
     });
-    // The pieces must make cuttable messages, or the test tests nothing.
-    assert!(CUTS.load(std::sync::atomic::Ordering::Relaxed) > 1000);
+    // The pieces must make cuttable messages, or the test tests nothing,
+    // and messages read without the parser's tree.
+    let cuts = CUTS.load(std::sync::atomic::Ordering::Relaxed);
+    let direct = DIRECT.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(cuts > 1000 && direct > 1000, "{cuts} {direct}");
 }
 
 /// Cases the property test once found (an attached multipart, a folded
@@ -249,6 +252,10 @@ const PART: &[&str] = &[
 static CUTS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
+/// How many of them were read without the parser's tree.
+static DIRECT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 /// `raw` shortened reads as `raw` does.
 fn same_as_whole(
     raw: &[u8],
@@ -258,6 +265,12 @@ fn same_as_whole(
         return Ok(());
     };
     CUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let read = shorter.direct.as_ref().and_then(|d| {
+        super::super::direct::read(raw, d, &shorter.taken, shorter.attached_cut)
+    });
+    if read.is_some() {
+        DIRECT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     prop_assert!(shorter.bytes.len() <= raw.len());
     // A debug build of mail-parser 0.11.9 overflows a subtraction on some
     // broken quoted-printable (release builds wrap, which the cut copies):
@@ -358,4 +371,33 @@ Subject: hi\n\nbody\n";
     assert!(shorten(b">From a 12:00\n\nbody\n").is_none());
     let spare = shorten(b">From a\nX-A: 1\n\nbody\n").unwrap();
     assert_eq!(&spare.bytes[..], b"X-A: 1\n\n");
+}
+
+#[test]
+fn a_plain_report_is_read_without_the_parsers_tree() {
+    let shorter = shorten(REPORT.as_bytes()).unwrap();
+    let direct = shorter.direct.as_ref().unwrap();
+    let read = super::super::direct::read(
+        REPORT.as_bytes(),
+        direct,
+        &shorter.taken,
+        true,
+    )
+    .unwrap();
+    let whole =
+        super::super::parse_whole(REPORT.as_bytes(), &[], None).unwrap();
+    assert_eq!(read.texts, ["sorry"]);
+    assert_eq!(read.texts, whole.texts);
+    assert_eq!(read.from, whole.from);
+    assert_eq!(read.report_type, "delivery-status");
+    assert_eq!(read.report_type, whole.report_type);
+    let returned = |p: &super::super::Parsed| format!("{:?}", p.returned);
+    assert_eq!(returned(&read), returned(&whole));
+    assert!(returned(&read).contains("a@example.org"));
+    // An HTML part the parser alone reads: no such reading.
+    let html =
+        REPORT.replace("text/plain", "multipart/alternative; boundary=a");
+    let html =
+        html.replace("sorry\n", "--a\nContent-Type: text/html\n\nx\n--a--\n");
+    assert!(shorten(html.as_bytes()).unwrap().direct.is_none());
 }
