@@ -393,7 +393,11 @@ fn collect(
             if ctype == "text" || ctype.is_empty() {
                 let side = taken_text(taken, part, text);
                 let body = side.as_deref().unwrap_or(text);
-                let changed = match utf8_body(message, part, body) {
+                // A body taken out is the raw one, or decoded from its
+                // transfer encoding (which `utf8_body` passes by).
+                let raw = taken_bytes(taken, part, text.as_bytes())
+                    .or_else(|| raw_body(message, part));
+                let changed = match utf8_body(raw, part, body) {
                     Some(body) => Some(body.into_owned()),
                     None => match crate::charset::undeclared_str(body) {
                         Cow::Owned(t) => Some(t),
@@ -421,27 +425,46 @@ fn collect(
     }
 }
 
-/// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are 8-bit
-/// (see [`crate::charset::mislabelled`]), when decoding as declared has
-/// turned them into replacement characters.
-fn utf8_body<'a>(
+/// The raw body of `part` of `message`.
+fn raw_body<'a>(
     message: &'a Message<'_>,
+    part: &MessagePart<'_>,
+) -> Option<&'a [u8]> {
+    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+    message.raw_message().get(start..end)
+}
+
+/// The raw body `raw` of a part declared 7-bit ISO-2022-JP whose bytes are
+/// 8-bit (see [`mislabelled`]), when decoding as declared has turned them
+/// into replacement characters.
+fn utf8_body<'a>(
+    raw: Option<&'a [u8]>,
     part: &MessagePart<'_>,
     decoded: &str,
 ) -> Option<Cow<'a, str>> {
     let charset = part.content_type()?.attribute("charset")?;
-    if !charset.eq_ignore_ascii_case("iso-2022-jp") {
-        return None;
-    }
     let encoded = part.content_transfer_encoding().is_some_and(|e| {
         e.eq_ignore_ascii_case("base64")
             || e.eq_ignore_ascii_case("quoted-printable")
     });
-    if encoded || !decoded.contains('\u{fffd}') {
+    mislabelled(charset, encoded, decoded, raw?)
+}
+
+/// The raw body `raw` of a part of charset `charset` as [`utf8_body`]
+/// reads it, `encoded` when it is base64 or quoted-printable encoded.
+fn mislabelled<'a>(
+    charset: &str,
+    encoded: bool,
+    decoded: &str,
+    raw: &'a [u8],
+) -> Option<Cow<'a, str>> {
+    if !charset.eq_ignore_ascii_case("iso-2022-jp")
+        || encoded
+        || !decoded.contains('\u{fffd}')
+    {
         return None;
     }
-    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
-    crate::charset::mislabelled(message.raw_message().get(start..end)?)
+    crate::charset::mislabelled(raw)
 }
 
 /// The body of a part that was taken out before parsing (the parser read

@@ -23,6 +23,7 @@
 
 use std::borrow::Cow;
 
+use mail_parser::parsers::MessageStream;
 use memchr::memmem;
 
 use super::direct::{Direct, Leaf, Top};
@@ -43,11 +44,14 @@ struct Edit<'a> {
     /// The body of a text part taken out (`start..end` is the body), as
     /// the parser would read it before its charset is decoded.
     taken: Option<Cow<'a, [u8]>>,
+    /// The body taken was decoded from base64 or quoted-printable.
+    decoded: bool,
 }
 
 impl Edit<'_> {
     fn drop(start: usize, end: usize) -> Self {
-        Edit { start, end, with: Vec::new(), attached: false, taken: None }
+        let with = Vec::new();
+        Edit { start, end, with, attached: false, taken: None, decoded: false }
     }
 }
 
@@ -199,8 +203,9 @@ fn leaf<'a>(
     ct: &ContentType<'a>,
 ) {
     if taken.iter().any(|e| e.taken.is_some()) {
+        let decoded = taken.iter().any(|e| e.decoded);
         if let Some(l) = leaves {
-            l.push(Leaf::Taken { body, given: ct.given });
+            l.push(Leaf::Taken { body, given: ct.given, decoded });
         }
     } else if taken.is_empty() {
         *leaves = None;
@@ -533,9 +538,8 @@ fn multipart<'a>(
 /// delimiter), so that the parser does not scan it byte by byte; the body
 /// of an image, audio, video or application part, which nothing reads, is
 /// just dropped. None where the parser's reading could differ: an encoding
-/// other than none or quoted-printable for a text, a body the parser would
-/// not decode, ISO-2022-JP (read from the raw body when mislabelled, see
-/// `utf8_body`).
+/// other than none, base64 or quoted-printable for a text, a body the
+/// parser would not decode.
 fn take_body<'a>(
     raw: &'a [u8],
     fields: &[Field],
@@ -551,14 +555,12 @@ fn take_body<'a>(
     if ct.unread {
         return drop_cte.into_iter().chain([Edit::drop(body, end)]).collect();
     }
-    let charset = only(raw, fields, b"content-type").flatten();
-    if charset.is_some_and(|f| {
-        let v = &raw[f.start..f.end];
-        v.windows(8).any(|w| w.eq_ignore_ascii_case(b"iso-2022"))
-    }) {
-        return Vec::new();
-    }
     let value = cte.map(|f| &raw[f.start + f.name_len + 1..f.end]);
+    let decoded = value.is_some_and(|v| {
+        let v = v.trim_ascii();
+        v.eq_ignore_ascii_case(b"base64")
+            || v.eq_ignore_ascii_case(b"quoted-printable")
+    });
     let text: Cow<'a, [u8]> = match value {
         None => raw[body..text_end(raw, body, end, boundary)].into(),
         Some(v)
@@ -572,10 +574,21 @@ fn take_body<'a>(
                 None => return Vec::new(),
             }
         }
+        Some(v) if v.trim_ascii().eq_ignore_ascii_case(b"base64") => {
+            // By the parser's own decoder.
+            let mut stream = MessageStream::new(&raw[body..]);
+            let (to, decoded) =
+                stream.decode_base64_mime(boundary.unwrap_or_default());
+            if to == usize::MAX {
+                return Vec::new();
+            }
+            decoded
+        }
         Some(_) => return Vec::new(),
     };
     let mut edits: Vec<Edit<'a>> = drop_cte.into_iter().collect();
-    edits.push(Edit { taken: Some(text), ..Edit::drop(body, end) });
+    let e = Edit::drop(body, end);
+    edits.push(Edit { taken: Some(text), decoded, ..e });
     edits
 }
 

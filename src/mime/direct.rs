@@ -11,16 +11,22 @@ use mail_parser::parsers::MessageStream;
 use super::block::{has_word, Field};
 use super::html::html_to_text;
 use super::{
-    decode_charset, first_address, iso_utc, original_in, parse_original,
-    report_type, store_report, Parsed, Taken,
+    decode_charset, first_address, iso_utc, mislabelled, original_in,
+    parse_original, report_type, store_report, Parsed, Taken,
 };
 
 /// A part read, of a message whose structure the cut read in full.
 pub(super) enum Leaf<'a> {
     /// A part whose body was taken out, from `body` in the raw message;
     /// `given` is its type as its `Content-Type` gives it and where the
-    /// field's value starts and ends (none when it declares no type).
-    Taken { body: usize, given: Option<(&'a [u8], usize, usize)> },
+    /// field's value starts and ends (none when it declares no type);
+    /// `decoded` when the body was decoded from base64 or
+    /// quoted-printable.
+    Taken {
+        body: usize,
+        given: Option<(&'a [u8], usize, usize)>,
+        decoded: bool,
+    },
     /// An attached message, given as the fields of its header block that
     /// are read (there are some), as the parser sees it once cut.
     Attached { header: Vec<u8> },
@@ -118,9 +124,10 @@ pub(super) fn read(
                     parsed.returned = Some(original_in(header)?);
                 }
             }
-            Leaf::Taken { body, given } => {
+            Leaf::Taken { body, given, decoded } => {
                 let i = direct.taken_from.binary_search(&body).ok()?;
-                read_taken(raw, &mut parsed, given, taken.get(i)?.1.as_ref())?;
+                let body = taken.get(i)?.1.as_ref();
+                read_taken(raw, &mut parsed, given, body, decoded)?;
             }
         }
     }
@@ -142,6 +149,7 @@ fn read_taken(
     parsed: &mut Parsed,
     given: Option<(&[u8], usize, usize)>,
     body: &[u8],
+    decoded: bool,
 ) -> Option<()> {
     let (ty, value) = match given {
         Some((ty, at, end)) => (std::str::from_utf8(ty).ok()?, Some((at, end))),
@@ -166,10 +174,6 @@ fn read_taken(
         .map(|(at, _)| MessageStream::new(&raw[at..]).parse_content_type());
     let charset =
         ct.as_ref().and_then(|ct| ct.as_content_type()?.attribute("charset"));
-    // Read from its raw body when mislabelled (see `utf8_body`).
-    if charset.is_some_and(|c| c.eq_ignore_ascii_case("iso-2022-jp")) {
-        return None;
-    }
     let text = decode_charset(body, charset);
     if subtype == "html" {
         parsed.texts.push(html_to_text(&text));
@@ -180,11 +184,17 @@ fn read_taken(
     } else if subtype.contains("delivery-status") {
         store_report(parsed, subtype, text.as_bytes());
     } else {
-        let text = match crate::charset::undeclared_str(&text) {
-            Cow::Owned(changed) => changed,
-            Cow::Borrowed(_) => text,
+        // Read from its raw body when mislabelled (see `utf8_body`).
+        let raw_body =
+            charset.and_then(|c| mislabelled(c, decoded, &text, body));
+        let changed = match raw_body {
+            Some(raw_body) => Some(raw_body.into_owned()),
+            None => match crate::charset::undeclared_str(&text) {
+                Cow::Owned(changed) => Some(changed),
+                Cow::Borrowed(_) => None,
+            },
         };
-        parsed.texts.push(text);
+        parsed.texts.push(changed.unwrap_or(text));
     }
     Some(())
 }

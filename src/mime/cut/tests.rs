@@ -126,6 +126,9 @@ fn pieced_together_messages_are_cut_safely() {
         "caf\u{e9}",
         "<p>a&amp;b</p>",
         "\r",
+        "aGk=\n",
+        "Y2Fmw6k=\n",
+        "QQ==",
     ];
     let pieces = |from: &'static [&'static str], most: usize| {
         prop::collection::vec(0..from.len(), 0..most)
@@ -400,4 +403,40 @@ fn a_plain_report_is_read_without_the_parsers_tree() {
     let html =
         html.replace("sorry\n", "--a\nContent-Type: text/html\n\nx\n--a--\n");
     assert!(shorten(html.as_bytes()).unwrap().direct.is_none());
+}
+
+/// True when `raw` is read without the parser's tree.
+fn read_directly(raw: &[u8]) -> bool {
+    let Some(shorter) = shorten(raw) else {
+        return false;
+    };
+    shorter.direct.as_ref().is_some_and(|d| {
+        let (taken, cut) = (&shorter.taken, shorter.attached_cut);
+        super::super::direct::read(raw, d, taken, cut).is_some()
+    })
+}
+
+#[test]
+fn encoded_and_mislabelled_texts_read_as_whole() {
+    let parts = [
+        ("text/plain; charset=utf-8", "base64", "Y2Fmw6kgYXUg\nbGFpdA==\n"),
+        ("text/plain; charset=utf-8", "base64", "Y2Fmw6kgYXUg\r\nbGFpdA==\r\n"),
+        ("text/html", "base64", "PHA+aGk8L3A+\n"),
+        ("text/plain; charset=iso-2022-jp", "8bit", "caf\u{e9}\n"),
+        ("text/plain; charset=ISO-2022-JP", "7bit", "\x1b$B%f!<%6!<\x1b(B\n"),
+        ("text/plain; charset=iso-2022-jp", "quoted-printable", "=1B$B%f=\n"),
+        ("text/plain; charset=iso-2022-jp", "base64", "Y2Fmw6k=\n"),
+        ("message/delivery-status", "base64", "U3RhdHVzOiA1LjEuMQ==\n"),
+    ];
+    for (ty, cte, body) in parts {
+        let raw = format!(
+            "From: d@example.net\nSubject: s\n\
+    Content-Type: multipart/report; boundary=\"b\"\n\n\
+    --b\nContent-Type: text/plain\n\nsorry\n--b\n\
+    Content-Type: {ty}\nContent-Transfer-Encoding: {cte}\n\n{body}\
+    --b\nContent-Type: message/rfc822\n\nFrom: a@example.org\n\nbody\n--b--\n"
+        );
+        assert!(read_directly(raw.as_bytes()), "{raw}");
+        same_as_whole(raw.as_bytes()).unwrap();
+    }
 }
