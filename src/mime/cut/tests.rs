@@ -129,6 +129,11 @@ fn pieced_together_messages_are_cut_safely() {
         "aGk=\n",
         "Y2Fmw6k=\n",
         "QQ==",
+        "Content-Type: multipart/mixed; boundary=\"in(1)\"\n",
+        "Content-Type: multipart/mixed; boundary=in(1)\n",
+        "--in(1)\n",
+        "--in(1)--\n",
+        "Content-Type: text/plain; name=(x)\n",
     ];
     let pieces = |from: &'static [&'static str], most: usize| {
         prop::collection::vec(0..from.len(), 0..most)
@@ -439,4 +444,15 @@ fn encoded_and_mislabelled_texts_read_as_whole() {
         assert!(read_directly(raw.as_bytes()), "{raw}");
         same_as_whole(raw.as_bytes()).unwrap();
     }
+}
+
+#[test]
+fn parentheses_in_quoted_boundaries_are_read() {
+    let quoted = REPORT.replace("b1", "Boundary_(ID_1)");
+    assert!(read_directly(quoted.as_bytes()));
+    same_as_whole(quoted.as_bytes()).unwrap();
+    // Unquoted, they start a comment.
+    let comment = quoted.replace("\"Boundary_(ID_1)\"", "Boundary_(ID_1)");
+    assert!(!read_directly(comment.as_bytes()));
+    same_as_whole(comment.as_bytes()).unwrap();
 }
