@@ -577,13 +577,7 @@ pub fn parse_original(raw: &[u8]) -> Option<Original> {
     // Returned headers are mostly `Received` and signatures, which the
     // parser would walk through a byte at a time.
     let read = cut::read_fields(raw);
-    original_in(read.as_deref().unwrap_or(raw))
-}
-
-/// Reads the headers of a returned original given as the header block
-/// `header`.
-fn original_in(header: &[u8]) -> Option<Original> {
-    let message = originals().parse_headers(header)?;
+    let message = originals().parse_headers(read.as_deref().unwrap_or(raw))?;
     if message.headers().is_empty() {
         return None;
     }

@@ -26,7 +26,7 @@ use std::borrow::Cow;
 use mail_parser::parsers::MessageStream;
 use memchr::memmem;
 
-use super::direct::{Direct, Leaf, Top};
+use super::direct::{Direct, Leaf, Returned, Top};
 
 use super::block::{
     has_word, header_block, headers_to_end, identity_encoded, line_end,
@@ -457,16 +457,7 @@ fn multipart<'a>(
                 // attached message at all: one other field stays.
                 let spare = if inner.iter().any(keep) {
                     if let Some(l) = leaves {
-                        // The block the parser is given, ended.
-                        let read = || inner.iter().filter(|f| keep(f));
-                        let len =
-                            read().map(|f| f.end - f.start).sum::<usize>();
-                        let mut header = Vec::with_capacity(len + 1);
-                        for f in read() {
-                            header.extend_from_slice(&raw[f.start..f.end]);
-                        }
-                        header.push(b'\n');
-                        l.push(Leaf::Attached { header });
+                        l.push(Leaf::Attached(Returned::of(raw, &inner)));
                     }
                     usize::MAX
                 } else {

@@ -11,8 +11,8 @@ use mail_parser::parsers::MessageStream;
 use super::block::{has_word, Field};
 use super::html::html_to_text;
 use super::{
-    decode_charset, first_address, iso_utc, mislabelled, original_in,
-    parse_original, report_type, store_report, Parsed, Taken,
+    decode_charset, first_address, iso_utc, mislabelled, parse_original,
+    report_type, store_report, Original, Parsed, Taken,
 };
 
 /// A part read, of a message whose structure the cut read in full.
@@ -27,9 +27,70 @@ pub(super) enum Leaf<'a> {
         given: Option<(&'a [u8], usize, usize)>,
         decoded: bool,
     },
-    /// An attached message, given as the fields of its header block that
-    /// are read (there are some), as the parser sees it once cut.
-    Attached { header: Vec<u8> },
+    /// An attached message (whose header block has fields that are read).
+    Attached(Returned),
+}
+
+/// Where the values of the fields of a returned message's header block
+/// that are read start (`To`, which is kept as it is, with where it
+/// ends): of the last field of each name, the one the parser's getters
+/// read.
+#[derive(Default)]
+pub(super) struct Returned {
+    from: Option<usize>,
+    to: Option<(usize, usize)>,
+    message_id: Option<usize>,
+    subject: Option<usize>,
+}
+
+impl Returned {
+    /// The fields of `fields` (of `raw`).
+    pub fn of(raw: &[u8], fields: &[Field]) -> Returned {
+        let mut read = Returned::default();
+        for f in fields {
+            let at = f.start + f.name_len + 1;
+            if f.is(raw, b"from") {
+                read.from = Some(at);
+            } else if f.is(raw, b"to") {
+                read.to = Some((at, f.end));
+            } else if f.is(raw, b"message-id") {
+                read.message_id = Some(at);
+            } else if f.is(raw, b"subject") {
+                read.subject = Some(at);
+            }
+        }
+        read
+    }
+
+    /// The returned original, its fields read by the readers the parser
+    /// reads them by (`original_of`).
+    fn read(&self, raw: &[u8]) -> Original {
+        let stream = |at: usize| MessageStream::new(&raw[at..]);
+        let text = |at: Option<usize>, id: bool| {
+            at.map(|at| {
+                let value = match id {
+                    true => stream(at).parse_id(),
+                    false => stream(at).parse_unstructured(),
+                };
+                value.as_text().unwrap_or_default().to_string()
+            })
+            .unwrap_or_default()
+        };
+        Original {
+            from: self
+                .from
+                .map(|at| {
+                    first_address(stream(at).parse_address().as_address())
+                })
+                .unwrap_or_default(),
+            to_field: self
+                .to
+                .map(|(at, end)| raw[at..end].to_vec())
+                .unwrap_or_default(),
+            message_id: text(self.message_id, true),
+            subject: text(self.subject, false),
+        }
+    }
 }
 
 /// Where the values of the top-level fields read start: of the last field
@@ -115,13 +176,13 @@ pub(super) fn read(
     }
     for leaf in &direct.leaves {
         match *leaf {
-            Leaf::Attached { ref header } => {
+            Leaf::Attached(ref read) => {
                 // Its range is lost with the cut: found again if needed.
                 if !attached_cut {
                     return None;
                 }
                 if parsed.returned.is_none() {
-                    parsed.returned = Some(original_in(header)?);
+                    parsed.returned = Some(read.read(raw));
                 }
             }
             Leaf::Taken { body, given, decoded } => {
