@@ -575,9 +575,12 @@ fn lower(value: &str) -> Cow<'_, str> {
 /// `text/rfc822-headers` part, or headers quoted in a plain-text bounce).
 pub fn parse_original(raw: &[u8]) -> Option<Original> {
     // Returned headers are mostly `Received` and signatures, which the
-    // parser would walk through a byte at a time.
-    let read = cut::read_fields(raw);
-    let message = originals().parse_headers(read.as_deref().unwrap_or(raw))?;
+    // parser would walk through a byte at a time: the fields read are read
+    // on their own, where they are.
+    if let Some(read) = cut::read_fields(raw) {
+        return Some(read.read(raw));
+    }
+    let message = originals().parse_headers(raw)?;
     if message.headers().is_empty() {
         return None;
     }

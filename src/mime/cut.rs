@@ -292,27 +292,15 @@ fn swallows(raw: &[u8], f: &Field) -> bool {
 /// The fields of an attached message that are read (see `original_of`).
 const READ: &[&[u8]] = &[b"from", b"to", b"message-id", b"subject"];
 
-/// The header block that `raw` starts with (the headers of a returned
-/// message, ended by an empty line or by the end of `raw`) with only the
-/// fields that are read from it, or `None` when it is not plain enough to
-/// be read here or has none of them.
-pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
+/// Where the fields that are read are in the header block that `raw`
+/// starts with (the headers of a returned message, ended by an empty line
+/// or by the end of `raw`, which then ends the last field as it ends the
+/// parser's reading), or `None` when it is not plain enough to be read
+/// here or has none of them.
+pub(super) fn read_fields(raw: &[u8]) -> Option<Returned> {
     let fields = headers_to_end(raw)?;
-    let mut out = Vec::new();
-    for f in &fields {
-        if READ.iter().any(|n| f.is(raw, n)) {
-            out.extend_from_slice(&raw[f.start..f.end]);
-        }
-    }
-    if out.is_empty() {
-        return None;
-    }
-    // A last line that the end of `raw` ends stays the end (the parser
-    // reads a field cut short there its own way).
-    if out.ends_with(b"\n") {
-        out.push(b'\n');
-    }
-    Some(out)
+    let read = Returned::of(raw, &fields);
+    (!read.is_empty()).then_some(read)
 }
 
 /// How deep multiparts are followed before giving up on cutting.

@@ -62,9 +62,17 @@ impl Returned {
         read
     }
 
+    /// True when there is none of the fields.
+    pub fn is_empty(&self) -> bool {
+        self.from.is_none()
+            && self.to.is_none()
+            && self.message_id.is_none()
+            && self.subject.is_none()
+    }
+
     /// The returned original, its fields read by the readers the parser
     /// reads them by (`original_of`).
-    fn read(&self, raw: &[u8]) -> Original {
+    pub fn read(&self, raw: &[u8]) -> Original {
         let stream = |at: usize| MessageStream::new(&raw[at..]);
         let text = |at: Option<usize>, id: bool| {
             at.map(|at| {
