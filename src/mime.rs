@@ -16,6 +16,7 @@ use mail_parser::{
 
 mod block;
 mod cut;
+mod direct;
 mod html;
 
 use html::html_to_text;
@@ -208,7 +209,13 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
         return parse_whole(raw, &[], None);
     };
     let kept = std::mem::take(&mut shorter.headers);
-    let mut parsed = parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?;
+    let direct = shorter.direct.as_ref().and_then(|d| {
+        direct::read(raw, d, &shorter.taken, shorter.attached_cut)
+    });
+    let mut parsed = match direct {
+        Some(parsed) => Parsed { headers: kept, ..parsed },
+        None => parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?,
+    };
     if let Some(date) = &shorter.date {
         parsed.date = parse_date(&crate::codes::unfold(date));
     }
@@ -261,14 +268,7 @@ fn parse_whole(
         None => read_kept(&message, raw, &mut parsed.headers),
     }
     if let Some(ct) = message.content_type() {
-        if ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-        {
-            parsed.report_type = ct
-                .attribute("report-type")
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-        }
+        parsed.report_type = report_type(ct);
     }
     let mut seen = vec![false; message.parts.len()];
     collect(&message, 0, &mut parsed, &mut seen, taken, 0);
@@ -283,6 +283,20 @@ fn parse_whole(
         }
     }
     Some(parsed)
+}
+
+/// The `report-type` of a `multipart/report` of type `ct`, lower-cased
+/// (empty for any other type).
+fn report_type(ct: &mail_parser::ContentType<'_>) -> String {
+    if ct.ctype().eq_ignore_ascii_case("multipart")
+        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    {
+        return ct
+            .attribute("report-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+    }
+    String::new()
 }
 
 /// The kept top-level fields of `message` (parsed from `raw`).
@@ -379,7 +393,11 @@ fn collect(
             if ctype == "text" || ctype.is_empty() {
                 let side = taken_text(taken, part, text);
                 let body = side.as_deref().unwrap_or(text);
-                let changed = match utf8_body(message, part, body) {
+                // A body taken out is the raw one, or decoded from its
+                // transfer encoding (which `utf8_body` passes by).
+                let raw = taken_bytes(taken, part, text.as_bytes())
+                    .or_else(|| raw_body(message, part));
+                let changed = match utf8_body(raw, part, body) {
                     Some(body) => Some(body.into_owned()),
                     None => match crate::charset::undeclared_str(body) {
                         Cow::Owned(t) => Some(t),
@@ -407,27 +425,46 @@ fn collect(
     }
 }
 
-/// The raw body of a part declared 7-bit ISO-2022-JP whose bytes are 8-bit
-/// (see [`crate::charset::mislabelled`]), when decoding as declared has
-/// turned them into replacement characters.
-fn utf8_body<'a>(
+/// The raw body of `part` of `message`.
+fn raw_body<'a>(
     message: &'a Message<'_>,
+    part: &MessagePart<'_>,
+) -> Option<&'a [u8]> {
+    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+    message.raw_message().get(start..end)
+}
+
+/// The raw body `raw` of a part declared 7-bit ISO-2022-JP whose bytes are
+/// 8-bit (see [`mislabelled`]), when decoding as declared has turned them
+/// into replacement characters.
+fn utf8_body<'a>(
+    raw: Option<&'a [u8]>,
     part: &MessagePart<'_>,
     decoded: &str,
 ) -> Option<Cow<'a, str>> {
     let charset = part.content_type()?.attribute("charset")?;
-    if !charset.eq_ignore_ascii_case("iso-2022-jp") {
-        return None;
-    }
     let encoded = part.content_transfer_encoding().is_some_and(|e| {
         e.eq_ignore_ascii_case("base64")
             || e.eq_ignore_ascii_case("quoted-printable")
     });
-    if encoded || !decoded.contains('\u{fffd}') {
+    mislabelled(charset, encoded, decoded, raw?)
+}
+
+/// The raw body `raw` of a part of charset `charset` as [`utf8_body`]
+/// reads it, `encoded` when it is base64 or quoted-printable encoded.
+fn mislabelled<'a>(
+    charset: &str,
+    encoded: bool,
+    decoded: &str,
+    raw: &'a [u8],
+) -> Option<Cow<'a, str>> {
+    if !charset.eq_ignore_ascii_case("iso-2022-jp")
+        || encoded
+        || !decoded.contains('\u{fffd}')
+    {
         return None;
     }
-    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
-    crate::charset::mislabelled(message.raw_message().get(start..end)?)
+    crate::charset::mislabelled(raw)
 }
 
 /// The body of a part that was taken out before parsing (the parser read
@@ -456,15 +493,20 @@ fn taken_text(
 ) -> Option<String> {
     let body = taken_bytes(taken, part, parsed.as_bytes())?;
     let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+    Some(decode_charset(body, charset))
+}
+
+/// `body` decoded from `charset` as the parser decodes a text part's body.
+fn decode_charset(body: &[u8], charset: Option<&str>) -> String {
     let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
-    Some(match decoder {
+    match decoder {
         // Such a charset reads ASCII as ASCII, byte for byte.
         Some(_) if charset.is_some_and(ascii_based) && body.is_ascii() => {
             utf8_lossy(body)
         }
         Some(decode) => decode(body),
         None => utf8_lossy(body),
-    })
+    }
 }
 
 /// `String::from_utf8_lossy`, with valid UTF-8 (nearly all text) checked
@@ -533,9 +575,12 @@ fn lower(value: &str) -> Cow<'_, str> {
 /// `text/rfc822-headers` part, or headers quoted in a plain-text bounce).
 pub fn parse_original(raw: &[u8]) -> Option<Original> {
     // Returned headers are mostly `Received` and signatures, which the
-    // parser would walk through a byte at a time.
-    let read = cut::read_fields(raw);
-    let message = originals().parse_headers(read.as_deref().unwrap_or(raw))?;
+    // parser would walk through a byte at a time: the fields read are read
+    // on their own, where they are.
+    if let Some(read) = cut::read_fields(raw) {
+        return Some(read.read(raw));
+    }
+    let message = originals().parse_headers(raw)?;
     if message.headers().is_empty() {
         return None;
     }

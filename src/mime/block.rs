@@ -167,6 +167,9 @@ pub(super) struct ContentType<'a> {
     pub leaf_text: bool,
     /// An image, audio, video or application part: nothing reads it.
     pub unread: bool,
+    /// The type and subtype as given (none without a `Content-Type`),
+    /// and where the field's value starts and ends.
+    pub given: Option<(&'a [u8], usize, usize)>,
 }
 
 impl<'a> ContentType<'a> {
@@ -182,12 +185,12 @@ impl<'a> ContentType<'a> {
                 html: false,
                 leaf_text: true,
                 unread: false,
+                given: None,
             });
         };
-        let value = &raw[f.start + f.name_len + 1..f.end];
-        if memchr::memchr3(b'(', b'\\', b'*', value).is_some()
-            || memchr::memchr(b'\'', value).is_some()
-        {
+        let at = f.start + f.name_len + 1;
+        let value = &raw[at..f.end];
+        if memchr::memchr3(b'\'', b'\\', b'*', value).is_some() {
             return None;
         }
         let mut params = value.split(|&c| c == b';');
@@ -222,6 +225,14 @@ impl<'a> ContentType<'a> {
             }
             let eq = memchr::memchr(b'=', p)?;
             let (name, v) = (p[..eq].trim_ascii(), p[eq + 1..].trim_ascii());
+            // A `(` outside a quoted value starts a comment, which the
+            // parser drops (`boundary="Boundary_(ID_...)"` is common).
+            let inner =
+                v.strip_prefix(b"\"").and_then(|q| q.strip_suffix(b"\""));
+            let quoted = inner.is_some_and(|q| !q.contains(&b'"'));
+            if name.contains(&b'(') || !quoted && v.contains(&b'(') {
+                return None;
+            }
             if !name.eq_ignore_ascii_case(b"boundary") {
                 continue;
             }
@@ -262,6 +273,7 @@ impl<'a> ContentType<'a> {
             html,
             leaf_text,
             unread,
+            given: Some((given, at, f.end)),
         })
     }
 }

@@ -23,7 +23,10 @@
 
 use std::borrow::Cow;
 
+use mail_parser::parsers::MessageStream;
 use memchr::memmem;
+
+use super::direct::{Direct, Leaf, Returned, Top};
 
 use super::block::{
     has_word, header_block, headers_to_end, identity_encoded, line_end,
@@ -41,11 +44,14 @@ struct Edit<'a> {
     /// The body of a text part taken out (`start..end` is the body), as
     /// the parser would read it before its charset is decoded.
     taken: Option<Cow<'a, [u8]>>,
+    /// The body taken was decoded from base64 or quoted-printable.
+    decoded: bool,
 }
 
 impl Edit<'_> {
     fn drop(start: usize, end: usize) -> Self {
-        Edit { start, end, with: Vec::new(), attached: false, taken: None }
+        let with = Vec::new();
+        Edit { start, end, with, attached: false, taken: None, decoded: false }
     }
 }
 
@@ -68,6 +74,9 @@ pub(super) struct Shortened<'a> {
     /// Where each edit lies in `bytes`, and how far the original bytes
     /// after it lie from those of `bytes` (original minus new).
     map: Vec<(usize, usize, isize)>,
+    /// What a reading without the parser needs, when the cut read the
+    /// whole structure and took out every body that is read.
+    pub direct: Option<Direct<'a>>,
 }
 
 impl Shortened<'_> {
@@ -108,6 +117,7 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
         })
     });
     let (mut edits, headers) = top_fields(raw, &fields, date.is_some());
+    let mut leaves = Some(Vec::new());
     match ContentType::of(raw, &fields) {
         Some(ContentType {
             kind: Kind::Multipart { alternative },
@@ -115,18 +125,28 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
             ..
         }) => {
             let mut inner = Vec::new();
-            if multipart(raw, body, boundary, alternative, &mut inner, 0, true)
+            let walk = Walk { edits: &mut inner, leaves: &mut leaves };
+            if multipart(raw, body, boundary, alternative, walk, 0, true)
                 .is_some()
             {
                 edits.append(&mut inner);
+            } else {
+                leaves = None;
             }
         }
         Some(ct) if ct.kind == Kind::Other && ct.leaf_text => {
             // One text part, which runs to the end.
-            edits.extend(take_body(raw, &fields, &ct, body, raw.len(), None));
+            let taken = take_body(raw, &fields, &ct, body, raw.len(), None);
+            leaf(&mut leaves, &taken, body, &ct);
+            edits.extend(taken);
         }
-        _ => {}
+        _ => leaves = None,
     }
+    let direct = leaves.map(|leaves| Direct {
+        leaves,
+        top: Top::of(raw, &fields),
+        taken_from: Vec::new(),
+    });
     if edits.is_empty() {
         let bytes = raw.into();
         let (taken, map) = (Vec::new(), Vec::new());
@@ -137,6 +157,7 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
             headers,
             taken,
             map,
+            direct,
         });
     }
     edits.sort_unstable_by_key(|e| e.start);
@@ -145,19 +166,50 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
     let mut taken = Vec::new();
     let mut at = 0;
     let attached_cut = edits.iter().any(|e| e.attached);
+    let mut direct = direct;
     for e in edits {
         out.extend_from_slice(&raw[at..e.start]);
         let new_at = out.len();
         out.extend_from_slice(&e.with);
-        at = e.end;
-        map.push((new_at, out.len(), at as isize - out.len() as isize));
+        map.push((new_at, out.len(), e.end as isize - out.len() as isize));
         if let Some(body) = e.taken {
             taken.push((new_at, body));
+            if let Some(d) = &mut direct {
+                d.taken_from.push(e.start);
+            }
         }
+        at = e.end;
     }
     out.extend_from_slice(&raw[at..]);
     let bytes = out.into();
-    Some(Shortened { bytes, date, attached_cut, headers, taken, map })
+    Some(Shortened { bytes, date, attached_cut, headers, taken, map, direct })
+}
+
+/// Where the walk of a multipart puts what it finds: the edits, and the
+/// parts read (`None` once a part is met that only the parser can read).
+struct Walk<'w, 'a> {
+    edits: &'w mut Vec<Edit<'a>>,
+    leaves: &'w mut Option<Vec<Leaf<'a>>>,
+}
+
+/// Notes the part of type `ct` whose body at `body` the edits `taken`
+/// take out: a body taken is read from them, a part whose body is only
+/// dropped is not read at all, and a part whose body stays (no edits) is
+/// one only the parser can read.
+fn leaf<'a>(
+    leaves: &mut Option<Vec<Leaf<'a>>>,
+    taken: &[Edit<'a>],
+    body: usize,
+    ct: &ContentType<'a>,
+) {
+    if taken.iter().any(|e| e.taken.is_some()) {
+        let decoded = taken.iter().any(|e| e.decoded);
+        if let Some(l) = leaves {
+            l.push(Leaf::Taken { body, given: ct.given, decoded });
+        }
+    } else if taken.is_empty() {
+        *leaves = None;
+    }
 }
 
 /// The top-level fields the parser reads as values.
@@ -240,27 +292,15 @@ fn swallows(raw: &[u8], f: &Field) -> bool {
 /// The fields of an attached message that are read (see `original_of`).
 const READ: &[&[u8]] = &[b"from", b"to", b"message-id", b"subject"];
 
-/// The header block that `raw` starts with (the headers of a returned
-/// message, ended by an empty line or by the end of `raw`) with only the
-/// fields that are read from it, or `None` when it is not plain enough to
-/// be read here or has none of them.
-pub(super) fn read_fields(raw: &[u8]) -> Option<Vec<u8>> {
+/// Where the fields that are read are in the header block that `raw`
+/// starts with (the headers of a returned message, ended by an empty line
+/// or by the end of `raw`, which then ends the last field as it ends the
+/// parser's reading), or `None` when it is not plain enough to be read
+/// here or has none of them.
+pub(super) fn read_fields(raw: &[u8]) -> Option<Returned> {
     let fields = headers_to_end(raw)?;
-    let mut out = Vec::new();
-    for f in &fields {
-        if READ.iter().any(|n| f.is(raw, n)) {
-            out.extend_from_slice(&raw[f.start..f.end]);
-        }
-    }
-    if out.is_empty() {
-        return None;
-    }
-    // A last line that the end of `raw` ends stays the end (the parser
-    // reads a field cut short there its own way).
-    if out.ends_with(b"\n") {
-        out.push(b'\n');
-    }
-    Some(out)
+    let read = Returned::of(raw, &fields);
+    (!read.is_empty()).then_some(read)
 }
 
 /// How deep multiparts are followed before giving up on cutting.
@@ -269,7 +309,7 @@ const MAX_DEPTH: usize = 16;
 /// Walks the multipart whose body starts at `from`, adding the edits of
 /// its parts (but for the bodies taken out of them when `bodies` is
 /// false: the walk of an attached message, whose edits are not kept,
-/// need not decode them). Returns where its closing delimiter ends, how many text
+/// need not decode them) and the parts read to `walk`. Returns where its closing delimiter ends, how many text
 /// parts it holds (nested multiparts included), and whether the message
 /// ends in its last part instead (its closing delimiter lost, the end
 /// given is the message's end).
@@ -278,10 +318,11 @@ fn multipart<'a>(
     from: usize,
     boundary: &[u8],
     alternative: bool,
-    edits: &mut Vec<Edit<'a>>,
+    walk: Walk<'_, 'a>,
     depth: usize,
     bodies: bool,
 ) -> Option<(usize, usize, bool)> {
+    let Walk { edits, leaves } = walk;
     if depth > MAX_DEPTH || boundary.is_empty() {
         return None;
     }
@@ -303,6 +344,8 @@ fn multipart<'a>(
     // once a plain one is known to be there.
     let mut plain = false;
     let mut html = Vec::new();
+    // An HTML one was met.
+    let mut html_met = false;
     // The message ended in the last part, its closing delimiter lost.
     let mut open = false;
     loop {
@@ -311,6 +354,9 @@ fn multipart<'a>(
             let whole = parts == 0 || depth == 0 && texts == 0;
             if plain {
                 edits.append(&mut html);
+            } else if html_met {
+                // Left whole, the HTML ones only the parser reads.
+                *leaves = None;
             }
             let end = if open { raw.len() } else { pos + 2 };
             return (!whole).then_some((end, texts, open));
@@ -338,7 +384,7 @@ fn multipart<'a>(
                     body,
                     boundary,
                     alternative,
-                    edits,
+                    Walk { edits, leaves },
                     depth + 1,
                     bodies,
                 )?;
@@ -365,13 +411,15 @@ fn multipart<'a>(
                         {
                             return None;
                         }
-                        let mut unused = Vec::new();
+                        let (mut unused, mut none) = (Vec::new(), None);
+                        let walk =
+                            Walk { edits: &mut unused, leaves: &mut none };
                         multipart(
                             raw,
                             inner_body,
                             own,
                             false,
-                            &mut unused,
+                            walk,
                             depth + 1,
                             false,
                         )?
@@ -396,8 +444,13 @@ fn multipart<'a>(
                 // A header block left empty would make the parser read no
                 // attached message at all: one other field stays.
                 let spare = if inner.iter().any(keep) {
+                    if let Some(l) = leaves {
+                        l.push(Leaf::Attached(Returned::of(raw, &inner)));
+                    }
                     usize::MAX
                 } else {
+                    // Read as the parser reads such a block only.
+                    *leaves = None;
                     inner.iter().position(|f| {
                         !f.is(raw, b"content-type")
                             && !f.is(raw, b"content-transfer-encoding")
@@ -427,6 +480,7 @@ fn multipart<'a>(
                     // (after a failed search for the delimiter), with no
                     // more delimiters to find. The part is left as it is.
                     open = true;
+                    *leaves = None;
                     continue;
                 };
                 let delimiter_at = next - delimiter.len();
@@ -439,16 +493,15 @@ fn multipart<'a>(
                     if end > body {
                         html.push(Edit::drop(body, end));
                     }
+                    html_met = true;
                 } else if bodies && ct.kind == Kind::Other {
                     let at = delimiter_at;
-                    edits.extend(take_body(
-                        raw,
-                        &fields,
-                        &ct,
-                        body,
-                        at,
-                        Some(boundary),
-                    ));
+                    let taken =
+                        take_body(raw, &fields, &ct, body, at, Some(boundary));
+                    leaf(leaves, &taken, body, &ct);
+                    edits.extend(taken);
+                } else {
+                    *leaves = None;
                 }
                 next
             }
@@ -464,9 +517,8 @@ fn multipart<'a>(
 /// delimiter), so that the parser does not scan it byte by byte; the body
 /// of an image, audio, video or application part, which nothing reads, is
 /// just dropped. None where the parser's reading could differ: an encoding
-/// other than none or quoted-printable for a text, a body the parser would
-/// not decode, ISO-2022-JP (read from the raw body when mislabelled, see
-/// `utf8_body`).
+/// other than none, base64 or quoted-printable for a text, a body the
+/// parser would not decode.
 fn take_body<'a>(
     raw: &'a [u8],
     fields: &[Field],
@@ -482,14 +534,12 @@ fn take_body<'a>(
     if ct.unread {
         return drop_cte.into_iter().chain([Edit::drop(body, end)]).collect();
     }
-    let charset = only(raw, fields, b"content-type").flatten();
-    if charset.is_some_and(|f| {
-        let v = &raw[f.start..f.end];
-        v.windows(8).any(|w| w.eq_ignore_ascii_case(b"iso-2022"))
-    }) {
-        return Vec::new();
-    }
     let value = cte.map(|f| &raw[f.start + f.name_len + 1..f.end]);
+    let decoded = value.is_some_and(|v| {
+        let v = v.trim_ascii();
+        v.eq_ignore_ascii_case(b"base64")
+            || v.eq_ignore_ascii_case(b"quoted-printable")
+    });
     let text: Cow<'a, [u8]> = match value {
         None => raw[body..text_end(raw, body, end, boundary)].into(),
         Some(v)
@@ -503,10 +553,21 @@ fn take_body<'a>(
                 None => return Vec::new(),
             }
         }
+        Some(v) if v.trim_ascii().eq_ignore_ascii_case(b"base64") => {
+            // By the parser's own decoder.
+            let mut stream = MessageStream::new(&raw[body..]);
+            let (to, decoded) =
+                stream.decode_base64_mime(boundary.unwrap_or_default());
+            if to == usize::MAX {
+                return Vec::new();
+            }
+            decoded
+        }
         Some(_) => return Vec::new(),
     };
     let mut edits: Vec<Edit<'a>> = drop_cte.into_iter().collect();
-    edits.push(Edit { taken: Some(text), ..Edit::drop(body, end) });
+    let e = Edit::drop(body, end);
+    edits.push(Edit { taken: Some(text), decoded, ..e });
     edits
 }
 

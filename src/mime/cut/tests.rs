@@ -126,6 +126,14 @@ fn pieced_together_messages_are_cut_safely() {
         "caf\u{e9}",
         "<p>a&amp;b</p>",
         "\r",
+        "aGk=\n",
+        "Y2Fmw6k=\n",
+        "QQ==",
+        "Content-Type: multipart/mixed; boundary=\"in(1)\"\n",
+        "Content-Type: multipart/mixed; boundary=in(1)\n",
+        "--in(1)\n",
+        "--in(1)--\n",
+        "Content-Type: text/plain; name=(x)\n",
     ];
     let pieces = |from: &'static [&'static str], most: usize| {
         prop::collection::vec(0..from.len(), 0..most)
@@ -182,8 +190,11 @@ fn pieced_together_messages_are_cut_safely() {
         let one = format!("{e1}Subject: s\n{e2}{top}{ph}\n{a}");
         same_as_whole(one.as_bytes())?;
     });
-    // The pieces must make cuttable messages, or the test tests nothing.
-    assert!(CUTS.load(std::sync::atomic::Ordering::Relaxed) > 1000);
+    // The pieces must make cuttable messages, or the test tests nothing,
+    // and messages read without the parser's tree.
+    let cuts = CUTS.load(std::sync::atomic::Ordering::Relaxed);
+    let direct = DIRECT.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(cuts > 1000 && direct > 1000, "{cuts} {direct}");
 }
 
 /// Cases the property test once found (an attached multipart, a folded
@@ -249,6 +260,10 @@ const PART: &[&str] = &[
 static CUTS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
+/// How many of them were read without the parser's tree.
+static DIRECT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 /// `raw` shortened reads as `raw` does.
 fn same_as_whole(
     raw: &[u8],
@@ -258,6 +273,12 @@ fn same_as_whole(
         return Ok(());
     };
     CUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let read = shorter.direct.as_ref().and_then(|d| {
+        super::super::direct::read(raw, d, &shorter.taken, shorter.attached_cut)
+    });
+    if read.is_some() {
+        DIRECT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     prop_assert!(shorter.bytes.len() <= raw.len());
     // A debug build of mail-parser 0.11.9 overflows a subtraction on some
     // broken quoted-printable (release builds wrap, which the cut copies):
@@ -358,4 +379,80 @@ Subject: hi\n\nbody\n";
     assert!(shorten(b">From a 12:00\n\nbody\n").is_none());
     let spare = shorten(b">From a\nX-A: 1\n\nbody\n").unwrap();
     assert_eq!(&spare.bytes[..], b"X-A: 1\n\n");
+}
+
+#[test]
+fn a_plain_report_is_read_without_the_parsers_tree() {
+    let shorter = shorten(REPORT.as_bytes()).unwrap();
+    let direct = shorter.direct.as_ref().unwrap();
+    let read = super::super::direct::read(
+        REPORT.as_bytes(),
+        direct,
+        &shorter.taken,
+        true,
+    )
+    .unwrap();
+    let whole =
+        super::super::parse_whole(REPORT.as_bytes(), &[], None).unwrap();
+    assert_eq!(read.texts, ["sorry"]);
+    assert_eq!(read.texts, whole.texts);
+    assert_eq!(read.from, whole.from);
+    assert_eq!(read.report_type, "delivery-status");
+    assert_eq!(read.report_type, whole.report_type);
+    let returned = |p: &super::super::Parsed| format!("{:?}", p.returned);
+    assert_eq!(returned(&read), returned(&whole));
+    assert!(returned(&read).contains("a@example.org"));
+    // An HTML part the parser alone reads: no such reading.
+    let html =
+        REPORT.replace("text/plain", "multipart/alternative; boundary=a");
+    let html =
+        html.replace("sorry\n", "--a\nContent-Type: text/html\n\nx\n--a--\n");
+    assert!(shorten(html.as_bytes()).unwrap().direct.is_none());
+}
+
+/// True when `raw` is read without the parser's tree.
+fn read_directly(raw: &[u8]) -> bool {
+    let Some(shorter) = shorten(raw) else {
+        return false;
+    };
+    shorter.direct.as_ref().is_some_and(|d| {
+        let (taken, cut) = (&shorter.taken, shorter.attached_cut);
+        super::super::direct::read(raw, d, taken, cut).is_some()
+    })
+}
+
+#[test]
+fn encoded_and_mislabelled_texts_read_as_whole() {
+    let parts = [
+        ("text/plain; charset=utf-8", "base64", "Y2Fmw6kgYXUg\nbGFpdA==\n"),
+        ("text/plain; charset=utf-8", "base64", "Y2Fmw6kgYXUg\r\nbGFpdA==\r\n"),
+        ("text/html", "base64", "PHA+aGk8L3A+\n"),
+        ("text/plain; charset=iso-2022-jp", "8bit", "caf\u{e9}\n"),
+        ("text/plain; charset=ISO-2022-JP", "7bit", "\x1b$B%f!<%6!<\x1b(B\n"),
+        ("text/plain; charset=iso-2022-jp", "quoted-printable", "=1B$B%f=\n"),
+        ("text/plain; charset=iso-2022-jp", "base64", "Y2Fmw6k=\n"),
+        ("message/delivery-status", "base64", "U3RhdHVzOiA1LjEuMQ==\n"),
+    ];
+    for (ty, cte, body) in parts {
+        let raw = format!(
+            "From: d@example.net\nSubject: s\n\
+    Content-Type: multipart/report; boundary=\"b\"\n\n\
+    --b\nContent-Type: text/plain\n\nsorry\n--b\n\
+    Content-Type: {ty}\nContent-Transfer-Encoding: {cte}\n\n{body}\
+    --b\nContent-Type: message/rfc822\n\nFrom: a@example.org\n\nbody\n--b--\n"
+        );
+        assert!(read_directly(raw.as_bytes()), "{raw}");
+        same_as_whole(raw.as_bytes()).unwrap();
+    }
+}
+
+#[test]
+fn parentheses_in_quoted_boundaries_are_read() {
+    let quoted = REPORT.replace("b1", "Boundary_(ID_1)");
+    assert!(read_directly(quoted.as_bytes()));
+    same_as_whole(quoted.as_bytes()).unwrap();
+    // Unquoted, they start a comment.
+    let comment = quoted.replace("\"Boundary_(ID_1)\"", "Boundary_(ID_1)");
+    assert!(!read_directly(comment.as_bytes()));
+    same_as_whole(comment.as_bytes()).unwrap();
 }

@@ -1,0 +1,269 @@
+//! Reading a message without building the MIME parser's tree, where the
+//! cut (`cut.rs`) has read its whole structure and taken out every body
+//! that is read: the parts are read in order as `collect` reads the
+//! parser's tree, each field and body by mail-parser's own field readers
+//! and charset decoders, so that the reading is the parser's.
+
+use std::borrow::Cow;
+
+use mail_parser::parsers::MessageStream;
+
+use super::block::{has_word, Field};
+use super::html::html_to_text;
+use super::{
+    decode_charset, first_address, iso_utc, mislabelled, parse_original,
+    report_type, store_report, Original, Parsed, Taken,
+};
+
+/// A part read, of a message whose structure the cut read in full.
+pub(super) enum Leaf<'a> {
+    /// A part whose body was taken out, from `body` in the raw message;
+    /// `given` is its type as its `Content-Type` gives it and where the
+    /// field's value starts and ends (none when it declares no type);
+    /// `decoded` when the body was decoded from base64 or
+    /// quoted-printable.
+    Taken {
+        body: usize,
+        given: Option<(&'a [u8], usize, usize)>,
+        decoded: bool,
+    },
+    /// An attached message (whose header block has fields that are read).
+    Attached(Returned),
+}
+
+/// Where the values of the fields of a returned message's header block
+/// that are read start (`To`, which is kept as it is, with where it
+/// ends): of the last field of each name, the one the parser's getters
+/// read.
+#[derive(Default)]
+pub(super) struct Returned {
+    from: Option<usize>,
+    to: Option<(usize, usize)>,
+    message_id: Option<usize>,
+    subject: Option<usize>,
+}
+
+impl Returned {
+    /// The fields of `fields` (of `raw`).
+    pub fn of(raw: &[u8], fields: &[Field]) -> Returned {
+        let mut read = Returned::default();
+        for f in fields {
+            let at = f.start + f.name_len + 1;
+            if f.is(raw, b"from") {
+                read.from = Some(at);
+            } else if f.is(raw, b"to") {
+                read.to = Some((at, f.end));
+            } else if f.is(raw, b"message-id") {
+                read.message_id = Some(at);
+            } else if f.is(raw, b"subject") {
+                read.subject = Some(at);
+            }
+        }
+        read
+    }
+
+    /// True when there is none of the fields.
+    pub fn is_empty(&self) -> bool {
+        self.from.is_none()
+            && self.to.is_none()
+            && self.message_id.is_none()
+            && self.subject.is_none()
+    }
+
+    /// The returned original, its fields read by the readers the parser
+    /// reads them by (`original_of`).
+    pub fn read(&self, raw: &[u8]) -> Original {
+        let stream = |at: usize| MessageStream::new(&raw[at..]);
+        let text = |at: Option<usize>, id: bool| {
+            at.map(|at| {
+                let value = match id {
+                    true => stream(at).parse_id(),
+                    false => stream(at).parse_unstructured(),
+                };
+                value.as_text().unwrap_or_default().to_string()
+            })
+            .unwrap_or_default()
+        };
+        Original {
+            from: self
+                .from
+                .map(|at| {
+                    first_address(stream(at).parse_address().as_address())
+                })
+                .unwrap_or_default(),
+            to_field: self
+                .to
+                .map(|(at, end)| raw[at..end].to_vec())
+                .unwrap_or_default(),
+            message_id: text(self.message_id, true),
+            subject: text(self.subject, false),
+        }
+    }
+}
+
+/// Where the values of the top-level fields read start: of the last field
+/// of each name, the one the parser's getters read (`Content-Type` with
+/// where it ends: there is one at most).
+#[derive(Default)]
+pub(super) struct Top {
+    subject: Option<usize>,
+    from: Option<usize>,
+    date: Option<usize>,
+    content_type: Option<(usize, usize)>,
+}
+
+impl Top {
+    /// The top-level fields of `fields` (of `raw`).
+    pub fn of(raw: &[u8], fields: &[Field]) -> Top {
+        let mut top = Top::default();
+        for f in fields {
+            let at = f.start + f.name_len + 1;
+            if f.is(raw, b"subject") {
+                top.subject = Some(at);
+            } else if f.is(raw, b"from") {
+                top.from = Some(at);
+            } else if f.is(raw, b"date") {
+                top.date = Some(at);
+            } else if f.is(raw, b"content-type") {
+                top.content_type = Some((at, f.end));
+            }
+        }
+        top
+    }
+}
+
+/// What the cut found that this reading needs.
+pub(super) struct Direct<'a> {
+    /// The parts read, in order (HTML alternatives to a plain text and
+    /// parts that nothing reads left out).
+    pub leaves: Vec<Leaf<'a>>,
+    pub top: Top,
+    /// Where in the raw message each body taken out was, in the order of
+    /// `Shortened::taken`.
+    pub taken_from: Vec<usize>,
+}
+
+/// `raw` read from what the cut found, as `parse_whole` reads the
+/// shortened message (`taken` its bodies taken out, `attached_cut` when it
+/// cut an attached message), but for the kept top-level fields, left
+/// empty. `None` where this reading cannot be sure to be the same.
+pub(super) fn read(
+    raw: &[u8],
+    direct: &Direct<'_>,
+    taken: &Taken<'_>,
+    attached_cut: bool,
+) -> Option<Parsed> {
+    let top = &direct.top;
+    let stream = |at: usize| MessageStream::new(&raw[at..]);
+    let mut parsed = Parsed {
+        subject: top
+            .subject
+            .map(|at| {
+                let value = stream(at).parse_unstructured();
+                value.as_text().unwrap_or_default().to_string()
+            })
+            .unwrap_or_default(),
+        from: top
+            .from
+            .map(|at| first_address(stream(at).parse_address().as_address()))
+            .unwrap_or_default(),
+        date: top
+            .date
+            .and_then(|at| stream(at).parse_date().as_datetime().map(iso_utc))
+            .unwrap_or_default(),
+        ..Parsed::default()
+    };
+    if let Some((at, end)) = top.content_type {
+        // Only a `multipart/report` has a report type.
+        if has_word(&raw[at..end], b"report") {
+            let ct = stream(at).parse_content_type();
+            if let Some(ct) = ct.as_content_type() {
+                parsed.report_type = report_type(ct);
+            }
+        }
+    }
+    for leaf in &direct.leaves {
+        match *leaf {
+            Leaf::Attached(ref read) => {
+                // Its range is lost with the cut: found again if needed.
+                if !attached_cut {
+                    return None;
+                }
+                if parsed.returned.is_none() {
+                    parsed.returned = Some(read.read(raw));
+                }
+            }
+            Leaf::Taken { body, given, decoded } => {
+                let i = direct.taken_from.binary_search(&body).ok()?;
+                let body = taken.get(i)?.1.as_ref();
+                read_taken(raw, &mut parsed, given, body, decoded)?;
+            }
+        }
+    }
+    // With nothing read, the parser's reading of the raw body is.
+    if parsed.texts.is_empty()
+        && parsed.delivery_status.is_none()
+        && parsed.feedback_report.is_none()
+    {
+        return None;
+    }
+    Some(parsed)
+}
+
+/// Reads the part of type `given` whose body `body` was taken out, as
+/// `collect` reads the part the parser makes of it: text (`text/*`, or no
+/// type) decoded from its charset, other parts as bytes.
+fn read_taken(
+    raw: &[u8],
+    parsed: &mut Parsed,
+    given: Option<(&[u8], usize, usize)>,
+    body: &[u8],
+    decoded: bool,
+) -> Option<()> {
+    let (ty, value) = match given {
+        Some((ty, at, end)) => (std::str::from_utf8(ty).ok()?, Some((at, end))),
+        None => ("", None),
+    };
+    let ty = ty.to_ascii_lowercase();
+    let (ctype, subtype) = match ty.split_once('/') {
+        Some((c, s)) if !c.is_empty() && !s.is_empty() => (c, s),
+        // A type the parser could read otherwise.
+        Some(_) => return None,
+        None => ("", ""),
+    };
+    if !ctype.is_empty() && ctype != "text" {
+        if ctype == "message" {
+            store_report(parsed, subtype, body);
+        }
+        return Some(());
+    }
+    // A value that names no charset has none.
+    let named = value.filter(|&(at, end)| has_word(&raw[at..end], b"charset"));
+    let ct = named
+        .map(|(at, _)| MessageStream::new(&raw[at..]).parse_content_type());
+    let charset =
+        ct.as_ref().and_then(|ct| ct.as_content_type()?.attribute("charset"));
+    let text = decode_charset(body, charset);
+    if subtype == "html" {
+        parsed.texts.push(html_to_text(&text));
+    } else if ctype == "text" && subtype.contains("headers") {
+        if parsed.returned.is_none() {
+            parsed.returned = parse_original(text.as_bytes());
+        }
+    } else if subtype.contains("delivery-status") {
+        store_report(parsed, subtype, text.as_bytes());
+    } else {
+        // Read from its raw body when mislabelled (see `utf8_body`).
+        let raw_body =
+            charset.and_then(|c| mislabelled(c, decoded, &text, body));
+        let changed = match raw_body {
+            Some(raw_body) => Some(raw_body.into_owned()),
+            None => match crate::charset::undeclared_str(&text) {
+                Cow::Owned(changed) => Some(changed),
+                Cow::Borrowed(_) => None,
+            },
+        };
+        parsed.texts.push(changed.unwrap_or(text));
+    }
+    Some(())
+}
