@@ -243,8 +243,9 @@ pub fn attached(raw: &[u8]) -> Option<Attached> {
 }
 
 /// Bodies of text parts taken out of the message before parsing, by
-/// where they were, in order (see [`cut::Shortened::taken`]).
-type Taken<'a> = [(usize, Cow<'a, [u8]>)];
+/// where they were, in order, each with whether it was decoded from its
+/// transfer encoding (see [`cut::Shortened::taken`]).
+type Taken<'a> = [(usize, Cow<'a, [u8]>, bool)];
 
 /// Parses `raw` (with the bodies `taken` out of it). The kept top-level
 /// fields are `kept` when already read, else read from the parsed header.
@@ -395,9 +396,12 @@ fn collect(
                 let body = side.as_deref().unwrap_or(text);
                 // A body taken out is the raw one, or decoded from its
                 // transfer encoding (which `utf8_body` passes by).
-                let raw = taken_bytes(taken, part, text.as_bytes())
+                let entry = taken_entry(taken, part, text.as_bytes());
+                let decoded = entry.is_some_and(|(_, _, d)| *d);
+                let raw = entry
+                    .map(|(_, b, _)| b.as_ref())
                     .or_else(|| raw_body(message, part));
-                let changed = match utf8_body(raw, part, body) {
+                let changed = match utf8_body(raw, part, decoded, body) {
                     Some(body) => Some(body.into_owned()),
                     None => match crate::charset::undeclared_str(body) {
                         Cow::Owned(t) => Some(t),
@@ -440,13 +444,15 @@ fn raw_body<'a>(
 fn utf8_body<'a>(
     raw: Option<&'a [u8]>,
     part: &MessagePart<'_>,
+    taken_decoded: bool,
     decoded: &str,
 ) -> Option<Cow<'a, str>> {
     let charset = part.content_type()?.attribute("charset")?;
-    let encoded = part.content_transfer_encoding().is_some_and(|e| {
-        e.eq_ignore_ascii_case("base64")
-            || e.eq_ignore_ascii_case("quoted-printable")
-    });
+    let encoded = taken_decoded
+        || part.content_transfer_encoding().is_some_and(|e| {
+            e.eq_ignore_ascii_case("base64")
+                || e.eq_ignore_ascii_case("quoted-printable")
+        });
     mislabelled(charset, encoded, decoded, raw?)
 }
 
@@ -475,13 +481,23 @@ fn taken_bytes<'t>(
     part: &MessagePart<'_>,
     parsed: &[u8],
 ) -> Option<&'t [u8]> {
+    taken_entry(taken, part, parsed).map(|(_, body, _)| body.as_ref())
+}
+
+/// The entry of `taken` of a part that was taken out before parsing (the
+/// parser read it empty, as `parsed`).
+fn taken_entry<'t, 'a>(
+    taken: &'t Taken<'a>,
+    part: &MessagePart<'_>,
+    parsed: &[u8],
+) -> Option<&'t (usize, Cow<'a, [u8]>, bool)> {
     if !parsed.is_empty() {
         return None;
     }
     let at = part.offset_body as usize;
     // In the order of the message (a message may have thousands of parts).
-    let i = taken.binary_search_by_key(&at, |(start, _)| *start).ok()?;
-    Some(taken[i].1.as_ref())
+    let i = taken.binary_search_by_key(&at, |(start, ..)| *start).ok()?;
+    taken.get(i)
 }
 
 /// The text of a part whose body was taken out before parsing (the parser

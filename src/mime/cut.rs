@@ -68,9 +68,10 @@ pub(super) struct Shortened<'a> {
     /// True when an attached message was cut.
     pub attached_cut: bool,
     /// The bodies of text parts taken out of `bytes`, each with where it
-    /// was (the part's body offset in `bytes`, where it is now empty), in
-    /// the order of the message.
-    pub taken: Vec<(usize, Cow<'a, [u8]>)>,
+    /// was (the part's body offset in `bytes`, where it is now empty) and
+    /// whether it was decoded from base64 or quoted-printable (its
+    /// `Content-Transfer-Encoding` is gone), in the order of the message.
+    pub taken: Vec<(usize, Cow<'a, [u8]>, bool)>,
     /// Where each edit lies in `bytes`, and how far the original bytes
     /// after it lie from those of `bytes` (original minus new).
     map: Vec<(usize, usize, isize)>,
@@ -173,7 +174,7 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
         out.extend_from_slice(&e.with);
         map.push((new_at, out.len(), e.end as isize - out.len() as isize));
         if let Some(body) = e.taken {
-            taken.push((new_at, body));
+            taken.push((new_at, body, e.decoded));
             if let Some(d) = &mut direct {
                 d.taken_from.push(e.start);
             }

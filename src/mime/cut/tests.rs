@@ -29,7 +29,7 @@ From: a@example.org\nSubject: hi\n\n\n--b1--\n"
     assert!(cut.contains("--b1\nContent-Type: text/plain\n\n--b1\n"));
     let at = cut.find("text/plain\n\n").unwrap() + 12;
     assert_eq!(shorter.taken.len(), 1);
-    assert_eq!(shorter.taken[0], (at, Cow::Borrowed(&b"sorry"[..])));
+    assert_eq!(shorter.taken[0], (at, Cow::Borrowed(&b"sorry"[..]), false));
 }
 
 #[test]
@@ -357,7 +357,7 @@ fn unclear_structure_is_left_whole() {
     let plain = "From: a@example.org\nSubject: hi\n\nbody\n";
     let shorter = shorten(plain.as_bytes()).unwrap();
     assert_eq!(&shorter.bytes[..], b"From: a@example.org\nSubject: hi\n\n");
-    assert_eq!(shorter.taken[0], (33, Cow::Borrowed(&b"body\n"[..])));
+    assert_eq!(shorter.taken[0], (33, Cow::Borrowed(&b"body\n"[..]), false));
     // A boundary with a byte outside ASCII, which the parser may not
     // find the way the cut would.
     assert!(left_whole(&REPORT.replace("b1", "b\u{e9}1")));
@@ -455,4 +455,20 @@ fn parentheses_in_quoted_boundaries_are_read() {
     let comment = quoted.replace("\"Boundary_(ID_1)\"", "Boundary_(ID_1)");
     assert!(!read_directly(comment.as_bytes()));
     same_as_whole(comment.as_bytes()).unwrap();
+}
+
+/// A quoted-printable ISO-2022-JP text whose bytes are 8-bit, before an
+/// attached message the parser has to read: the cut takes the text out
+/// decoded, and it is still read as an encoded body (found by the
+/// property test).
+#[test]
+fn decoded_text_taken_out_stays_encoded() {
+    let raw = "From: d@example.net\n\
+Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
+Content-Transfer-Encoding: quoted-printable\n\
+Content-Type: text/plain; charset=iso-2022-jp\n\n=C3=A9\n\n--b\n\
+Content-Type: message/rfc822\n\nFrom: a@example.org\n\
+Content-Transfer-Encoding: base64\n\nbody --b\n\n";
+    assert!(!shorten(raw.as_bytes()).unwrap().taken.is_empty());
+    same_as_whole(raw.as_bytes()).unwrap();
 }
