@@ -204,9 +204,8 @@ fn leaf<'a>(
     ct: &ContentType<'a>,
 ) {
     if taken.iter().any(|e| e.taken.is_some()) {
-        let decoded = taken.iter().any(|e| e.decoded);
         if let Some(l) = leaves {
-            l.push(Leaf::Taken { body, given: ct.given, decoded });
+            l.push(Leaf::Taken { body, given: ct.given });
         }
     } else if taken.is_empty() {
         *leaves = None;

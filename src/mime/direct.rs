@@ -19,14 +19,8 @@ use super::{
 pub(super) enum Leaf<'a> {
     /// A part whose body was taken out, from `body` in the raw message;
     /// `given` is its type as its `Content-Type` gives it and where the
-    /// field's value starts and ends (none when it declares no type);
-    /// `decoded` when the body was decoded from base64 or
-    /// quoted-printable.
-    Taken {
-        body: usize,
-        given: Option<(&'a [u8], usize, usize)>,
-        decoded: bool,
-    },
+    /// field's value starts and ends (none when it declares no type).
+    Taken { body: usize, given: Option<(&'a [u8], usize, usize)> },
     /// An attached message (whose header block has fields that are read).
     Attached(Returned),
 }
@@ -193,10 +187,10 @@ pub(super) fn read(
                     parsed.returned = Some(read.read(raw));
                 }
             }
-            Leaf::Taken { body, given, decoded } => {
+            Leaf::Taken { body, given } => {
                 let i = direct.taken_from.binary_search(&body).ok()?;
-                let body = taken.get(i)?.1.as_ref();
-                read_taken(raw, &mut parsed, given, body, decoded)?;
+                let (_, body, decoded) = taken.get(i)?;
+                read_taken(raw, &mut parsed, given, body, *decoded)?;
             }
         }
     }
