@@ -173,6 +173,13 @@ pub fn clean_diagnostic(text: &str) -> String {
     strip_continuations(unfold(text))
 }
 
+/// [`clean_diagnostic`] of a piece of a text it gave back: such a piece
+/// holds no white space but single spaces, so there is nothing to unfold
+/// and only the continuation codes are left to remove.
+pub fn clean_piece(piece: &str) -> String {
+    strip_continuations(piece.trim().to_string())
+}
+
 /// The words of `text` (split at white space) joined by single spaces.
 pub fn unfold(text: &str) -> String {
     let b = text.as_bytes();
@@ -577,6 +584,78 @@ mod tests {
             clean_diagnostic("550 5.1.1\n   user\tunknown"),
             "550 5.1.1 user unknown"
         );
+    }
+
+    /// The `Diagnostic-Code` fields (with their folded lines) of the
+    /// shared cases: diagnostic text as servers write it.
+    fn case_diagnostics() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/reports");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("the shared cases") {
+            let bytes = std::fs::read(entry.expect("a case").path());
+            let text =
+                String::from_utf8_lossy(&bytes.expect("a case")).into_owned();
+            let mut field: Option<String> = None;
+            for line in text.lines() {
+                match field.as_mut() {
+                    Some(f) if line.starts_with([' ', '\t']) => {
+                        f.push('\n');
+                        f.push_str(line);
+                        continue;
+                    }
+                    Some(_) => out.extend(field.take()),
+                    None => {}
+                }
+                if let Some(v) = line.strip_prefix("Diagnostic-Code:") {
+                    field = Some(v.to_string());
+                }
+            }
+            out.extend(field);
+        }
+        out
+    }
+
+    #[test]
+    fn cleaning_a_piece_of_cleaned_text_is_cleaning_it_afresh() {
+        let pieces = [
+            "550",
+            "550-",
+            "550 ",
+            "5.1.1",
+            "5.7.1",
+            "421-",
+            "421 4.4.2",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "\r\n ",
+            "said: ",
+            "user",
+            "(reason: ",
+            ")",
+            "\u{e9}",
+            "\u{a0}",
+            "-",
+            "'",
+        ];
+        let cases = case_diagnostics();
+        assert!(cases.len() >= 5, "{cases:?}");
+        let mut texts = random_texts(&pieces, 3, 1500, 16);
+        texts.extend(cases);
+        for t in &texts {
+            let clean = clean_diagnostic(t);
+            let bounds: Vec<usize> = (0..=clean.len())
+                .filter(|&i| clean.is_char_boundary(i))
+                .collect();
+            for (k, &i) in bounds.iter().enumerate().step_by(3) {
+                for &j in bounds[k..].iter().step_by(4) {
+                    let piece = &clean[i..j];
+                    let afresh = clean_diagnostic(piece);
+                    assert_eq!(clean_piece(piece), afresh, "{t:?} {piece:?}");
+                }
+            }
+        }
     }
 
     #[test]
