@@ -260,22 +260,31 @@ pub(crate) fn find_two_spaces(b: &[u8]) -> Option<usize> {
 }
 
 /// Removes repeated reply-code prefixes (`550-5.1.1`, `550 5.1.1`, `550-`)
-/// after the first one.
-fn strip_continuations(text: String) -> String {
+/// after the first one, from an unfolded text.
+fn strip_continuations(whole: String) -> String {
     // The first reply starts the text, or follows words such as
     // `Remote host said:` ("NNN-" or "NNN d.d.d" anywhere).
-    let start = if leading_reply(&text).is_some() {
+    let start = if leading_reply(&whole).is_some() {
         Some(0)
     } else {
-        first_multiline_reply(&text)
+        first_multiline_reply(&whole)
     };
-    let Some(start) = start else { return text };
-    let (before, text) = text.split_at(start);
+    let Some(start) = start else { return whole };
+    let (before, text) = whole.split_at(start);
     let Some(code) = leading_reply(text) else { return text.to_string() };
-    let mut out = String::with_capacity(text.len() + before.len());
-    out.push_str(before);
     // Keep the leading "550 5.1.1 " / "550-5.1.1 " as "550 5.1.1 ".
     let (status, mut rest) = split_prefix(text, code);
+    // One reply that starts so already (one space after its code, one
+    // after its status code, then words) is given back as it is.
+    let kept = code.len() + status.map_or(0, |s| s.len() + 1) + 1 + rest.len();
+    if text[code.len()..].starts_with(' ')
+        && kept == text.len()
+        && find_prefix(rest, code).is_none()
+    {
+        return whole;
+    }
+    let mut out = String::with_capacity(text.len() + before.len());
+    out.push_str(before);
     out.push_str(code);
     if let Some(status) = status {
         out.push(' ');
@@ -656,6 +665,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn replies_already_clean_are_given_back_as_they_are_built() {
+        let pieces = [
+            "550", "550 ", "550-", "5.1.1", " ", "user", "said: ", "421 ",
+            "4.4.2", "-", "x",
+        ];
+        for t in random_texts(&pieces, 13, 20000, 10) {
+            let u = unfold(&t);
+            let plain = strip_continuations_plainly(u.clone());
+            assert_eq!(strip_continuations(u), plain, "{t:?}");
+        }
+    }
+
+    /// [`strip_continuations`] always building its text anew.
+    fn strip_continuations_plainly(text: String) -> String {
+        let start = if leading_reply(&text).is_some() {
+            Some(0)
+        } else {
+            first_multiline_reply(&text)
+        };
+        let Some(start) = start else { return text };
+        let (before, text) = text.split_at(start);
+        let Some(code) = leading_reply(text) else { return text.to_string() };
+        let mut out = before.to_string();
+        let (status, mut rest) = split_prefix(text, code);
+        out.push_str(code);
+        if let Some(status) = status {
+            out.push(' ');
+            out.push_str(status);
+        }
+        out.push(' ');
+        while let Some(pos) = find_prefix(rest, code) {
+            out.push_str(rest[..pos].trim_end());
+            out.push(' ');
+            rest = split_prefix(&rest[pos..], code).1;
+        }
+        out.push_str(rest);
+        unfold_owned(out)
     }
 
     #[test]
