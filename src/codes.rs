@@ -183,9 +183,10 @@ pub fn clean_piece(piece: &str) -> String {
 /// The words of `text` (split at white space) joined by single spaces.
 pub fn unfold(text: &str) -> String {
     let b = text.as_bytes();
-    // VT and FF are white space too (`char::is_whitespace` has them), but
-    // rare: text with them takes the general path.
-    if !text.is_ascii() || memchr::memchr2(0x0b, 0x0c, b).is_some() {
+    // VT, FF and some characters past ASCII are white space too
+    // (`char::is_whitespace` has them), but rare: text with them takes the
+    // general path.
+    if memchr::memchr2(0x0b, 0x0c, b).is_some() || has_wide_space(text) {
         let mut out = String::with_capacity(text.len());
         for word in text.split_whitespace() {
             if !out.is_empty() {
@@ -220,8 +221,9 @@ pub fn unfold(text: &str) -> String {
             double = doubles(i);
         }
         let end = fold.min(double);
-        // The run starts with a word; it may end with one space. (ASCII
-        // throughout: every byte starts a character.)
+        // The run starts with a word; it may end with one space. (It
+        // starts and ends at white space of ASCII or at the text's ends:
+        // each a character's boundary.)
         let run = &text[i..end];
         let run = run.strip_suffix(' ').unwrap_or(run);
         if !out.is_empty() {
@@ -231,6 +233,20 @@ pub fn unfold(text: &str) -> String {
         i = end;
     }
     out
+}
+
+/// True when `text` holds white space past ASCII (no-break space, the
+/// wide spaces, line and paragraph separators): every such character
+/// starts with one of the bytes looked for here.
+fn has_wide_space(text: &str) -> bool {
+    if text.is_ascii() {
+        return false;
+    }
+    let b = text.as_bytes();
+    let is_space =
+        |p: usize| text[p..].chars().next().is_some_and(char::is_whitespace);
+    memchr::memchr3_iter(0xc2, 0xe2, 0xe3, b).any(is_space)
+        || memchr::memchr_iter(0xe1, b).any(is_space)
 }
 
 /// [`unfold`] of a text owned: given back as it is when it is already one
@@ -949,15 +965,19 @@ mod tests {
             "ü",
             "\u{a0}",
             "\u{2028}",
+            "\u{3000}",
+            "\u{1680}",
+            "\u{85}",
+            "\u{2019}",
             "-",
             "550-5.1.1",
             "x",
         ];
-        // Without VT, FF and other text, all take the path of runs.
+        // Without VT, FF and wide spaces, all take the path of runs.
         let ascii: Vec<&str> = pieces
             .iter()
             .copied()
-            .filter(|p| p.is_ascii() && !p.contains(['\x0b', '\x0c']))
+            .filter(|p| !p.contains(['\x0b', '\x0c']) && !has_wide_space(p))
             .collect();
         let texts = random_texts(&pieces, 7, 2000, 10);
         for t in texts.iter().chain(&random_texts(&ascii, 8, 5000, 14)) {
@@ -965,6 +985,15 @@ mod tests {
             assert_eq!(unfold(t), plain, "{t:?}");
             assert_eq!(unfold_owned(t.clone()), plain, "{t:?}");
         }
+    }
+
+    #[test]
+    fn every_wide_space_is_seen() {
+        for c in ('\u{80}'..=char::MAX).filter(|c| c.len_utf8() > 1) {
+            let t = format!("a{c}b");
+            assert_eq!(has_wide_space(&t), c.is_whitespace(), "{c:?}");
+        }
+        assert!(!has_wide_space("plain text\n"));
     }
 
     #[test]
