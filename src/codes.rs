@@ -173,12 +173,20 @@ pub fn clean_diagnostic(text: &str) -> String {
     strip_continuations(unfold(text))
 }
 
+/// [`clean_diagnostic`] of a piece of a text it gave back: such a piece
+/// holds no white space but single spaces, so there is nothing to unfold
+/// and only the continuation codes are left to remove.
+pub fn clean_piece(piece: &str) -> String {
+    strip_continuations(piece.trim().to_string())
+}
+
 /// The words of `text` (split at white space) joined by single spaces.
 pub fn unfold(text: &str) -> String {
     let b = text.as_bytes();
-    // VT and FF are white space too (`char::is_whitespace` has them), but
-    // rare: text with them takes the general path.
-    if !text.is_ascii() || memchr::memchr2(0x0b, 0x0c, b).is_some() {
+    // VT, FF and some characters past ASCII are white space too
+    // (`char::is_whitespace` has them), but rare: text with them takes the
+    // general path.
+    if memchr::memchr2(0x0b, 0x0c, b).is_some() || has_wide_space(text) {
         let mut out = String::with_capacity(text.len());
         for word in text.split_whitespace() {
             if !out.is_empty() {
@@ -213,8 +221,9 @@ pub fn unfold(text: &str) -> String {
             double = doubles(i);
         }
         let end = fold.min(double);
-        // The run starts with a word; it may end with one space. (ASCII
-        // throughout: every byte starts a character.)
+        // The run starts with a word; it may end with one space. (It
+        // starts and ends at white space of ASCII or at the text's ends:
+        // each a character's boundary.)
         let run = &text[i..end];
         let run = run.strip_suffix(' ').unwrap_or(run);
         if !out.is_empty() {
@@ -224,6 +233,20 @@ pub fn unfold(text: &str) -> String {
         i = end;
     }
     out
+}
+
+/// True when `text` holds white space past ASCII (no-break space, the
+/// wide spaces, line and paragraph separators): every such character
+/// starts with one of the bytes looked for here.
+fn has_wide_space(text: &str) -> bool {
+    if text.is_ascii() {
+        return false;
+    }
+    let b = text.as_bytes();
+    let is_space =
+        |p: usize| text[p..].chars().next().is_some_and(char::is_whitespace);
+    memchr::memchr3_iter(0xc2, 0xe2, 0xe3, b).any(is_space)
+        || memchr::memchr_iter(0xe1, b).any(is_space)
 }
 
 /// [`unfold`] of a text owned: given back as it is when it is already one
@@ -253,22 +276,31 @@ pub(crate) fn find_two_spaces(b: &[u8]) -> Option<usize> {
 }
 
 /// Removes repeated reply-code prefixes (`550-5.1.1`, `550 5.1.1`, `550-`)
-/// after the first one.
-fn strip_continuations(text: String) -> String {
+/// after the first one, from an unfolded text.
+fn strip_continuations(whole: String) -> String {
     // The first reply starts the text, or follows words such as
     // `Remote host said:` ("NNN-" or "NNN d.d.d" anywhere).
-    let start = if leading_reply(&text).is_some() {
+    let start = if leading_reply(&whole).is_some() {
         Some(0)
     } else {
-        first_multiline_reply(&text)
+        first_multiline_reply(&whole)
     };
-    let Some(start) = start else { return text };
-    let (before, text) = text.split_at(start);
+    let Some(start) = start else { return whole };
+    let (before, text) = whole.split_at(start);
     let Some(code) = leading_reply(text) else { return text.to_string() };
-    let mut out = String::with_capacity(text.len() + before.len());
-    out.push_str(before);
     // Keep the leading "550 5.1.1 " / "550-5.1.1 " as "550 5.1.1 ".
     let (status, mut rest) = split_prefix(text, code);
+    // One reply that starts so already (one space after its code, one
+    // after its status code, then words) is given back as it is.
+    let kept = code.len() + status.map_or(0, |s| s.len() + 1) + 1 + rest.len();
+    if text[code.len()..].starts_with(' ')
+        && kept == text.len()
+        && find_prefix(rest, code).is_none()
+    {
+        return whole;
+    }
+    let mut out = String::with_capacity(text.len() + before.len());
+    out.push_str(before);
     out.push_str(code);
     if let Some(status) = status {
         out.push(' ');
@@ -579,6 +611,118 @@ mod tests {
         );
     }
 
+    /// The `Diagnostic-Code` fields (with their folded lines) of the
+    /// shared cases: diagnostic text as servers write it.
+    fn case_diagnostics() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/reports");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("the shared cases") {
+            let bytes = std::fs::read(entry.expect("a case").path());
+            let text =
+                String::from_utf8_lossy(&bytes.expect("a case")).into_owned();
+            let mut field: Option<String> = None;
+            for line in text.lines() {
+                match field.as_mut() {
+                    Some(f) if line.starts_with([' ', '\t']) => {
+                        f.push('\n');
+                        f.push_str(line);
+                        continue;
+                    }
+                    Some(_) => out.extend(field.take()),
+                    None => {}
+                }
+                if let Some(v) = line.strip_prefix("Diagnostic-Code:") {
+                    field = Some(v.to_string());
+                }
+            }
+            out.extend(field);
+        }
+        out
+    }
+
+    #[test]
+    fn cleaning_a_piece_of_cleaned_text_is_cleaning_it_afresh() {
+        let pieces = [
+            "550",
+            "550-",
+            "550 ",
+            "5.1.1",
+            "5.7.1",
+            "421-",
+            "421 4.4.2",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "\r\n ",
+            "said: ",
+            "user",
+            "(reason: ",
+            ")",
+            "\u{e9}",
+            "\u{a0}",
+            "-",
+            "'",
+        ];
+        let cases = case_diagnostics();
+        assert!(cases.len() >= 5, "{cases:?}");
+        let mut texts = random_texts(&pieces, 3, 1500, 16);
+        texts.extend(cases);
+        for t in &texts {
+            let clean = clean_diagnostic(t);
+            let bounds: Vec<usize> = (0..=clean.len())
+                .filter(|&i| clean.is_char_boundary(i))
+                .collect();
+            for (k, &i) in bounds.iter().enumerate().step_by(3) {
+                for &j in bounds[k..].iter().step_by(4) {
+                    let piece = &clean[i..j];
+                    let afresh = clean_diagnostic(piece);
+                    assert_eq!(clean_piece(piece), afresh, "{t:?} {piece:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn replies_already_clean_are_given_back_as_they_are_built() {
+        let pieces = [
+            "550", "550 ", "550-", "5.1.1", " ", "user", "said: ", "421 ",
+            "4.4.2", "-", "x",
+        ];
+        for t in random_texts(&pieces, 13, 20000, 10) {
+            let u = unfold(&t);
+            let plain = strip_continuations_plainly(u.clone());
+            assert_eq!(strip_continuations(u), plain, "{t:?}");
+        }
+    }
+
+    /// [`strip_continuations`] always building its text anew.
+    fn strip_continuations_plainly(text: String) -> String {
+        let start = if leading_reply(&text).is_some() {
+            Some(0)
+        } else {
+            first_multiline_reply(&text)
+        };
+        let Some(start) = start else { return text };
+        let (before, text) = text.split_at(start);
+        let Some(code) = leading_reply(text) else { return text.to_string() };
+        let mut out = before.to_string();
+        let (status, mut rest) = split_prefix(text, code);
+        out.push_str(code);
+        if let Some(status) = status {
+            out.push(' ');
+            out.push_str(status);
+        }
+        out.push(' ');
+        while let Some(pos) = find_prefix(rest, code) {
+            out.push_str(rest[..pos].trim_end());
+            out.push(' ');
+            rest = split_prefix(&rest[pos..], code).1;
+        }
+        out.push_str(rest);
+        unfold_owned(out)
+    }
+
     #[test]
     fn case_blind_search_finds_what_the_lower_cased_copy_finds() {
         let texts = [
@@ -821,15 +965,19 @@ mod tests {
             "ü",
             "\u{a0}",
             "\u{2028}",
+            "\u{3000}",
+            "\u{1680}",
+            "\u{85}",
+            "\u{2019}",
             "-",
             "550-5.1.1",
             "x",
         ];
-        // Without VT, FF and other text, all take the path of runs.
+        // Without VT, FF and wide spaces, all take the path of runs.
         let ascii: Vec<&str> = pieces
             .iter()
             .copied()
-            .filter(|p| p.is_ascii() && !p.contains(['\x0b', '\x0c']))
+            .filter(|p| !p.contains(['\x0b', '\x0c']) && !has_wide_space(p))
             .collect();
         let texts = random_texts(&pieces, 7, 2000, 10);
         for t in texts.iter().chain(&random_texts(&ascii, 8, 5000, 14)) {
@@ -837,6 +985,15 @@ mod tests {
             assert_eq!(unfold(t), plain, "{t:?}");
             assert_eq!(unfold_owned(t.clone()), plain, "{t:?}");
         }
+    }
+
+    #[test]
+    fn every_wide_space_is_seen() {
+        for c in ('\u{80}'..=char::MAX).filter(|c| c.len_utf8() > 1) {
+            let t = format!("a{c}b");
+            assert_eq!(has_wide_space(&t), c.is_whitespace(), "{c:?}");
+        }
+        assert!(!has_wide_space("plain text\n"));
     }
 
     #[test]

@@ -248,8 +248,9 @@ fn looks_like_reason(rest: &str) -> bool {
 pub fn block_of(address: &str, text: &str) -> Block {
     let joined = codes::clean_diagnostic(&reason_lines(text));
     let (remote, said) = remote_and_reply(&joined);
+    // A piece of the cleaned text: only its continuation codes go.
     let diagnostic =
-        codes::clean_diagnostic(strip_reason_label(said.unwrap_or(&joined)));
+        codes::clean_piece(strip_reason_label(said.unwrap_or(&joined)));
     let last = codes::last_reply(&diagnostic);
     let status = last
         .and_then(|(_, s)| s)
