@@ -24,9 +24,9 @@
 use std::borrow::Cow;
 
 use mail_parser::parsers::MessageStream;
-use memchr::memmem;
 
 use super::direct::{Direct, Leaf, Returned, Top};
+use delimiter::Delimiter;
 
 use super::block::{
     has_word, header_block, headers_to_end, identity_encoded, line_end,
@@ -326,12 +326,9 @@ fn multipart<'a>(
     if depth > MAX_DEPTH || boundary.is_empty() {
         return None;
     }
-    let mut delimiter = Vec::with_capacity(boundary.len() + 2);
-    delimiter.extend_from_slice(b"--");
-    delimiter.extend_from_slice(boundary);
-    let finder = memmem::Finder::new(&delimiter);
+    let delimiter = Delimiter::new(boundary);
     let find = |from: usize| {
-        finder.find(raw.get(from..)?).map(|p| from + p + delimiter.len())
+        delimiter.find(raw.get(from..)?).map(|p| from + p + delimiter.len())
     };
     let mut pos = find(from)?;
     // A multipart of no parts is one the parser reads its own way.
@@ -586,6 +583,7 @@ fn text_end(
     }
 }
 
+mod delimiter;
 mod qp;
 #[cfg(test)]
 mod tests;

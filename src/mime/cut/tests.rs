@@ -1,6 +1,7 @@
 //! Tests of the cut: each shortened message reads as the whole one does.
 
 use super::*;
+use memchr::memmem;
 
 const REPORT: &str = "From: MAILER-DAEMON@example.net\n\
 Content-Type: multipart/report; report-type=delivery-status;\n\
