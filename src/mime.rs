@@ -33,8 +33,6 @@ pub struct Parsed {
     /// Selected top-level headers, names lower-cased, values unfolded
     /// (empty for those only looked for, see `PRESENCE_ONLY`).
     pub headers: Vec<(String, String)>,
-    /// `report-type` of a top-level `multipart/report`, lower-cased.
-    pub report_type: String,
     /// Human-readable text parts, in order (HTML converted to text).
     pub texts: Vec<String>,
     /// The raw `message/delivery-status` part, if any.
@@ -268,9 +266,6 @@ fn parse_whole(
         Some(kept) => parsed.headers = kept,
         None => read_kept(&message, raw, &mut parsed.headers),
     }
-    if let Some(ct) = message.content_type() {
-        parsed.report_type = report_type(ct);
-    }
     let mut seen = vec![false; message.parts.len()];
     collect(&message, 0, &mut parsed, &mut seen, taken, 0);
     if parsed.texts.is_empty()
@@ -284,20 +279,6 @@ fn parse_whole(
         }
     }
     Some(parsed)
-}
-
-/// The `report-type` of a `multipart/report` of type `ct`, lower-cased
-/// (empty for any other type).
-fn report_type(ct: &mail_parser::ContentType<'_>) -> String {
-    if ct.ctype().eq_ignore_ascii_case("multipart")
-        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-    {
-        return ct
-            .attribute("report-type")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-    }
-    String::new()
 }
 
 /// The kept top-level fields of `message` (parsed from `raw`).

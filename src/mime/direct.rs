@@ -12,7 +12,7 @@ use super::block::{has_word, Field};
 use super::html::html_to_text;
 use super::{
     decode_charset, first_address, iso_utc, mislabelled, parse_original,
-    report_type, store_report, Original, Parsed, Taken,
+    store_report, Original, Parsed, Taken,
 };
 
 /// A part read, of a message whose structure the cut read in full.
@@ -96,14 +96,12 @@ impl Returned {
 }
 
 /// Where the values of the top-level fields read start: of the last field
-/// of each name, the one the parser's getters read (`Content-Type` with
-/// where it ends: there is one at most).
+/// of each name, the one the parser's getters read.
 #[derive(Default)]
 pub(super) struct Top {
     subject: Option<usize>,
     from: Option<usize>,
     date: Option<usize>,
-    content_type: Option<(usize, usize)>,
 }
 
 impl Top {
@@ -118,8 +116,6 @@ impl Top {
                 top.from = Some(at);
             } else if f.is(raw, b"date") {
                 top.date = Some(at);
-            } else if f.is(raw, b"content-type") {
-                top.content_type = Some((at, f.end));
             }
         }
         top
@@ -167,15 +163,6 @@ pub(super) fn read(
             .unwrap_or_default(),
         ..Parsed::default()
     };
-    if let Some((at, end)) = top.content_type {
-        // Only a `multipart/report` has a report type.
-        if has_word(&raw[at..end], b"report") {
-            let ct = stream(at).parse_content_type();
-            if let Some(ct) = ct.as_content_type() {
-                parsed.report_type = report_type(ct);
-            }
-        }
-    }
     for leaf in &direct.leaves {
         match *leaf {
             Leaf::Attached(ref read) => {

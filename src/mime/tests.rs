@@ -13,7 +13,6 @@ Final-Recipient: rfc822; bob@example.com\r\nAction: failed\r\n\
 --b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: a@example.org\r\n\
 Subject: hi\r\nMessage-ID: <m1@example.org>\r\n\r\n--b--\r\n";
     let p = parse(raw).unwrap();
-    assert_eq!(p.report_type, "delivery-status");
     assert_eq!(p.date, "2026-10-12T07:14:02Z");
     assert_eq!(p.texts, vec!["sorry".to_string()]);
     let ds = String::from_utf8(p.delivery_status.unwrap()).unwrap();

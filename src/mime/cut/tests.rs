@@ -320,7 +320,6 @@ fn same_as_whole(
     prop_assert_eq!(&a.headers, &b.headers);
     prop_assert_eq!(&a.delivery_status, &b.delivery_status);
     prop_assert_eq!(&a.feedback_report, &b.feedback_report);
-    prop_assert_eq!(&a.report_type, &b.report_type);
     if moved {
         prop_assert_eq!(a.attached.is_some(), b.attached.is_some() || b.cut);
     } else if b.cut {
@@ -398,8 +397,6 @@ fn a_plain_report_is_read_without_the_parsers_tree() {
     assert_eq!(read.texts, ["sorry"]);
     assert_eq!(read.texts, whole.texts);
     assert_eq!(read.from, whole.from);
-    assert_eq!(read.report_type, "delivery-status");
-    assert_eq!(read.report_type, whole.report_type);
     let returned = |p: &super::super::Parsed| format!("{:?}", p.returned);
     assert_eq!(returned(&read), returned(&whole));
     assert!(returned(&read).contains("a@example.org"));
