@@ -230,17 +230,24 @@ fn top_fields<'a>(
     let mut parsed = Vec::with_capacity(fields.len());
     for f in fields {
         let name = &raw[f.start..f.start + f.name_len];
-        let kept = super::KEPT
-            .iter()
-            .position(|n| name.eq_ignore_ascii_case(n.as_bytes()));
+        // Lower-cased on the stack once, then compared byte for byte: its
+        // first 32 bytes, more than any name looked for has (a longer
+        // name's prefix equals none of them, and still tells `content-`).
+        let mut lower = [0u8; 32];
+        let name = {
+            let lower = &mut lower[..name.len().min(32)];
+            lower.copy_from_slice(&name[..lower.len()]);
+            lower.make_ascii_lowercase();
+            &*lower
+        };
+        let kept = super::KEPT.iter().position(|n| n.as_bytes() == name);
         if let Some(i) = kept {
             first[i].get_or_insert(f);
         }
-        let date = name.eq_ignore_ascii_case(b"date");
+        let date = name == b"date";
         parsed.push(
-            name.get(..8).is_some_and(|n| n.eq_ignore_ascii_case(b"content-"))
-                || TOP_PARSED.iter().any(|n| name.eq_ignore_ascii_case(n))
-                    && !(date && no_date),
+            name.starts_with(b"content-")
+                || TOP_PARSED.contains(&name) && !(date && no_date),
         );
     }
     let headers = super::KEPT

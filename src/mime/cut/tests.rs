@@ -470,3 +470,38 @@ Content-Transfer-Encoding: base64\n\nbody --b\n\n";
     assert!(!shorten(raw.as_bytes()).unwrap().taken.is_empty());
     same_as_whole(raw.as_bytes()).unwrap();
 }
+
+#[test]
+fn top_field_names_are_told_by_their_lower_cased_prefix() {
+    // Every name looked for is shorter than the 32 bytes compared, and
+    // written in lower case.
+    let names = super::super::KEPT.iter().map(|n| n.as_bytes());
+    for name in names.chain(TOP_PARSED.iter().copied()) {
+        assert!(name.len() < 32 && !name.iter().any(u8::is_ascii_uppercase));
+    }
+    let long = "Content-X-A-Name-Longer-Than-Thirty-Two-Bytes";
+    let raw = format!(
+        "Received: a\nRECEIVED: b\nFrom: d@example.net\n\
+X-Failed-Recipients: bob@example.com\n{long}: kept\n\
+X-Failed-Recipients-And-A-Longer-Name-Than-That: gone\n\
+Content-Type: text/plain\n\nbody\n"
+    );
+    let shorter = shorten(raw.as_bytes()).unwrap();
+    let cut = String::from_utf8(shorter.bytes.to_vec()).unwrap();
+    assert_eq!(
+        cut,
+        format!(
+            "From: d@example.net\n{long}: kept\nContent-Type: text/plain\n\n"
+        )
+    );
+    let headers: Vec<_> =
+        shorter.headers.iter().map(|(n, v)| (&n[..], &v[..])).collect();
+    assert_eq!(
+        headers,
+        [
+            ("x-failed-recipients", "bob@example.com"),
+            ("content-type", ""),
+            ("received", "")
+        ]
+    );
+}
