@@ -13,10 +13,10 @@
 //! here (a lazy DFA runs them on any text). Everything else (`\w`, `.`, case
 //! folding) is Unicode.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
 use rayon::prelude::*;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use super::finder::Finder;
 use super::regex::{Cache, Pattern};
 pub use super::words::parse;
 use super::words::{required_words, unwrap_captures, WORD_LEN};
@@ -30,7 +30,7 @@ pub struct Automaton {
     regex_of: Vec<u32>,
     /// Finds the required words of all patterns (none when no pattern has
     /// one).
-    words: Option<AhoCorasick>,
+    words: Option<Finder>,
     /// For word `w` of `words`, `targets[spans[w].clone()]` are the
     /// patterns that need it.
     spans: Vec<std::ops::Range<usize>>,
@@ -144,19 +144,7 @@ impl Automaton {
         let words = if words.is_empty() {
             None
         } else {
-            let finder = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .start_kind(StartKind::Unanchored)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&words)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .build(&words)
-                })
-                .map_err(|e| (None, e.to_string()))?;
-            Some(finder)
+            Some(Finder::new(words).map_err(|e| (None, e))?)
         };
         Ok(Automaton {
             regexes,
@@ -209,7 +197,7 @@ impl Automaton {
             // has a letter that only Unicode folds to an ASCII one.
             candidates.extend(0..self.regex_of.len());
         } else if let Some(words) = &self.words {
-            for m in words.find_overlapping_iter(text) {
+            for m in words.get().find_overlapping_iter(text) {
                 let span = self.spans[m.pattern().as_usize()].clone();
                 for t in &self.targets[span] {
                     match t.need {
