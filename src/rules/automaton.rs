@@ -13,10 +13,10 @@
 //! here (a lazy DFA runs them on any text). Everything else (`\w`, `.`, case
 //! folding) is Unicode.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
 use rayon::prelude::*;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use super::finder::Finder;
 use super::regex::{Cache, Pattern};
 pub use super::words::parse;
 use super::words::{required_words, unwrap_captures, WORD_LEN};
@@ -30,7 +30,7 @@ pub struct Automaton {
     regex_of: Vec<u32>,
     /// Finds the required words of all patterns (none when no pattern has
     /// one).
-    words: Option<AhoCorasick>,
+    words: Option<Finder>,
     /// For word `w` of `words`, `targets[spans[w].clone()]` are the
     /// patterns that need it.
     spans: Vec<std::ops::Range<usize>>,
@@ -61,8 +61,11 @@ enum Need {
     Sure,
     /// The pattern matches if the text right after the word goes on with
     /// `wholes[from..to]` (ignoring ASCII case): the word is the first
-    /// bytes of the pattern's, the rest is there.
-    Whole(u32, u32),
+    /// bytes of the pattern's, the rest is there. A word's `Whole` targets
+    /// come last among its targets, sorted by rest; `shared` is how many
+    /// first bytes the rest has in common with the rest before it (0 for
+    /// the first), so that a text is read once for all of them.
+    Whole { from: u32, to: u32, shared: u32 },
 }
 
 /// Per-thread search state for one [`Automaton`].
@@ -126,17 +129,34 @@ impl Automaton {
                     let from = wholes.len() as u32;
                     wholes.extend_from_slice(&word[WORD_LEN..]);
                     word.truncate(WORD_LEN);
-                    Need::Whole(from, wholes.len() as u32)
+                    let to = wholes.len() as u32;
+                    Need::Whole { from, to, shared: 0 }
                 };
                 by_word.push((word, Target { pattern: i, need }));
             }
         }
-        by_word.sort_by(|a, b| a.0.cmp(&b.0));
+        // By word; then a word's `Whole` targets last, by rest.
+        let rest = |t: &Target| match t.need {
+            Need::Whole { from, to, .. } => {
+                Some(&wholes[from as usize..to as usize])
+            }
+            _ => None,
+        };
+        by_word.sort_by(|a, b| (&a.0, rest(&a.1)).cmp(&(&b.0, rest(&b.1))));
         let (mut words, mut spans, mut targets) = (Vec::new(), vec![], vec![]);
-        for (word, target) in by_word {
+        let mut before: Option<&[u8]> = None;
+        for (word, mut target) in by_word {
             if words.last() != Some(&word) {
                 words.push(word);
                 spans.push(targets.len()..targets.len());
+                before = None;
+            }
+            if let Some(r) = rest(&target) {
+                let common = before.map_or(0, |b| common_prefix(b, r));
+                if let Need::Whole { shared, .. } = &mut target.need {
+                    *shared = common as u32;
+                }
+                before = Some(r);
             }
             targets.push(target);
             spans.last_mut().expect("pushed above").end = targets.len();
@@ -144,19 +164,7 @@ impl Automaton {
         let words = if words.is_empty() {
             None
         } else {
-            let finder = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .start_kind(StartKind::Unanchored)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&words)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .build(&words)
-                })
-                .map_err(|e| (None, e.to_string()))?;
-            Some(finder)
+            Some(Finder::new(words).map_err(|e| (None, e))?)
         };
         Ok(Automaton {
             regexes,
@@ -209,18 +217,33 @@ impl Automaton {
             // has a letter that only Unicode folds to an ASCII one.
             candidates.extend(0..self.regex_of.len());
         } else if let Some(words) = &self.words {
-            for m in words.find_overlapping_iter(text) {
+            for m in words.get().find_overlapping_iter(text) {
                 let span = self.spans[m.pattern().as_usize()].clone();
+                let at = &text.as_bytes()[m.end()..];
+                // How many first bytes of `at` the last rest tried has
+                // (ignoring case); a rest that shares fewer with it
+                // differs from the text where it does not, and so does
+                // every rest after it (they are sorted).
+                let mut read = 0;
                 for t in &self.targets[span] {
                     match t.need {
                         Need::Maybe => candidates.push(t.pattern),
                         Need::Sure => matched.push(t.pattern),
-                        Need::Whole(from, to) => {
+                        Need::Whole { from, to, shared } => {
+                            let shared = shared as usize;
+                            if shared < read {
+                                break;
+                            } else if shared > read {
+                                continue; // differs where the last one did
+                            }
                             let rest = &self.wholes[from as usize..to as usize];
-                            let at = &text.as_bytes()[m.end()..];
-                            if at.len() >= rest.len()
-                                && at[..rest.len()].eq_ignore_ascii_case(rest)
+                            while read < rest.len()
+                                && at.get(read).map(u8::to_ascii_lowercase)
+                                    == Some(rest[read])
                             {
+                                read += 1;
+                            }
+                            if read == rest.len() {
                                 matched.push(t.pattern);
                             }
                         }
@@ -292,6 +315,11 @@ fn class_matches(class: &Class, text: &str) -> bool {
             r.get(i).is_some_and(|r| r.start() <= b)
         }),
     }
+}
+
+/// How many first bytes `a` and `b` have in common.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// True when `text` holds the Kelvin sign or the long s, which case
@@ -385,6 +413,54 @@ mod tests {
         assert_eq!(hits(&p, "550 recipient unknown, mailbox full"), [0, 2]);
         assert_eq!(hits(&p, "550 recipient unknow"), Vec::<usize>::new());
         assert_eq!(hits(&p, "recipient"), Vec::<usize>::new());
+    }
+
+    /// Many long exact words sharing their first eight bytes and more (so
+    /// that a found word has many rests to try, sorted), random texts made
+    /// of their pieces: the patterns found are those whose own regex
+    /// matches.
+    #[test]
+    fn shared_rests_are_read_once_and_find_what_the_regexes_do() {
+        fn next(seed: &mut u64, n: u64) -> u64 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % n
+        }
+        let seed = &mut 0x2545_f491_4f6c_dd1du64;
+        let pieces = ["recipient", " un", "known", "kn", " ", "x", "Re", "ab"];
+        let pick = |seed: &mut u64, n: u64| -> String {
+            (0..n).map(|_| pieces[next(seed, 8) as usize]).collect()
+        };
+        let mut long_hits = 0;
+        for _ in 0..30 {
+            let mut patterns: Vec<String> = (0..12)
+                .map(|_| format!("recipient{}", pick(seed, 3)))
+                .collect();
+            patterns.push("recipien".into());
+            let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            let hirs: Vec<_> = refs.iter().map(|p| parse(p).unwrap()).collect();
+            let a = Automaton::build(hirs, (0..refs.len()).collect()).unwrap();
+            let mut s = a.scratch();
+            for _ in 0..60 {
+                // A pattern's words, maybe cut short, among other pieces.
+                let base = refs[next(seed, 12) as usize];
+                let cut = base.len() - next(seed, 3) as usize;
+                let (before, after) = (pick(seed, 1), pick(seed, 2));
+                let mut text = format!("{before}{}{after}", &base[..cut]);
+                if next(seed, 2) == 0 {
+                    text = text.to_uppercase();
+                }
+                a.search(&mut s, &text);
+                let found = s.matched.clone();
+                let want: Vec<usize> = (0..refs.len())
+                    .filter(|&p| a.is_match(&mut s, p, &text))
+                    .collect();
+                assert_eq!(found, want, "{text:?} {refs:?}");
+                long_hits += want.iter().filter(|&&p| p < 12).count();
+            }
+        }
+        assert!(long_hits > 500, "only {long_hits} long words found");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod automaton;
 mod check;
+mod finder;
 mod glob;
 mod keys;
 mod load;

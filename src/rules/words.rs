@@ -40,6 +40,12 @@ pub(super) const WORD_LEN: usize = 8;
 /// whether each word found is itself a match; none when no such set of
 /// non-empty words is known.
 pub(super) fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
+    words_among_tries(hir, false)
+}
+
+/// The best of the tries of [`required_words`]; with `all`, every try is
+/// made even when the first one is known to be best (as the tests compare).
+fn words_among_tries(hir: &Hir, all: bool) -> Option<(Vec<Vec<u8>>, bool)> {
     // A letter written to match in one case only (`(?-i)ACME`) is a
     // literal; the finder ignores case, so such a pattern is never exact.
     let one_case = any_leaf(hir, &|h| match h.kind() {
@@ -55,7 +61,13 @@ pub(super) fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
     let mut tries: Vec<(Vec<Vec<u8>>, bool)> = Vec::new();
     let whole = prefix(&folded);
     if exact_ok && whole.is_exact() && whole.len() <= Some(EXACT_WORDS) {
-        tries.push((words_of(&whole, None), true));
+        let words = words_of(&whole, None);
+        // No other try can rank above an exact one whose words are all
+        // [`GOOD_LEN`] bytes or longer (see `rank`).
+        if !all && usable(&words) && shortest(&words) >= GOOD_LEN {
+            return Some((words, true));
+        }
+        tries.push((words, true));
     }
     tries.push((words_of(&whole, Some(true)), false));
     let suffix = Extractor::new().kind(ExtractKind::Suffix).extract(&folded);
@@ -66,15 +78,29 @@ pub(super) fn required_words(hir: &Hir) -> Option<(Vec<Vec<u8>>, bool)> {
             tries.push((words_of(&tail, Some(true)), false));
         }
     }
-    tries
-        .into_iter()
-        .filter(|(words, _)| {
-            !words.is_empty() && words.iter().all(|w| !w.is_empty())
-        })
-        .max_by_key(|(words, exact)| {
-            let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
-            (shortest.min(3), *exact, std::cmp::Reverse(words.len()), shortest)
-        })
+    tries.into_iter().filter(|(words, _)| usable(words)).max_by_key(rank)
+}
+
+/// Words no shorter than this are as good as any for the finder.
+const GOOD_LEN: usize = 3;
+
+/// Whether a try found words, none of them empty.
+fn usable(words: &[Vec<u8>]) -> bool {
+    !words.is_empty() && words.iter().all(|w| !w.is_empty())
+}
+
+/// The length of the shortest of `words`.
+fn shortest(words: &[Vec<u8>]) -> usize {
+    words.iter().map(Vec::len).min().unwrap_or(0)
+}
+
+/// How good a try is, the best greatest: words long enough (up to
+/// [`GOOD_LEN`]), exact, few, long.
+fn rank(
+    (words, exact): &(Vec<Vec<u8>>, bool),
+) -> (usize, bool, std::cmp::Reverse<usize>, usize) {
+    let shortest = shortest(words);
+    (shortest.min(GOOD_LEN), *exact, std::cmp::Reverse(words.len()), shortest)
 }
 
 /// The literals of `seq` lower-cased, sorted, without repeats (none when
@@ -217,4 +243,48 @@ fn lower_of(class: &ClassUnicode) -> Option<u8> {
         _ => return None,
     };
     Some(lower as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, required_words, words_among_tries};
+    use crate::rules::DEFAULT_RULES;
+
+    /// Every default pattern, and some made to end the tries early or not:
+    /// stopping at an exact set of long words picks what trying all does.
+    #[test]
+    fn stopping_early_picks_what_trying_all_does() {
+        let mut patterns: Vec<String> = [
+            "mailbox full",
+            "(user|mailbox) unknown",
+            "ab|cd",
+            "a|bcd",
+            "(?-i)ACME corp",
+            r"\bquota\b",
+            "x(yz|w)",
+            r"\d{3} user",
+        ]
+        .map(String::from)
+        .to_vec();
+        for (_, text) in DEFAULT_RULES {
+            let file: toml::Value = toml::from_str(text).unwrap();
+            let rules = file.get("rule").and_then(|r| r.as_array());
+            for rule in rules.into_iter().flatten() {
+                let Some(ps) = rule.get("diagnostic") else { continue };
+                for p in ps.as_array().unwrap() {
+                    patterns.push(p.as_str().unwrap().to_string());
+                }
+            }
+        }
+        assert!(patterns.len() > 100, "only {} patterns", patterns.len());
+        let mut early = 0;
+        for p in &patterns {
+            let hir = parse(p).unwrap();
+            let all = words_among_tries(&hir, true);
+            let fast = required_words(&hir);
+            assert_eq!(fast, all, "{p}");
+            early += usize::from(fast.is_some_and(|(_, exact)| exact));
+        }
+        assert!(early > 10, "only {early} exact patterns");
+    }
 }
