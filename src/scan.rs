@@ -13,8 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::classify::{classify_owned, Row};
 use crate::decode::{decode, Skip};
 use crate::mbox;
@@ -164,6 +162,9 @@ impl Unit {
 
 /// Target size of an mbox chunk, and of a group of single files.
 const CHUNK: usize = 4 << 20;
+/// Target size of the first mbox chunk: chunks grow from it to [`CHUNK`],
+/// so that the workers start after little splitting.
+const FIRST_CHUNK: usize = 256 << 10;
 /// Most single-message files in one unit.
 const FILES: usize = 1024;
 
@@ -196,16 +197,21 @@ pub fn scan(
     Ok(ScanResult { tally, errors: units.errors })
 }
 
-/// Units read ahead of the writer at most: decoded, being decoded or
-/// waiting for a worker.
-const WINDOW: usize = 3;
+/// Messages of a unit per task: few enough that both workers finish the
+/// last unit together, enough that handing out tasks costs little.
+const BATCH: usize = 64;
 
-/// Reads and splits unit after unit on this thread and hands each to the
-/// workers as a task of its own, numbered, so that a worker done with its
-/// part of one unit goes on with the next instead of waiting for the other
-/// worker to finish (the writer puts them back in order). A unit waits for
-/// a free slot of the [`WINDOW`]; the writer frees one per unit written.
-/// Stops early (`Err`) when interrupted or when the writer has given up.
+/// Tasks read ahead of the writer at most: decoded, being decoded or
+/// waiting for a worker (about three 4 MB chunks of the corpus archive).
+const WINDOW: usize = 40;
+
+/// Reads and splits unit after unit on this thread and hands each out to
+/// the workers in tasks of [`BATCH`] messages, numbered, that a free worker
+/// takes in turn (the writer puts their outcomes back in order). The tasks
+/// share their unit, whose mapped pages are given back when the last one
+/// is done. A task waits for a free slot of the [`WINDOW`]; the writer
+/// frees one per task written. Stops early (`Err`) when interrupted or when
+/// the writer has given up.
 fn feed(
     units: &mut Units,
     opts: &ScanOptions<'_>,
@@ -216,56 +222,89 @@ fn feed(
     rayon::in_place_scope(|s| {
         let mut index = 0;
         while let Some(unit) = units.next() {
-            if opts.interrupted.load(Ordering::Relaxed) {
-                return Err(());
+            let unit = Arc::new(unit);
+            let count = unit.count();
+            for start in (0..count).step_by(BATCH) {
+                if opts.interrupted.load(Ordering::Relaxed) {
+                    return Err(());
+                }
+                slots.send(()).map_err(|_| ())?;
+                let part = start..count.min(start + BATCH);
+                let (unit, tx) = (unit.clone(), tx.clone());
+                s.spawn(move |_| {
+                    let done = unit.process(part.clone(), opts.rules, format);
+                    (opts.progress)(unit.len_of(part));
+                    let _ = tx.send((index, done));
+                });
+                index += 1;
             }
-            slots.send(()).map_err(|_| ())?;
-            let tx = tx.clone();
-            s.spawn(move |_| {
-                let done = process_unit(&unit, opts.rules, format);
-                (opts.progress)(unit_len(&unit));
-                let _ = tx.send((index, done));
-            });
-            index += 1;
         }
         Ok(())
     })
 }
 
-fn unit_len(unit: &Unit) -> u64 {
-    match unit {
-        Unit::Mbox { data, .. } => data.len() as u64,
-        Unit::Files(files) => files.iter().map(|(_, d)| d.len() as u64).sum(),
+impl Unit {
+    /// How many messages the unit holds.
+    fn count(&self) -> usize {
+        match self {
+            Unit::Mbox { pieces, .. } => pieces.len(),
+            Unit::Files(files) => files.len(),
+        }
+    }
+
+    /// Bytes of the messages `part` (of an mbox chunk, from the start of
+    /// the first to that of the next, so that the parts add up to it).
+    fn len_of(&self, part: Range<usize>) -> u64 {
+        match self {
+            Unit::Mbox { data, pieces, .. } => {
+                let at = |i: usize| match pieces.get(i) {
+                    Some(p) if i > 0 => p.offset,
+                    Some(_) => 0,
+                    None => data.len() as u64,
+                };
+                at(part.end) - at(part.start)
+            }
+            Unit::Files(files) => {
+                files[part].iter().map(|(_, d)| d.len() as u64).sum()
+            }
+        }
+    }
+
+    /// Decodes the messages `part` of the unit, in order.
+    fn process(
+        &self,
+        part: Range<usize>,
+        rules: &RuleSet,
+        format: &RowFormatter,
+    ) -> Vec<Done> {
+        match self {
+            Unit::Mbox { name, base, data, pieces } => pieces[part]
+                .iter()
+                .map(|p| {
+                    let origin = origin_of(name, base + p.offset);
+                    let outcome =
+                        process(&data[p.bytes.clone()], &origin, rules);
+                    Done::new(origin, outcome, format)
+                })
+                .collect(),
+            Unit::Files(files) => files[part]
+                .iter()
+                .map(|(origin, data)| {
+                    let outcome = process(data, origin, rules);
+                    Done::new(origin.clone(), outcome, format)
+                })
+                .collect(),
+        }
     }
 }
 
-/// Decodes every message of `unit` in parallel, in order.
-fn process_unit(
-    unit: &Unit,
-    rules: &RuleSet,
-    format: &RowFormatter,
-) -> Vec<Done> {
-    let done = match unit {
-        Unit::Mbox { name, base, data, pieces } => pieces
-            .par_iter()
-            .map(|p| {
-                let origin = origin_of(name, base + p.offset);
-                let outcome = process(&data[p.bytes.clone()], &origin, rules);
-                Done::new(origin, outcome, format)
-            })
-            .collect(),
-        Unit::Files(files) => files
-            .par_iter()
-            .map(|(origin, data)| {
-                let outcome = process(data, origin, rules);
-                Done::new(origin.clone(), outcome, format)
-            })
-            .collect(),
-    };
-    if let Unit::Mbox { data, .. } = unit {
-        data.release();
+impl Drop for Unit {
+    /// A chunk's pages are given back once all its messages are decoded.
+    fn drop(&mut self) {
+        if let Unit::Mbox { data, .. } = self {
+            data.release();
+        }
     }
-    done
 }
 
 /// `name:offset`, the origin of the message at `offset` of mbox `name`,
@@ -352,6 +391,8 @@ struct Units {
     current: Option<Current>,
     /// A single-message file read ahead while grouping.
     pending: Option<(String, Data)>,
+    /// Target size of the next mbox chunk.
+    chunk: usize,
 }
 
 /// An mbox file in progress.
@@ -375,6 +416,7 @@ impl Units {
             errors,
             current: None,
             pending: None,
+            chunk: FIRST_CHUNK,
         }
     }
 
@@ -453,19 +495,21 @@ impl Units {
     /// The next chunk of the current mbox, `None` at its end (a read error
     /// ends it and is noted).
     fn next_chunk_of(&mut self, cur: &mut Current) -> Option<Unit> {
+        let target = self.chunk;
+        self.chunk = (target * 2).min(CHUNK);
         match cur {
             Current::Mapped { name, map, at } => {
                 if *at >= map.len() {
                     return None;
                 }
-                let end = mbox::cut(map, *at, CHUNK);
+                let end = mbox::cut(map, *at, target);
                 let data = Data::Map(map.clone(), *at..end);
                 let base = *at as u64;
                 *at = end;
                 Some(Unit::mbox(name.clone(), base, data))
             }
             Current::Stream { name, reader } => {
-                match reader.next_chunk(CHUNK) {
+                match reader.next_chunk(target) {
                     Ok(Some(c)) => Some(Unit::mbox(
                         name.clone(),
                         c.base,
@@ -489,19 +533,19 @@ impl Units {
 mod tests {
     use std::sync::atomic::AtomicBool;
 
-    use super::{scan, ScanOptions, CHUNK, WINDOW};
+    use super::{scan, ScanOptions, BATCH, CHUNK, WINDOW};
     use crate::output::CsvStyle;
     use crate::rules::RuleSet;
 
     #[test]
     fn rows_come_in_file_order_across_many_units() {
-        // More units than the window holds, each of many messages.
+        // More tasks than the window holds, over several chunks.
         let message = format!(
             "From a@example.com Mon Jan  1 00:00:00 2024\nFrom: \
              a@example.com\nSubject: hello\n\n{}\n\n",
             "not a bounce ".repeat(60)
         );
-        let n = (WINDOW + 2) * CHUNK / message.len() + 7;
+        let n = ((WINDOW + 2) * BATCH).max(2 * CHUNK / message.len()) + 7;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.mbox");
         std::fs::write(&path, message.repeat(n)).unwrap();
