@@ -179,12 +179,15 @@ pub fn scan(
     let reports = Reports::create(&opts.out, opts.style).map_err(write_err)?;
     let format = reports.formatter();
     let (tx, rx) = mpsc::channel::<(usize, Vec<Done>)>();
-    let (slots, freed) = mpsc::sync_channel::<()>(WINDOW);
+    let window = &Window::default();
     let mut units = Units::new(files, opts.mmap, errors);
 
     let (fed, written) = std::thread::scope(|s| {
-        let writer = s.spawn(move || write_all(rx, freed, reports));
-        let fed = feed(&mut units, opts, &format, &tx, &slots);
+        let writer = s.spawn(move || {
+            let _closing = Closing(window);
+            write_all(rx, window, reports)
+        });
+        let fed = feed(&mut units, opts, &format, &tx, window);
         drop(tx);
         (fed, writer.join().expect("the writer thread"))
     });
@@ -205,11 +208,65 @@ const BATCH: usize = 64;
 /// waiting for a worker (about three 4 MB chunks of the corpus archive).
 const WINDOW: usize = 40;
 
+/// The tasks handed out and not yet written, at most [`WINDOW`]. A reader
+/// that finds the window full sleeps until half of it is written, then
+/// hands out tasks until it is full again: one wake-up per half window
+/// rather than one per task.
+#[derive(Default)]
+struct Window {
+    /// Tasks out, and whether the writer has stopped.
+    state: std::sync::Mutex<(usize, bool)>,
+    room: std::sync::Condvar,
+}
+
+impl Window {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, bool)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a slot, waiting while the window is full; `Err` once the
+    /// writer has stopped.
+    fn take(&self) -> Result<(), ()> {
+        let mut state = self.lock();
+        if state.0 >= WINDOW {
+            state = self
+                .room
+                .wait_while(state, |s| s.0 > WINDOW / 2 && !s.1)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        if state.1 {
+            return Err(());
+        }
+        state.0 += 1;
+        Ok(())
+    }
+
+    /// Gives back the slot of a task written.
+    fn free(&self) {
+        let mut state = self.lock();
+        state.0 -= 1;
+        if state.0 == WINDOW / 2 {
+            self.room.notify_one();
+        }
+    }
+}
+
+/// Closes the window when the writer stops, however it stops (an error, a
+/// panic): a reader waiting for room then gives up.
+struct Closing<'a>(&'a Window);
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        self.0.lock().1 = true;
+        self.0.room.notify_one();
+    }
+}
+
 /// Reads and splits unit after unit on this thread and hands each out to
 /// the workers in tasks of [`BATCH`] messages, numbered, that a free worker
 /// takes in turn (the writer puts their outcomes back in order). The tasks
 /// share their unit, whose mapped pages are given back when the last one
-/// is done. A task waits for a free slot of the [`WINDOW`]; the writer
+/// is done. A task waits for a free slot of the [`Window`]; the writer
 /// frees one per task written. Stops early (`Err`) when interrupted or when
 /// the writer has given up.
 fn feed(
@@ -217,7 +274,7 @@ fn feed(
     opts: &ScanOptions<'_>,
     format: &RowFormatter,
     tx: &mpsc::Sender<(usize, Vec<Done>)>,
-    slots: &mpsc::SyncSender<()>,
+    window: &Window,
 ) -> Result<(), ()> {
     rayon::in_place_scope(|s| {
         let mut index = 0;
@@ -228,7 +285,7 @@ fn feed(
                 if opts.interrupted.load(Ordering::Relaxed) {
                     return Err(());
                 }
-                slots.send(()).map_err(|_| ())?;
+                window.take()?;
                 let part = start..count.min(start + BATCH);
                 let (unit, tx) = (unit.clone(), tx.clone());
                 s.spawn(move |_| {
@@ -317,12 +374,12 @@ fn origin_of(name: &str, offset: u64) -> String {
     origin
 }
 
-/// The writer: rows in input order, summaries tallied as they pass. Units
+/// The writer: rows in input order, summaries tallied as they pass. Tasks
 /// come as their workers finish them; one that comes early waits for the
-/// ones before it. Each unit written frees a slot for the reader.
+/// ones before it. Each task written frees a slot of the window.
 fn write_all(
     rx: mpsc::Receiver<(usize, Vec<Done>)>,
-    freed: mpsc::Receiver<()>,
+    window: &Window,
     mut reports: Reports,
 ) -> std::io::Result<Reports> {
     let mut early = std::collections::BTreeMap::new();
@@ -332,7 +389,7 @@ fn write_all(
         while let Some(batch) = early.remove(&next) {
             write_batch(batch, &mut reports)?;
             next += 1;
-            let _ = freed.recv();
+            window.free();
         }
     }
     Ok(reports)
@@ -533,7 +590,7 @@ impl Units {
 mod tests {
     use std::sync::atomic::AtomicBool;
 
-    use super::{scan, ScanOptions, BATCH, CHUNK, WINDOW};
+    use super::{scan, Closing, ScanOptions, Window, BATCH, CHUNK, WINDOW};
     use crate::output::CsvStyle;
     use crate::rules::RuleSet;
 
@@ -573,5 +630,20 @@ mod tests {
         let expected: Vec<u64> =
             (0..n as u64).map(|i| i * message.len() as u64).collect();
         assert_eq!(offsets, expected);
+    }
+
+    #[test]
+    fn a_full_window_waits_for_half_of_it_and_a_closed_one_gives_up() {
+        let window = Window::default();
+        for _ in 0..WINDOW {
+            window.take().unwrap();
+        }
+        std::thread::scope(|s| {
+            s.spawn(|| (0..WINDOW / 2).for_each(|_| window.free()));
+            window.take().unwrap();
+        });
+        assert_eq!(window.lock().0, WINDOW / 2 + 1);
+        drop(Closing(&window));
+        assert!(window.take().is_err());
     }
 }
