@@ -13,8 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use crate::classify::{classify_owned, Row};
 use crate::decode::{decode, Skip};
 use crate::mbox;
@@ -164,6 +162,9 @@ impl Unit {
 
 /// Target size of an mbox chunk, and of a group of single files.
 const CHUNK: usize = 4 << 20;
+/// Target size of the first mbox chunk: chunks grow from it to [`CHUNK`],
+/// so that the workers start after little splitting.
+const FIRST_CHUNK: usize = 256 << 10;
 /// Most single-message files in one unit.
 const FILES: usize = 1024;
 
@@ -178,12 +179,15 @@ pub fn scan(
     let reports = Reports::create(&opts.out, opts.style).map_err(write_err)?;
     let format = reports.formatter();
     let (tx, rx) = mpsc::channel::<(usize, Vec<Done>)>();
-    let (slots, freed) = mpsc::sync_channel::<()>(WINDOW);
+    let window = &Window::default();
     let mut units = Units::new(files, opts.mmap, errors);
 
     let (fed, written) = std::thread::scope(|s| {
-        let writer = s.spawn(move || write_all(rx, freed, reports));
-        let fed = feed(&mut units, opts, &format, &tx, &slots);
+        let writer = s.spawn(move || {
+            let _closing = Closing(window);
+            write_all(rx, window, reports)
+        });
+        let fed = feed(&mut units, opts, &format, &tx, window);
         drop(tx);
         (fed, writer.join().expect("the writer thread"))
     });
@@ -196,76 +200,168 @@ pub fn scan(
     Ok(ScanResult { tally, errors: units.errors })
 }
 
-/// Units read ahead of the writer at most: decoded, being decoded or
-/// waiting for a worker.
-const WINDOW: usize = 3;
+/// Messages of a unit per task: few enough that both workers finish the
+/// last unit together, enough that handing out tasks costs little.
+const BATCH: usize = 64;
 
-/// Reads and splits unit after unit on this thread and hands each to the
-/// workers as a task of its own, numbered, so that a worker done with its
-/// part of one unit goes on with the next instead of waiting for the other
-/// worker to finish (the writer puts them back in order). A unit waits for
-/// a free slot of the [`WINDOW`]; the writer frees one per unit written.
-/// Stops early (`Err`) when interrupted or when the writer has given up.
+/// Tasks read ahead of the writer at most: decoded, being decoded or
+/// waiting for a worker (about three 4 MB chunks of the corpus archive).
+const WINDOW: usize = 40;
+
+/// The tasks handed out and not yet written, at most [`WINDOW`]. A reader
+/// that finds the window full sleeps until half of it is written, then
+/// hands out tasks until it is full again: one wake-up per half window
+/// rather than one per task.
+#[derive(Default)]
+struct Window {
+    /// Tasks out, and whether the writer has stopped.
+    state: std::sync::Mutex<(usize, bool)>,
+    room: std::sync::Condvar,
+}
+
+impl Window {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, bool)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a slot, waiting while the window is full; `Err` once the
+    /// writer has stopped.
+    fn take(&self) -> Result<(), ()> {
+        let mut state = self.lock();
+        if state.0 >= WINDOW {
+            state = self
+                .room
+                .wait_while(state, |s| s.0 > WINDOW / 2 && !s.1)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        if state.1 {
+            return Err(());
+        }
+        state.0 += 1;
+        Ok(())
+    }
+
+    /// Gives back the slot of a task written.
+    fn free(&self) {
+        let mut state = self.lock();
+        state.0 -= 1;
+        if state.0 == WINDOW / 2 {
+            self.room.notify_one();
+        }
+    }
+}
+
+/// Closes the window when the writer stops, however it stops (an error, a
+/// panic): a reader waiting for room then gives up.
+struct Closing<'a>(&'a Window);
+
+impl Drop for Closing<'_> {
+    fn drop(&mut self) {
+        self.0.lock().1 = true;
+        self.0.room.notify_one();
+    }
+}
+
+/// Reads and splits unit after unit on this thread and hands each out to
+/// the workers in tasks of [`BATCH`] messages, numbered, that a free worker
+/// takes in turn (the writer puts their outcomes back in order). The tasks
+/// share their unit, whose mapped pages are given back when the last one
+/// is done. A task waits for a free slot of the [`Window`]; the writer
+/// frees one per task written. Stops early (`Err`) when interrupted or when
+/// the writer has given up.
 fn feed(
     units: &mut Units,
     opts: &ScanOptions<'_>,
     format: &RowFormatter,
     tx: &mpsc::Sender<(usize, Vec<Done>)>,
-    slots: &mpsc::SyncSender<()>,
+    window: &Window,
 ) -> Result<(), ()> {
     rayon::in_place_scope(|s| {
         let mut index = 0;
         while let Some(unit) = units.next() {
-            if opts.interrupted.load(Ordering::Relaxed) {
-                return Err(());
+            let unit = Arc::new(unit);
+            let count = unit.count();
+            for start in (0..count).step_by(BATCH) {
+                if opts.interrupted.load(Ordering::Relaxed) {
+                    return Err(());
+                }
+                window.take()?;
+                let part = start..count.min(start + BATCH);
+                let (unit, tx) = (unit.clone(), tx.clone());
+                s.spawn(move |_| {
+                    let done = unit.process(part.clone(), opts.rules, format);
+                    (opts.progress)(unit.len_of(part));
+                    let _ = tx.send((index, done));
+                });
+                index += 1;
             }
-            slots.send(()).map_err(|_| ())?;
-            let tx = tx.clone();
-            s.spawn(move |_| {
-                let done = process_unit(&unit, opts.rules, format);
-                (opts.progress)(unit_len(&unit));
-                let _ = tx.send((index, done));
-            });
-            index += 1;
         }
         Ok(())
     })
 }
 
-fn unit_len(unit: &Unit) -> u64 {
-    match unit {
-        Unit::Mbox { data, .. } => data.len() as u64,
-        Unit::Files(files) => files.iter().map(|(_, d)| d.len() as u64).sum(),
+impl Unit {
+    /// How many messages the unit holds.
+    fn count(&self) -> usize {
+        match self {
+            Unit::Mbox { pieces, .. } => pieces.len(),
+            Unit::Files(files) => files.len(),
+        }
+    }
+
+    /// Bytes of the messages `part` (of an mbox chunk, from the start of
+    /// the first to that of the next, so that the parts add up to it).
+    fn len_of(&self, part: Range<usize>) -> u64 {
+        match self {
+            Unit::Mbox { data, pieces, .. } => {
+                let at = |i: usize| match pieces.get(i) {
+                    Some(p) if i > 0 => p.offset,
+                    Some(_) => 0,
+                    None => data.len() as u64,
+                };
+                at(part.end) - at(part.start)
+            }
+            Unit::Files(files) => {
+                files[part].iter().map(|(_, d)| d.len() as u64).sum()
+            }
+        }
+    }
+
+    /// Decodes the messages `part` of the unit, in order.
+    fn process(
+        &self,
+        part: Range<usize>,
+        rules: &RuleSet,
+        format: &RowFormatter,
+    ) -> Vec<Done> {
+        match self {
+            Unit::Mbox { name, base, data, pieces } => pieces[part]
+                .iter()
+                .map(|p| {
+                    let origin = origin_of(name, base + p.offset);
+                    let outcome =
+                        process(&data[p.bytes.clone()], &origin, rules);
+                    Done::new(origin, outcome, format)
+                })
+                .collect(),
+            Unit::Files(files) => files[part]
+                .iter()
+                .map(|(origin, data)| {
+                    let outcome = process(data, origin, rules);
+                    Done::new(origin.clone(), outcome, format)
+                })
+                .collect(),
+        }
     }
 }
 
-/// Decodes every message of `unit` in parallel, in order.
-fn process_unit(
-    unit: &Unit,
-    rules: &RuleSet,
-    format: &RowFormatter,
-) -> Vec<Done> {
-    let done = match unit {
-        Unit::Mbox { name, base, data, pieces } => pieces
-            .par_iter()
-            .map(|p| {
-                let origin = origin_of(name, base + p.offset);
-                let outcome = process(&data[p.bytes.clone()], &origin, rules);
-                Done::new(origin, outcome, format)
-            })
-            .collect(),
-        Unit::Files(files) => files
-            .par_iter()
-            .map(|(origin, data)| {
-                let outcome = process(data, origin, rules);
-                Done::new(origin.clone(), outcome, format)
-            })
-            .collect(),
-    };
-    if let Unit::Mbox { data, .. } = unit {
-        data.release();
+impl Drop for Unit {
+    /// A chunk's pages are given back once all its messages are decoded.
+    fn drop(&mut self) {
+        if let Unit::Mbox { data, .. } = self {
+            data.release();
+        }
     }
-    done
 }
 
 /// `name:offset`, the origin of the message at `offset` of mbox `name`,
@@ -278,12 +374,12 @@ fn origin_of(name: &str, offset: u64) -> String {
     origin
 }
 
-/// The writer: rows in input order, summaries tallied as they pass. Units
+/// The writer: rows in input order, summaries tallied as they pass. Tasks
 /// come as their workers finish them; one that comes early waits for the
-/// ones before it. Each unit written frees a slot for the reader.
+/// ones before it. Each task written frees a slot of the window.
 fn write_all(
     rx: mpsc::Receiver<(usize, Vec<Done>)>,
-    freed: mpsc::Receiver<()>,
+    window: &Window,
     mut reports: Reports,
 ) -> std::io::Result<Reports> {
     let mut early = std::collections::BTreeMap::new();
@@ -293,7 +389,7 @@ fn write_all(
         while let Some(batch) = early.remove(&next) {
             write_batch(batch, &mut reports)?;
             next += 1;
-            let _ = freed.recv();
+            window.free();
         }
     }
     Ok(reports)
@@ -352,6 +448,8 @@ struct Units {
     current: Option<Current>,
     /// A single-message file read ahead while grouping.
     pending: Option<(String, Data)>,
+    /// Target size of the next mbox chunk.
+    chunk: usize,
 }
 
 /// An mbox file in progress.
@@ -375,6 +473,7 @@ impl Units {
             errors,
             current: None,
             pending: None,
+            chunk: FIRST_CHUNK,
         }
     }
 
@@ -453,19 +552,21 @@ impl Units {
     /// The next chunk of the current mbox, `None` at its end (a read error
     /// ends it and is noted).
     fn next_chunk_of(&mut self, cur: &mut Current) -> Option<Unit> {
+        let target = self.chunk;
+        self.chunk = (target * 2).min(CHUNK);
         match cur {
             Current::Mapped { name, map, at } => {
                 if *at >= map.len() {
                     return None;
                 }
-                let end = mbox::cut(map, *at, CHUNK);
+                let end = mbox::cut(map, *at, target);
                 let data = Data::Map(map.clone(), *at..end);
                 let base = *at as u64;
                 *at = end;
                 Some(Unit::mbox(name.clone(), base, data))
             }
             Current::Stream { name, reader } => {
-                match reader.next_chunk(CHUNK) {
+                match reader.next_chunk(target) {
                     Ok(Some(c)) => Some(Unit::mbox(
                         name.clone(),
                         c.base,
@@ -489,19 +590,19 @@ impl Units {
 mod tests {
     use std::sync::atomic::AtomicBool;
 
-    use super::{scan, ScanOptions, CHUNK, WINDOW};
+    use super::{scan, Closing, ScanOptions, Window, BATCH, CHUNK, WINDOW};
     use crate::output::CsvStyle;
     use crate::rules::RuleSet;
 
     #[test]
     fn rows_come_in_file_order_across_many_units() {
-        // More units than the window holds, each of many messages.
+        // More tasks than the window holds, over several chunks.
         let message = format!(
             "From a@example.com Mon Jan  1 00:00:00 2024\nFrom: \
              a@example.com\nSubject: hello\n\n{}\n\n",
             "not a bounce ".repeat(60)
         );
-        let n = (WINDOW + 2) * CHUNK / message.len() + 7;
+        let n = ((WINDOW + 2) * BATCH).max(2 * CHUNK / message.len()) + 7;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.mbox");
         std::fs::write(&path, message.repeat(n)).unwrap();
@@ -529,5 +630,20 @@ mod tests {
         let expected: Vec<u64> =
             (0..n as u64).map(|i| i * message.len() as u64).collect();
         assert_eq!(offsets, expected);
+    }
+
+    #[test]
+    fn a_full_window_waits_for_half_of_it_and_a_closed_one_gives_up() {
+        let window = Window::default();
+        for _ in 0..WINDOW {
+            window.take().unwrap();
+        }
+        std::thread::scope(|s| {
+            s.spawn(|| (0..WINDOW / 2).for_each(|_| window.free()));
+            window.take().unwrap();
+        });
+        assert_eq!(window.lock().0, WINDOW / 2 + 1);
+        drop(Closing(&window));
+        assert!(window.take().is_err());
     }
 }
