@@ -213,7 +213,8 @@ fn human_text(parsed: &mut Parsed) -> String {
 /// An RFC 3464 report, with each recipient's vague fields filled in from the
 /// text beside it.
 fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
-    let ds = dsn::parse(raw);
+    let text = dsn::text_of(raw);
+    let ds = dsn::parse(&text);
     let blocks = text::recipients_in(view, &text::Hints::default());
     let mut report = Report {
         format: "rfc3464",
@@ -234,7 +235,7 @@ fn delivery_status(raw: &[u8], view: &text::View<'_>) -> Report {
         let kind = if action == "delayed" { Kind::Delay } else { Kind::Bounce };
         let mut rs = RecipientStatus::new(kind, address);
         rs.action = action;
-        rs.remote_server = r.remote_mta.clone();
+        rs.remote_server = r.remote_mta.to_string();
         fill_from_dsn(&mut rs, r);
         if let Some(b) = blocks.iter().find(|b| b.address == rs.recipient) {
             fill_from_text(&mut rs, b);
@@ -283,7 +284,7 @@ fn action_of(r: &dsn::DsnRecipient) -> String {
 fn fill_from_dsn(rs: &mut RecipientStatus, r: &dsn::DsnRecipient) {
     let mut diagnostic = codes::clean_diagnostic(&r.diagnostic);
     // Most reports have no vendor field: nothing to clean.
-    let supplementary = match r.supplementary.as_str() {
+    let supplementary = match r.supplementary.as_ref() {
         "" => String::new(),
         s => codes::clean_diagnostic(s),
     };

@@ -7,48 +7,53 @@
 
 use std::borrow::Cow;
 
-/// The fields of one `message/delivery-status` part.
+/// The fields of one `message/delivery-status` part, borrowed from its
+/// text ([`text_of`]) where they stand there as they are given.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct DeliveryStatus {
+pub struct DeliveryStatus<'t> {
     /// `Reporting-MTA`, without its `dns;` type.
-    pub reporting_mta: String,
+    pub reporting_mta: Cow<'t, str>,
     /// `Arrival-Date` as written.
-    pub arrival_date: String,
+    pub arrival_date: Cow<'t, str>,
     /// One entry per recipient block.
-    pub recipients: Vec<DsnRecipient>,
+    pub recipients: Vec<DsnRecipient<'t>>,
 }
 
 /// The per-recipient fields, values unfolded and without their type prefix.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct DsnRecipient {
+pub struct DsnRecipient<'t> {
     /// `Final-Recipient` address.
-    pub final_recipient: String,
+    pub final_recipient: Cow<'t, str>,
     /// `Original-Recipient` address.
-    pub original_recipient: String,
+    pub original_recipient: Cow<'t, str>,
     /// `Action`, lower-cased.
-    pub action: String,
+    pub action: Cow<'t, str>,
     /// `Status` as written, comment included.
-    pub status: String,
+    pub status: Cow<'t, str>,
     /// `Remote-MTA` host.
-    pub remote_mta: String,
+    pub remote_mta: Cow<'t, str>,
     /// The type of `Diagnostic-Code` (`smtp`, `x-postfix`, ...), lower-cased.
-    pub diagnostic_type: String,
+    pub diagnostic_type: Cow<'t, str>,
     /// The text of `Diagnostic-Code`.
-    pub diagnostic: String,
+    pub diagnostic: Cow<'t, str>,
     /// Vendor fields that carry the real reply (`X-Supplementary-Info`,
     /// `X-Display-Name` is not one), joined.
-    pub supplementary: String,
+    pub supplementary: Cow<'t, str>,
     /// `Last-Attempt-Date` as written.
-    pub last_attempt: String,
+    pub last_attempt: Cow<'t, str>,
+    /// Whether `final_recipient` and `original_recipient` are full
+    /// addresses (all of each is the address found in it), told when they
+    /// are read.
+    final_full: bool,
+    original_full: bool,
 }
 
-impl DsnRecipient {
+impl DsnRecipient<'_> {
     /// The failed address: `Final-Recipient`, unless it is no full address
     /// (a local name, a host without a domain) and `Original-Recipient` is.
     pub fn recipient(&self) -> &str {
-        let full = |a: &str| crate::codes::find_address(a) == Some(a);
-        if full(&self.final_recipient)
-            || !full(&self.original_recipient)
+        if self.final_full
+            || !self.original_full
                 && (self.final_recipient.contains('@')
                     || self.original_recipient.is_empty())
         {
@@ -59,18 +64,30 @@ impl DsnRecipient {
     }
 }
 
-/// Parses the body of a `message/delivery-status` part.
-pub fn parse(raw: &[u8]) -> DeliveryStatus {
+/// The text of a `message/delivery-status` part's body, for [`parse`]:
+/// read as UTF-8 (or its undeclared charset), LF line ends.
+pub fn text_of(raw: &[u8]) -> Cow<'_, str> {
     // Valid UTF-8 (most parts) is told by the word-at-a-time check, not
     // by the lossy reading's byte loop; the text is the same either way.
     let text = match std::str::from_utf8(raw) {
         Ok(t) => crate::charset::undeclared_str(t),
         Err(_) => crate::charset::undeclared_text(raw),
     };
-    let text = crate::text::normalize_newlines(&text);
+    match text {
+        Cow::Borrowed(t) => crate::text::normalize_newlines(t),
+        Cow::Owned(t) => match crate::text::normalize_newlines(&t) {
+            Cow::Owned(n) => n.into(),
+            Cow::Borrowed(_) => t.into(),
+        },
+    }
+}
+
+/// Parses the body of a `message/delivery-status` part, as [`text_of`]
+/// gives it.
+pub fn parse(text: &str) -> DeliveryStatus<'_> {
     let mut out = DeliveryStatus::default();
     let mut current: Option<DsnRecipient> = None;
-    for field in Fields::new(&text) {
+    for field in Fields::new(text) {
         let Some((name, value)) = field else {
             // A blank line ends a recipient block.
             if let Some(r) = current.take() {
@@ -82,14 +99,14 @@ pub fn parse(raw: &[u8]) -> DeliveryStatus {
             if let Some(r) = current.as_mut() {
                 // Unknown fields inside a recipient block stay with it.
                 if is_vendor_diagnostic(name) {
-                    r.supplementary.push_str(&value);
+                    r.supplementary.to_mut().push_str(&value);
                 }
             }
             continue;
         };
         if !name.is_recipients() {
             if current.is_none() {
-                per_message(&mut out, name, &value);
+                per_message(&mut out, name, value);
             }
             continue;
         }
@@ -106,16 +123,44 @@ pub fn parse(raw: &[u8]) -> DeliveryStatus {
     out
 }
 
-fn push(out: &mut DeliveryStatus, r: DsnRecipient) {
+fn push<'t>(out: &mut DeliveryStatus<'t>, r: DsnRecipient<'t>) {
     if !r.final_recipient.is_empty() || !r.original_recipient.is_empty() {
         out.recipients.push(r);
     }
 }
 
-fn per_message(out: &mut DeliveryStatus, name: Name, value: &str) {
+/// `piece`, a piece of `value`: borrowed from the text where `value` is
+/// (a value not unfolded), else copied.
+fn piece_of<'t>(value: &Cow<'t, str>, piece: &str) -> Cow<'t, str> {
+    if let Cow::Borrowed(v) = value {
+        // Where `piece` stands in `v`, if it is there.
+        let at = (piece.as_ptr() as usize).wrapping_sub(v.as_ptr() as usize);
+        if let Some(p) = v.get(at..at.wrapping_add(piece.len())) {
+            return p.into();
+        }
+    }
+    piece.to_string().into()
+}
+
+/// `text` lower-cased (ASCII), copied only when it has a capital.
+fn lower(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.bytes().any(|c| c.is_ascii_uppercase()) {
+        text.to_ascii_lowercase().into()
+    } else {
+        text
+    }
+}
+
+fn per_message<'t>(
+    out: &mut DeliveryStatus<'t>,
+    name: Name,
+    value: Cow<'t, str>,
+) {
     match name {
-        Name::ReportingMta => out.reporting_mta = strip_type(value).to_string(),
-        Name::ArrivalDate => out.arrival_date = value.to_string(),
+        Name::ReportingMta => {
+            out.reporting_mta = piece_of(&value, strip_type(&value));
+        }
+        Name::ArrivalDate => out.arrival_date = value,
         _ => {}
     }
 }
@@ -188,57 +233,68 @@ fn repeats(r: &DsnRecipient, name: Name) -> bool {
     }
 }
 
-fn set(r: &mut DsnRecipient, name: Name, value: Cow<'_, str>) {
+fn set<'t>(r: &mut DsnRecipient<'t>, name: Name, value: Cow<'t, str>) {
     match name {
-        Name::FinalRecipient => r.final_recipient = address(&value),
-        Name::OriginalRecipient => r.original_recipient = address(&value),
-        Name::Action => r.action = value.trim().to_ascii_lowercase(),
-        Name::Status => r.status = value.into_owned(),
+        Name::FinalRecipient => {
+            (r.final_recipient, r.final_full) = address(&value);
+        }
+        Name::OriginalRecipient => {
+            (r.original_recipient, r.original_full) = address(&value);
+        }
+        Name::Action => r.action = lower(piece_of(&value, value.trim())),
+        Name::Status => r.status = value,
         Name::RemoteMta => r.remote_mta = remote_host(&value),
         Name::DiagnosticCode => match value.split_once(';') {
             Some((ty, text)) if !ty.contains(' ') || ty.len() < 12 => {
-                r.diagnostic_type = ty.trim().to_ascii_lowercase();
-                r.diagnostic = text.trim().to_string();
+                r.diagnostic_type = lower(piece_of(&value, ty.trim()));
+                r.diagnostic = piece_of(&value, text.trim());
             }
-            _ => r.diagnostic = value.into_owned(),
+            _ => r.diagnostic = value,
         },
-        Name::SupplementaryInfo => r.supplementary = value.into_owned(),
-        Name::LastAttemptDate => r.last_attempt = value.into_owned(),
+        Name::SupplementaryInfo => r.supplementary = value,
+        Name::LastAttemptDate => r.last_attempt = value,
         _ => {}
     }
 }
 
 /// `rfc822; <Bob@Example.com>` -> `bob@example.com` (malformed values are
-/// kept as written, minus brackets, so nothing is lost).
-fn address(value: &str) -> String {
+/// kept as written, minus brackets, so nothing is lost), and whether it is
+/// a full address (all of it is the address found in it).
+fn address<'t>(value: &Cow<'t, str>) -> (Cow<'t, str>, bool) {
     let v = strip_type(value);
     // A source route (`<@relay.example:bob@example.com>`) names relays.
     let v = match v.trim_start_matches('<').strip_prefix('@') {
         Some(route) => route.split_once(':').map_or(v, |(_, a)| a),
         None => v,
     };
-    let found = crate::codes::find_address(v).unwrap_or(v);
-    found.trim_matches(['<', '>', ' ', '"', '\'']).to_ascii_lowercase()
+    let found = crate::codes::find_address(v);
+    let a = found.unwrap_or(v).trim_matches(['<', '>', ' ', '"', '\'']);
+    // An address found is all of itself; trimmed (of a leading quote) it
+    // is asked again. Where none is found, none is in what is kept.
+    let full = found.is_some_and(|f| {
+        f.len() == a.len() || crate::codes::find_address(a) == Some(a)
+    });
+    (lower(piece_of(value, a)), full)
 }
 
 /// A `Remote-MTA` host: only a DNS name is one (`X-Unix; mirapoint` names
 /// a local program, not a server).
-fn remote_host(value: &str) -> String {
+fn remote_host<'t>(value: &Cow<'t, str>) -> Cow<'t, str> {
     let ty = value.split_once(';').map(|(t, _)| t.trim());
     let h = host(value);
     let dns = ty.is_none_or(|t| t.eq_ignore_ascii_case("dns"));
     if dns || crate::codes::is_hostname(&h) {
         h
     } else {
-        String::new()
+        Cow::Borrowed("")
     }
 }
 
 /// `dns; mx.example.net` -> `mx.example.net`; drops `[ip]` and comments.
-fn host(value: &str) -> String {
+fn host<'t>(value: &Cow<'t, str>) -> Cow<'t, str> {
     let v = strip_type(value);
     let v = v.split(['[', '(', ' ']).next().unwrap_or_default();
-    v.trim_end_matches('.').to_ascii_lowercase()
+    lower(piece_of(value, v.trim_end_matches('.')))
 }
 
 fn strip_type(value: &str) -> &str {
@@ -330,6 +386,41 @@ impl<'t> Iterator for Fields<'t> {
 mod tests {
     use super::*;
 
+    /// [`parse`] of the text of `raw`, kept for the test's length.
+    fn read(raw: &str) -> DeliveryStatus<'static> {
+        let text = text_of(raw.as_bytes()).into_owned();
+        parse(Box::leak(text.into_boxed_str()))
+    }
+
+    #[test]
+    fn full_addresses_told_when_read_are_those_a_search_finds() {
+        let pieces = [
+            "a",
+            "B",
+            "@",
+            ".",
+            "-",
+            "'",
+            "\"",
+            "<",
+            ">",
+            " ",
+            "x.org",
+            ";",
+            "rfc822;",
+            ":",
+            "@r.example:",
+            "é",
+        ];
+        let full = |a: &str| crate::codes::find_address(a) == Some(a);
+        for t in crate::codes::random_texts(&pieces, 41, 5000, 10) {
+            let (a, told) = address(&Cow::Borrowed(t.as_str()));
+            assert_eq!(told, full(&a), "{t:?}");
+            let owned: Cow<'_, str> = Cow::Owned(t.clone());
+            assert_eq!(address(&owned), (a, told), "{t:?}");
+        }
+    }
+
     const TWO: &str = "Reporting-MTA: dns; gw.example.com\n\n\
 Original-Recipient: rfc822;omar@example.net\n\
 Final-Recipient: rfc822;Omar@Example.net\nAction: failed\n\
@@ -340,7 +431,7 @@ Final-Recipient: rfc822;quinn@example.com\nAction: Delayed\nStatus: 4.0.0\n";
 
     #[test]
     fn reads_blocks_and_folded_values() {
-        let d = parse(TWO.as_bytes());
+        let d = read(TWO);
         assert_eq!(d.reporting_mta, "gw.example.com");
         assert_eq!(d.recipients.len(), 2);
         let r = &d.recipients[0];
@@ -356,9 +447,9 @@ Final-Recipient: rfc822;quinn@example.com\nAction: Delayed\nStatus: 4.0.0\n";
 
     #[test]
     fn crlf_and_cr_give_the_same_fields() {
-        let d = parse(TWO.as_bytes());
-        assert_eq!(parse(TWO.replace('\n', "\r\n").as_bytes()), d);
-        assert_eq!(parse(TWO.replace('\n', "\r").as_bytes()), d);
+        let d = read(TWO);
+        assert_eq!(read(&TWO.replace('\n', "\r\n")), d);
+        assert_eq!(read(&TWO.replace('\n', "\r")), d);
     }
 
     #[test]
@@ -370,7 +461,7 @@ Action: failed\n\n\
 Original-Recipient: rfc822;dee@example.com\n\
 Final-Recipient: rfc822;dee.list@example.net\nAction: failed\n\n\
 Final-Recipient: rfc822;ed\nAction: failed\n";
-        let got: Vec<String> = parse(raw.as_bytes())
+        let got: Vec<String> = read(&raw)
             .recipients
             .iter()
             .map(|r| r.recipient().to_string())
@@ -387,10 +478,10 @@ Final-Recipient: rfc822;ed\nAction: failed\n";
 Remote-MTA: X-Unix; filterd\n\n\
 Final-Recipient: rfc822; b@example.com\nAction: failed\n\
 Remote-MTA: dns; [192.0.2.1]\n";
-        let d = parse(raw.as_bytes());
+        let d = read(&raw);
         assert_eq!(d.recipients[0].remote_mta, "");
         assert_eq!(d.recipients[1].remote_mta, "");
-        let d = parse(TWO.as_bytes());
+        let d = read(TWO);
         assert_eq!(d.recipients[0].remote_mta, "mx.example.net");
     }
 
@@ -401,11 +492,11 @@ Final-Recipient: rfc822; a@example.com\nACTION: Failed\n\
 X-Vendor-Diagnostic: 550 5.1.1\n no such user\n\
 a line that is no field\n  and its: continuation\n\
 Status: 5.0.0\n";
-        let d = parse(raw.as_bytes());
+        let d = read(&raw);
         assert_eq!(d.reporting_mta, "gw.example.com");
         assert_eq!(d.recipients.len(), 1);
         let r = &d.recipients[0];
-        assert_eq!((r.action.as_str(), r.status.as_str()), ("failed", "5.0.0"));
+        assert_eq!((&*r.action, &*r.status), ("failed", "5.0.0"));
         assert_eq!(r.supplementary, "550 5.1.1 no such user");
     }
 
@@ -416,7 +507,7 @@ Status: 5.0.0\n";
                 "Final-Recipient: rfc822; a@example.com\nAction: failed\n\
 {blank}\nFinal-Recipient: rfc822; b@example.com\n"
             );
-            assert_eq!(parse(raw.as_bytes()).recipients.len(), 2, "{blank:?}");
+            assert_eq!(read(&raw).recipients.len(), 2, "{blank:?}");
         }
     }
 
@@ -424,7 +515,7 @@ Status: 5.0.0\n";
     fn splits_recipients_without_blank_lines() {
         let raw = "Final-Recipient: rfc822; a@example.com\nAction: failed\n\
 Status: 5.1.1\nFinal-Recipient: b@example.com\nAction: failed\nStatus: 5.2.2\n";
-        let d = parse(raw.as_bytes());
+        let d = read(&raw);
         assert_eq!(d.recipients.len(), 2);
         assert_eq!(d.recipients[1].final_recipient, "b@example.com");
         assert_eq!(d.recipients[1].status, "5.2.2");

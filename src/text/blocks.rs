@@ -3,6 +3,8 @@
 //! next address). Postfix, qmail, Exim, Sendmail's summary, Exchange's
 //! administrator block and many appliances write it.
 
+use std::borrow::Cow;
+
 use crate::codes;
 use crate::codes::{contains_ignore_case, starts_with_ignore_case};
 
@@ -58,7 +60,16 @@ pub fn find(report: &str) -> Vec<Block> {
         };
         let indent = indent_of(line);
         let weak = is_summary_line(line);
-        let mut text = String::from(rest);
+        // The reason: the rest of the line and the lines taken after it,
+        // joined by line ends. While they stand so in the report (the rest
+        // ends the line, no line is left out) they are read where they
+        // stand; otherwise they are copied.
+        let end_of_line = at + line.len();
+        let start = end_of_line - rest.len();
+        let mut copied = (!rest.is_empty()
+            && rest.as_ptr() != report[start..].as_ptr())
+        .then(|| String::from(rest));
+        let mut end = end_of_line;
         while next < report.len() {
             let (l, after) = line_at(report, next);
             if super::is_blank(l) || is_summary_line(l) {
@@ -69,16 +80,22 @@ pub fn find(report: &str) -> Vec<Block> {
                     break;
                 }
                 if a == address && rest.is_empty() {
+                    copied.get_or_insert_with(|| report[start..end].into());
                     next = after;
                     continue;
                 }
             }
-            text.push('\n');
-            text.push_str(l);
+            if let Some(text) = &mut copied {
+                text.push('\n');
+                text.push_str(l);
+            }
+            end = next + l.len();
             next = after;
         }
         pos = next;
-        let mut b = block_of(&address, &text);
+        let text = copied.as_deref().unwrap_or(&report[start..end]);
+        let mut b = facts_of(text);
+        b.address = address;
         b.at = at;
         b.weak = weak;
         merge(&mut out, b);
@@ -246,24 +263,43 @@ fn looks_like_reason(rest: &str) -> bool {
 
 /// Reads the facts out of one block's text.
 pub fn block_of(address: &str, text: &str) -> Block {
+    Block { address: address.to_string(), ..facts_of(text) }
+}
+
+/// [`block_of`] without the address (left empty).
+pub fn facts_of(text: &str) -> Block {
     let joined = codes::clean_diagnostic(&reason_lines(text));
     let (remote, said) = remote_and_reply(&joined);
+    let remote = remote.unwrap_or_default().to_ascii_lowercase();
+    let command = super::command::named_in(&joined);
     // A piece of the cleaned text: only its continuation codes go.
-    let diagnostic =
-        codes::clean_piece(strip_reason_label(said.unwrap_or(&joined)));
-    let last = codes::last_reply(&diagnostic);
+    let cleaned =
+        codes::clean_piece_cow(strip_reason_label(said.unwrap_or(&joined)));
+    let last = codes::last_reply(&cleaned);
     let status = last
         .and_then(|(_, s)| s)
         .filter(|s| !s.ends_with(".0.0"))
         .or_else(|| best_status(&joined));
-    let reply = last.map(|(r, _)| r).or_else(|| codes::find_reply(&diagnostic));
+    let reply = last.map(|(r, _)| r).or_else(|| codes::find_reply(&cleaned));
+    let (status, reply) = (
+        status.unwrap_or_default().to_string(),
+        reply.unwrap_or_default().to_string(),
+    );
+    // The whole cleaned text kept as it is is the diagnostic: not copied.
+    let whole = matches!(&cleaned, Cow::Borrowed(d) if d.len() == joined.len());
+    let diagnostic = if whole {
+        drop(cleaned);
+        joined
+    } else {
+        cleaned.into_owned()
+    };
     Block {
-        address: address.to_string(),
-        status: status.unwrap_or_default().to_string(),
-        reply: reply.unwrap_or_default().to_string(),
+        address: String::new(),
+        status,
+        reply,
         diagnostic,
-        remote: remote.unwrap_or_default().to_ascii_lowercase(),
-        command: super::command::named_in(&joined),
+        remote,
+        command,
         at: 0,
         weak: false,
     }
@@ -335,49 +371,60 @@ fn strip_reason_label(text: &str) -> &str {
 /// phrasings servers use: `host X[ip] said: ...`, `host X [ip]: ...`,
 /// `X #550 ...` (Exchange), `Remote host said: ...`.
 fn remote_and_reply(text: &str) -> (Option<&str>, Option<&str>) {
-    let find = codes::find_ignore_case;
-    if let Some(p) = find(text, "host ") {
+    if let Some(p) = codes::find_ignore_case(text, "host ") {
         let after = &text[p + 5..];
         if let Some(host) = codes::leading_host(after) {
-            let said = after
-                .find("said:")
-                .map(|s| &after[s + 5..])
-                .or_else(|| after.find("]:").map(|s| &after[s + 2..]))
-                .or_else(|| after.find(": ").map(|s| &after[s + 2..]));
+            let said = colon_after(after, b"said")
+                .map(|s| &after[s + 1..])
+                .or_else(|| colon_after(after, b"]").map(|s| &after[s + 1..]))
+                .or_else(|| colon_space(after).map(|s| &after[s + 2..]));
             return (Some(host), said.map(str::trim));
         }
     }
-    if let Some(p) = find(text, "said:") {
+    if let Some(p) = codes::find_ignore_case_by_last(text, "said:") {
         return (None, Some(text[p + 5..].trim()));
     }
-    // "mx.example.com [192.0.2.1] did not like our RCPT TO: 550 ..."
     if let Some(host) = codes::leading_host(text) {
-        let rest = text.trim_start()[host.len()..].trim_start();
-        if rest.starts_with('[') {
-            let reply = rest
-                .find(": ")
-                .map(|p| rest[p + 2..].trim().trim_start_matches(['<', ' ']));
+        let rest = &text.trim_start()[host.len()..];
+        // "mx.example.com [192.0.2.1] did not like our RCPT TO: 550 ..."
+        let spaced = rest.trim_start();
+        if spaced.starts_with('[') {
+            let reply = colon_space(spaced)
+                .map(|p| spaced[p + 2..].trim().trim_start_matches(['<', ' ']));
             return (
                 Some(host),
                 reply.filter(|r| codes::leading_reply(r).is_some()),
             );
         }
-    }
-    // Exchange: "mail.contoso.com #<...#5.7.1 smtp;530 ...> #SMTP#"
-    if let Some(host) = codes::leading_host(text) {
-        let rest = text.trim_start()[host.len()..]
-            .trim_start_matches('.')
-            .trim_start();
+        // Exchange: "mail.contoso.com #<...#5.7.1 smtp;530 ...> #SMTP#"
+        let rest = rest.trim_start_matches('.').trim_start();
         if rest.starts_with('#') {
             let reply = exchange_reply(rest);
             return (Some(host), Some(reply));
         }
     }
-    if let Some(p) = find(text, "remote server returned '") {
+    if let Some(p) =
+        codes::find_ignore_case_by_last(text, "remote server returned '")
+    {
         let r = &text[p + 24..];
         return (None, Some(r.trim_end_matches('\'').trim()));
     }
     (None, None)
+}
+
+/// Where the first colon that follows `before` stands in `text` (what
+/// `text.find("said:")` tells, less the word's length): colons are rare,
+/// each is looked at.
+fn colon_after(text: &str, before: &[u8]) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b':', b)
+        .find(|&p| p >= before.len() && &b[p - before.len()..p] == before)
+}
+
+/// Where the first `: ` stands in `text` (what `text.find(": ")` tells).
+fn colon_space(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b':', b).find(|&p| b.get(p + 1) == Some(&b' '))
 }
 
 /// The reply inside Exchange's `#<host #5.7.1 smtp;530 5.7.1 text> #SMTP#`.
@@ -459,6 +506,18 @@ mod tests {
             out.retain(|b| !b.weak);
         }
         out
+    }
+
+    #[test]
+    fn colon_searches_find_what_str_find_finds() {
+        let pieces = [":", " ", ": ", "said", "said:", "]:", "]", "a", "é"];
+        for t in crate::codes::random_texts(&pieces, 5, 3000, 12) {
+            let said = t.find("said:").map(|p| p + 4);
+            assert_eq!(colon_after(&t, b"said"), said, "{t:?}");
+            let bracket = t.find("]:").map(|p| p + 1);
+            assert_eq!(colon_after(&t, b"]"), bracket, "{t:?}");
+            assert_eq!(colon_space(&t), t.find(": "), "{t:?}");
+        }
     }
 
     #[test]

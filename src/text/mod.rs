@@ -263,7 +263,7 @@ fn give_reasons(found: &mut [Block], report: &str) {
             continue;
         }
         if let Some(p) = reasons::reason_for(&paragraphs, b.at) {
-            let from_text = blocks::block_of(&b.address, p);
+            let from_text = blocks::facts_of(p);
             b.diagnostic = from_text.diagnostic;
             b.status = from_text.status;
             b.reply = from_text.reply;
