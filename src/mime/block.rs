@@ -103,10 +103,7 @@ fn block(
         } else if envelopes && line.starts_with(b">From ") {
             fields.push(Field { start: pos, end: pos + len, name_len: 0 });
         } else {
-            // The name runs to the first byte that is `:` or not visible.
-            let name_len = line
-                .iter()
-                .position(|&c| c == b':' || !c.is_ascii_graphic())?;
+            let name_len = name_end(line)?;
             if name_len == 0 || line[name_len] != b':' {
                 return None;
             }
@@ -114,6 +111,37 @@ fn block(
         }
         pos += len;
     }
+}
+
+/// Where the name that `line` starts with ends: at the first byte that is
+/// `:` or not visible (a line end is not), as [`name_end_plain`] finds it,
+/// but eight bytes at a time.
+pub(super) fn name_end(line: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = line.get(at..at + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().ok()?);
+        // The high bit of each byte below `!` (a borrow may mark bytes
+        // above the first such byte too, never one below it), of each
+        // `:`, and of each byte past `~`: the lowest one marked is the
+        // first that ends the name.
+        let low = x.wrapping_sub(ONES * 0x21) & !x;
+        let colon = x ^ (ONES * b':' as u64);
+        let colon = colon.wrapping_sub(ONES) & !colon;
+        let high = x | x.wrapping_add(ONES);
+        let marked = (low | colon | high) & HIGH;
+        if marked != 0 {
+            return Some(at + (marked.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    name_end_plain(&line[at..]).map(|end| at + end)
+}
+
+/// [`name_end`] a byte at a time.
+pub(super) fn name_end_plain(line: &[u8]) -> Option<usize> {
+    line.iter().position(|&c| c == b':' || !c.is_ascii_graphic())
 }
 
 /// The one field named `name` among `fields`: `Some(None)` when there is
