@@ -178,6 +178,7 @@ pub(super) enum Kind {
 }
 
 /// What a part's `Content-Type` says, as far as cutting needs it.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) struct ContentType<'a> {
     /// What kind of part it is.
     pub kind: Kind,
@@ -221,20 +222,29 @@ impl<'a> ContentType<'a> {
         if memchr::memchr3(b'\'', b'\\', b'*', value).is_some() {
             return None;
         }
-        let mut params = value.split(|&c| c == b';');
-        // Lower-cased on the stack (a longer type is not one to cut by).
-        let given = params.next()?.trim_ascii();
+        // The type runs to the first `;`, the parameters after it.
+        let (given, mut params) = match memchr::memchr(b';', value) {
+            Some(i) => (&value[..i], Some(&value[i + 1..])),
+            None => (value, None),
+        };
+        let given = given.trim_ascii();
+        // Lower-cased on the stack (a longer type is not one to cut by)
+        // and checked in the same pass: token bytes and one `/`.
         let mut lower = [0u8; 64];
         let ty = lower.get_mut(..given.len())?;
-        ty.copy_from_slice(given);
-        ty.make_ascii_lowercase();
-        let ty = &*ty;
-        let token = |c: &u8| c.is_ascii_alphanumeric() || b"-+._/".contains(c);
-        if ty.iter().filter(|&&c| c == b'/').count() != 1
-            || !ty.iter().all(token)
-        {
-            return None;
+        let mut slash = None;
+        for (i, (l, &c)) in ty.iter_mut().zip(given).enumerate() {
+            *l = c.to_ascii_lowercase();
+            match c {
+                b'/' if slash.is_none() => slash = Some(i),
+                c if c.is_ascii_alphanumeric()
+                    || matches!(c, b'-' | b'+' | b'.' | b'_') => {}
+                _ => return None,
+            }
         }
+        let slash = slash?;
+        let ty = &*ty;
+        let (major, minor) = (&ty[..slash], &ty[slash + 1..]);
         let kind = match ty {
             b"multipart/digest" => Kind::Digest,
             b"message/rfc822" | b"message/global" => Kind::Message,
@@ -246,7 +256,12 @@ impl<'a> ContentType<'a> {
             _ => Kind::Other,
         };
         let mut boundary = None;
-        for p in params {
+        while let Some(rest) = params {
+            let (p, next) = match memchr::memchr(b';', rest) {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            params = next;
             let p = p.trim_ascii();
             if p.is_empty() {
                 continue;
@@ -283,16 +298,18 @@ impl<'a> ContentType<'a> {
         }
         let plain = ty == b"text/plain".as_slice();
         let html = ty == b"text/html".as_slice();
+        // Of the subtype only: no major type of a text or unread part
+        // holds the words, and none spans the `/`.
         let report = |t: &[u8]| {
-            has_word(t, b"headers")
-                || has_word(t, b"status")
-                || has_word(t, b"report")
+            !matches!(t, b"plain" | b"html")
+                && (has_word(t, b"headers")
+                    || has_word(t, b"status")
+                    || has_word(t, b"report"))
         };
-        let leaf_text = ty.starts_with(b"text/") && !report(ty);
-        let unread = [&b"image/"[..], b"audio/", b"video/", b"application/"]
-            .iter()
-            .any(|t| ty.starts_with(t))
-            && !report(ty);
+        let leaf_text = major == b"text" && !report(minor);
+        let unread =
+            matches!(major, b"image" | b"audio" | b"video" | b"application")
+                && !report(minor);
         Some(ContentType {
             kind,
             boundary,
@@ -305,3 +322,6 @@ impl<'a> ContentType<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
