@@ -190,3 +190,17 @@ fn content_types_read_as_first_written() {
     let ct = ContentType::of(raw, &fields).unwrap();
     assert!(!ct.leaf_text && !ct.text && !ct.unread);
 }
+
+#[test]
+fn line_ends_are_found_as_memchr_finds_them() {
+    use proptest::prelude::*;
+    let newline = Newline::new();
+    let byte = prop_oneof![4 => Just(b'a'), 1 => Just(b'\n'), 1 => any::<u8>()];
+    let config = ProptestConfig::with_cases(2000);
+    proptest!(config, |(hay in prop::collection::vec(byte, 0..300))| {
+        prop_assert_eq!(newline.find(&hay), memchr::memchr(b'\n', &hay));
+    });
+    let long = [&[b'x'; 200][..], b"\n"].concat();
+    assert_eq!(newline.find(&long), Some(200));
+    assert_eq!(newline.find(b""), None);
+}
