@@ -75,6 +75,34 @@ pub(super) fn top_header_block(raw: &[u8]) -> Option<(Vec<Field>, usize)> {
     block(raw, 0, true, false)
 }
 
+/// The search for line ends, set up once per header block: memchr's AVX2
+/// searcher called directly where the CPU has it, which spares the
+/// dispatch `memchr::memchr` goes through on every call (header lines are
+/// short, so that counts); `memchr::memchr` elsewhere. Both find the first
+/// `\n`.
+pub(super) struct Newline {
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<memchr::arch::x86_64::avx2::memchr::One>,
+}
+
+impl Newline {
+    pub fn new() -> Newline {
+        Newline {
+            #[cfg(target_arch = "x86_64")]
+            avx2: memchr::arch::x86_64::avx2::memchr::One::new(b'\n'),
+        }
+    }
+
+    /// Where the first `\n` of `haystack` is.
+    pub fn find(&self, haystack: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = &self.avx2 {
+            return avx2.find(haystack);
+        }
+        memchr::memchr(b'\n', haystack)
+    }
+}
+
 /// The header block at `start`, envelope lines allowed when `envelopes`,
 /// ended by the end of `raw` too when `to_end`.
 fn block(
@@ -85,9 +113,10 @@ fn block(
 ) -> Option<(Vec<Field>, usize)> {
     let mut fields: Vec<Field> = Vec::with_capacity(16);
     let mut pos = start;
+    let newline = Newline::new();
     loop {
         let rest = raw.get(pos..)?;
-        let len = match memchr::memchr(b'\n', rest) {
+        let len = match newline.find(rest) {
             Some(at) => at + 1,
             None if to_end && rest.is_empty() => return Some((fields, pos)),
             None if to_end => rest.len(),
@@ -103,10 +132,7 @@ fn block(
         } else if envelopes && line.starts_with(b">From ") {
             fields.push(Field { start: pos, end: pos + len, name_len: 0 });
         } else {
-            // The name runs to the first byte that is `:` or not visible.
-            let name_len = line
-                .iter()
-                .position(|&c| c == b':' || !c.is_ascii_graphic())?;
+            let name_len = name_end(line)?;
             if name_len == 0 || line[name_len] != b':' {
                 return None;
             }
@@ -114,6 +140,37 @@ fn block(
         }
         pos += len;
     }
+}
+
+/// Where the name that `line` starts with ends: at the first byte that is
+/// `:` or not visible (a line end is not), as [`name_end_plain`] finds it,
+/// but eight bytes at a time.
+pub(super) fn name_end(line: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = line.get(at..at + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().ok()?);
+        // The high bit of each byte below `!` (a borrow may mark bytes
+        // above the first such byte too, never one below it), of each
+        // `:`, and of each byte past `~`: the lowest one marked is the
+        // first that ends the name.
+        let low = x.wrapping_sub(ONES * 0x21) & !x;
+        let colon = x ^ (ONES * b':' as u64);
+        let colon = colon.wrapping_sub(ONES) & !colon;
+        let high = x | x.wrapping_add(ONES);
+        let marked = (low | colon | high) & HIGH;
+        if marked != 0 {
+            return Some(at + (marked.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    name_end_plain(&line[at..]).map(|end| at + end)
+}
+
+/// [`name_end`] a byte at a time.
+pub(super) fn name_end_plain(line: &[u8]) -> Option<usize> {
+    line.iter().position(|&c| c == b':' || !c.is_ascii_graphic())
 }
 
 /// The one field named `name` among `fields`: `Some(None)` when there is
@@ -150,6 +207,7 @@ pub(super) enum Kind {
 }
 
 /// What a part's `Content-Type` says, as far as cutting needs it.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) struct ContentType<'a> {
     /// What kind of part it is.
     pub kind: Kind,
@@ -193,20 +251,29 @@ impl<'a> ContentType<'a> {
         if memchr::memchr3(b'\'', b'\\', b'*', value).is_some() {
             return None;
         }
-        let mut params = value.split(|&c| c == b';');
-        // Lower-cased on the stack (a longer type is not one to cut by).
-        let given = params.next()?.trim_ascii();
+        // The type runs to the first `;`, the parameters after it.
+        let (given, mut params) = match memchr::memchr(b';', value) {
+            Some(i) => (&value[..i], Some(&value[i + 1..])),
+            None => (value, None),
+        };
+        let given = given.trim_ascii();
+        // Lower-cased on the stack (a longer type is not one to cut by)
+        // and checked in the same pass: token bytes and one `/`.
         let mut lower = [0u8; 64];
         let ty = lower.get_mut(..given.len())?;
-        ty.copy_from_slice(given);
-        ty.make_ascii_lowercase();
-        let ty = &*ty;
-        let token = |c: &u8| c.is_ascii_alphanumeric() || b"-+._/".contains(c);
-        if ty.iter().filter(|&&c| c == b'/').count() != 1
-            || !ty.iter().all(token)
-        {
-            return None;
+        let mut slash = None;
+        for (i, (l, &c)) in ty.iter_mut().zip(given).enumerate() {
+            *l = c.to_ascii_lowercase();
+            match c {
+                b'/' if slash.is_none() => slash = Some(i),
+                c if c.is_ascii_alphanumeric()
+                    || matches!(c, b'-' | b'+' | b'.' | b'_') => {}
+                _ => return None,
+            }
         }
+        let slash = slash?;
+        let ty = &*ty;
+        let (major, minor) = (&ty[..slash], &ty[slash + 1..]);
         let kind = match ty {
             b"multipart/digest" => Kind::Digest,
             b"message/rfc822" | b"message/global" => Kind::Message,
@@ -218,7 +285,12 @@ impl<'a> ContentType<'a> {
             _ => Kind::Other,
         };
         let mut boundary = None;
-        for p in params {
+        while let Some(rest) = params {
+            let (p, next) = match memchr::memchr(b';', rest) {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            params = next;
             let p = p.trim_ascii();
             if p.is_empty() {
                 continue;
@@ -255,16 +327,18 @@ impl<'a> ContentType<'a> {
         }
         let plain = ty == b"text/plain".as_slice();
         let html = ty == b"text/html".as_slice();
+        // Of the subtype only: no major type of a text or unread part
+        // holds the words, and none spans the `/`.
         let report = |t: &[u8]| {
-            has_word(t, b"headers")
-                || has_word(t, b"status")
-                || has_word(t, b"report")
+            !matches!(t, b"plain" | b"html")
+                && (has_word(t, b"headers")
+                    || has_word(t, b"status")
+                    || has_word(t, b"report"))
         };
-        let leaf_text = ty.starts_with(b"text/") && !report(ty);
-        let unread = [&b"image/"[..], b"audio/", b"video/", b"application/"]
-            .iter()
-            .any(|t| ty.starts_with(t))
-            && !report(ty);
+        let leaf_text = major == b"text" && !report(minor);
+        let unread =
+            matches!(major, b"image" | b"audio" | b"video" | b"application")
+                && !report(minor);
         Some(ContentType {
             kind,
             boundary,
@@ -277,3 +351,6 @@ impl<'a> ContentType<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

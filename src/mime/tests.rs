@@ -206,3 +206,35 @@ fn dates_are_iso_utc() {
             .unwrap();
     assert_eq!(iso_utc(&date), "2026-03-02T05:34:09Z");
 }
+
+#[test]
+fn field_names_end_where_a_byte_at_a_time_they_do() {
+    use super::block::{name_end, name_end_plain};
+    use proptest::prelude::*;
+    for line in [
+        &b"Received: from a"[..],
+        b"X-A-Very-Long-Field-Name-Of-Many-Words: v\r\n",
+        b"Subject\x7f: x",
+        b"Na\xc3\xa9me: x",
+        b"NoColonAtAllInThisLine",
+        b" folded",
+        b"",
+        b"Name :x",
+    ] {
+        assert_eq!(name_end(line), name_end_plain(line), "{line:?}");
+    }
+    assert_eq!(name_end(b"Content-Transfer-Encoding: 7bit\n"), Some(25));
+    // Bytes near each edge the eight-at-a-time test draws, and any byte.
+    let edges =
+        vec![0u8, b'\t', b'\n', b' ', b'!', b':', b'9', b';', b'~', 0x7f];
+    let byte = prop_oneof![
+        4 => prop::sample::select(&b"abzAZ-_."[..]),
+        2 => prop::sample::select(edges),
+        1 => 0x80u8..=0xff,
+        1 => any::<u8>(),
+    ];
+    let config = ProptestConfig::with_cases(4000);
+    proptest!(config, |(line in prop::collection::vec(byte, 0..40))| {
+        prop_assert_eq!(name_end(&line), name_end_plain(&line));
+    });
+}
