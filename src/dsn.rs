@@ -353,26 +353,67 @@ impl<'t> Fields<'t> {
     }
 }
 
+/// Where the colon after a plain name stands in `line`: a name that
+/// starts the line and is all printable ASCII (no space), so that it is
+/// what [`split_field`] gives, untrimmed. `None` for any other line.
+fn plain_name(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    // One pass: each byte is either the colon or a printable ASCII one.
+    for (i, &c) in b.iter().enumerate() {
+        if c == b':' {
+            return (i > 0).then_some(i);
+        }
+        if !c.is_ascii_graphic() {
+            return None;
+        }
+    }
+    None
+}
+
+/// A line split at its first colon into the trimmed name and the value,
+/// if the name is not empty and holds no space.
+fn split_field(line: &str) -> Option<(&str, &str)> {
+    line.bytes()
+        .position(|c| c == b':')
+        .map(|p| (line[..p].trim(), &line[p + 1..]))
+        .filter(|(n, _)| !n.is_empty() && !has_space(n))
+}
+
+/// `s.trim()`: ASCII white space is passed over byte by byte, and only
+/// an end past ASCII is left to `trim`.
+fn trim(s: &str) -> &str {
+    let space = |c: &u8| matches!(c, b'\t'..=b'\r' | b' ');
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !space(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !space(c)).map_or(start, |e| e + 1);
+    let t = &s[start..end.max(start)];
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(f), Some(l)) if !f.is_ascii() || !l.is_ascii() => t.trim(),
+        _ => t,
+    }
+}
+
 impl<'t> Iterator for Fields<'t> {
     type Item = Option<(&'t str, Cow<'t, str>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let line = self.line()?;
-            if crate::text::is_blank(line) {
-                return Some(None);
-            }
-            let field = line
-                .bytes()
-                .position(|c| c == b':')
-                .map(|p| (line[..p].trim(), &line[p + 1..]))
-                .filter(|(n, _)| !n.is_empty() && !has_space(n));
-            let mut value = field.map(|(_, v)| Cow::Borrowed(v.trim()));
+            let field = match plain_name(line) {
+                Some(p) => Some((&line[..p], &line[p + 1..])),
+                None => {
+                    if crate::text::is_blank(line) {
+                        return Some(None);
+                    }
+                    split_field(line)
+                }
+            };
+            let mut value = field.map(|(_, v)| Cow::Borrowed(trim(v)));
             while let Some(cont) = self.continuation() {
                 if let Some(v) = value.as_mut() {
                     let v = v.to_mut();
                     v.push(' ');
-                    v.push_str(cont.trim());
+                    v.push_str(trim(cont));
                 }
             }
             if let (Some((name, _)), Some(value)) = (field, value) {
@@ -418,6 +459,59 @@ mod tests {
             assert_eq!(told, full(&a), "{t:?}");
             let owned: Cow<'_, str> = Cow::Owned(t.clone());
             assert_eq!(address(&owned), (a, told), "{t:?}");
+        }
+    }
+
+    /// The fields of `text` read the plain way: `is_blank`, then the
+    /// first colon, then `trim` of name and value.
+    fn plain_fields(text: &str) -> Vec<Option<(&str, String)>> {
+        let lines: Vec<&str> = text.split('\n').collect();
+        let lines = match text.is_empty() || text.ends_with('\n') {
+            true => &lines[..lines.len() - 1],
+            false => &lines[..],
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            i += 1;
+            if crate::text::is_blank(line) {
+                out.push(None);
+                continue;
+            }
+            let field = line
+                .find(':')
+                .map(|p| (line[..p].trim(), &line[p + 1..]))
+                .filter(|(n, _)| !n.is_empty() && !n.contains(' '));
+            let mut value = field.map(|(_, v)| v.trim().to_string());
+            while let Some(&c) = lines.get(i) {
+                if !c.starts_with([' ', '\t']) || crate::text::is_blank(c) {
+                    break;
+                }
+                i += 1;
+                if let Some(v) = value.as_mut() {
+                    v.push(' ');
+                    v.push_str(c.trim());
+                }
+            }
+            if let (Some((n, _)), Some(v)) = (field, value) {
+                out.push(Some((n, v)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fields_are_those_read_the_plain_way() {
+        let pieces = [
+            "Status", "a", "-", ":", " ", "\t", "\n", "\n ", "\u{a0}", "é",
+            "\u{2003}", "\r", ";", "x", "\x0b", "\u{85}",
+        ];
+        for t in crate::codes::random_texts(&pieces, 43, 5000, 12) {
+            let got: Vec<_> = Fields::new(&t)
+                .map(|f| f.map(|(n, v)| (n, v.into_owned())))
+                .collect();
+            assert_eq!(got, plain_fields(&t), "{t:?}");
         }
     }
 
