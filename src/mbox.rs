@@ -259,7 +259,30 @@ fn is_separator(line: &[u8]) -> bool {
         return false;
     }
     let date = &rest[sp..];
-    has_time(date) && has_year(date)
+    asctime_end(date) || has_time(date) && has_year(date)
+}
+
+/// True when `date` ends as asctime's date does, ` hh:mm:ss yyyy` with a
+/// year starting with 1 or 2: [`has_time`] and [`has_year`] then hold, and
+/// nearly every From_ line is told at once.
+fn asctime_end(date: &[u8]) -> bool {
+    let Some(at) = date.len().checked_sub(14) else { return false };
+    let t = &date[at..];
+    let d = |i: usize| t[i].is_ascii_digit();
+    t[0] == b' '
+        && d(1)
+        && d(2)
+        && t[3] == b':'
+        && d(4)
+        && d(5)
+        && t[6] == b':'
+        && d(7)
+        && d(8)
+        && t[9] == b' '
+        && matches!(t[10], b'1' | b'2')
+        && d(11)
+        && d(12)
+        && d(13)
 }
 
 fn trim_start(s: &[u8]) -> &[u8] {
@@ -431,6 +454,49 @@ Return-Path: <>\n\nsecond\n";
             }
             assert!(bases.iter().all(|&b| b == 0 || b == second));
         }
+    }
+
+    /// The asctime shortcut answers as the full reading of the date does.
+    #[test]
+    fn separators_read_as_the_full_reading_reads_them() {
+        use proptest::prelude::*;
+        const PIECES: &[&str] = &[
+            " ",
+            "MAILER-DAEMON",
+            "a@b",
+            "Thu Sep 18",
+            "17:54:04",
+            "2008",
+            "1999",
+            "3008",
+            "20080",
+            "9:5",
+            "12:3",
+            ":",
+            "x",
+            "7",
+            "-",
+        ];
+        let full = |line: &[u8]| {
+            let Some(rest) = line.strip_prefix(b"From ") else { return false };
+            let rest = trim_start(rest);
+            match rest.iter().position(|&c| c == b' ') {
+                Some(sp) if sp > 0 => {
+                    has_time(&rest[sp..]) && has_year(&rest[sp..])
+                }
+                _ => false,
+            }
+        };
+        let config = ProptestConfig::with_cases(20000);
+        proptest!(config, |(ids in prop::collection::vec(0..PIECES.len(), 0..12))| {
+            let line = format!(
+                "From {}",
+                ids.iter().map(|&i| PIECES[i]).collect::<String>()
+            );
+            prop_assert_eq!(is_separator(line.as_bytes()), full(line.as_bytes()));
+        });
+        let asctime = b"From MAILER-DAEMON Thu Sep 18 17:54:04 2008";
+        assert!(is_separator(asctime) && asctime_end(&asctime[18..]));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! writes it, and tallies it as it passes, so memory grows only with the
 //! number of distinct servers, domains, causes, months and recipients.
 
+mod cell;
 mod counted;
 mod csvfile;
 mod group;
@@ -17,8 +18,9 @@ pub mod terminal;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use cell::defuse;
 pub use counted::{Counted, Packed};
-pub use csvfile::{defuse, remove_temporaries};
+pub use csvfile::remove_temporaries;
 use csvfile::{CsvFile, Formatter};
 use jsonl::JsonLines;
 pub use period::{Bound, Period, Place};
