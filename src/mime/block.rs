@@ -43,7 +43,11 @@ pub(super) struct Field {
 
 impl Field {
     pub fn is(&self, raw: &[u8], name: &[u8]) -> bool {
-        raw[self.start..self.start + self.name_len].eq_ignore_ascii_case(name)
+        // The length first: most fields are told apart by it alone,
+        // without taking their name out of `raw`.
+        self.name_len == name.len()
+            && raw[self.start..self.start + self.name_len]
+                .eq_ignore_ascii_case(name)
     }
 }
 
