@@ -61,7 +61,9 @@ pub const COLUMNS: [&str; 20] = [
 impl Row {
     /// The domain part of the recipient address (its own column).
     pub fn recipient_domain(&self) -> &str {
-        self.recipient.rsplit_once('@').map_or("", |(_, d)| d)
+        // After the last '@' (an ASCII byte: a char boundary follows it).
+        memchr::memrchr(b'@', self.recipient.as_bytes())
+            .map_or("", |at| &self.recipient[at + 1..])
     }
 
     /// The class and subject of the status, `5.1` for `5.1.1` (its own
@@ -244,6 +246,29 @@ fn code_class(status: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both recipient domains are what follows the last `@`, as
+    /// `rsplit_once` finds it.
+    #[test]
+    fn recipient_domain_follows_the_last_at() {
+        let pieces = ["", "@", "a", "é", "b.example", "\"x@y\"", " "];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let recipient = format!("{a}{b}{c}");
+                    let plain =
+                        recipient.rsplit_once('@').map_or("", |(_, d)| d);
+                    let row =
+                        Row { recipient: recipient.clone(), ..Row::default() };
+                    assert_eq!(row.recipient_domain(), plain, "{recipient}");
+                    let kind = crate::report::Kind::Bounce;
+                    let mut r = RecipientStatus::new(kind, "");
+                    r.recipient = recipient.clone();
+                    assert_eq!(r.recipient_domain(), plain);
+                }
+            }
+        }
+    }
 
     #[test]
     fn code_class_is_the_status_up_to_its_second_dot() {

@@ -93,6 +93,8 @@ impl RecipientStatus {
 
     /// The domain part of the recipient address.
     pub fn recipient_domain(&self) -> &str {
-        self.recipient.rsplit_once('@').map_or("", |(_, d)| d)
+        // After the last '@' (an ASCII byte: a char boundary follows it).
+        memchr::memrchr(b'@', self.recipient.as_bytes())
+            .map_or("", |at| &self.recipient[at + 1..])
     }
 }

@@ -185,6 +185,7 @@ impl Memory {
     /// [`CsvFile::row`] writes it. A cell [`prepare`] finds clean skips the
     /// `csv` writer's test for quoting; one it finds in need of quotes is
     /// quoted by `csv_core::quote`, as the `csv` writer quotes.
+    #[inline]
     fn field(&mut self, cell: &str) -> csv::Result<()> {
         let (cell, quoting) = prepare(cell);
         let cell = cell.as_bytes();
