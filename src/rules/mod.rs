@@ -368,6 +368,24 @@ impl Rule {
     }
 }
 
+/// Every diagnostic pattern of the default rules, in file order (for
+/// tests that hold a property for all of them).
+#[cfg(test)]
+pub(crate) fn default_patterns() -> Vec<String> {
+    let mut patterns = Vec::new();
+    for (_, text) in DEFAULT_RULES {
+        let file: toml::Value = toml::from_str(text).unwrap();
+        let rules = file.get("rule").and_then(|r| r.as_array());
+        for rule in rules.into_iter().flatten() {
+            let Some(ps) = rule.get("diagnostic") else { continue };
+            for p in ps.as_array().unwrap() {
+                patterns.push(p.as_str().unwrap().to_string());
+            }
+        }
+    }
+    patterns
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Facts, RuleSet};

@@ -248,7 +248,6 @@ fn lower_of(class: &ClassUnicode) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::{parse, required_words, words_among_tries};
-    use crate::rules::DEFAULT_RULES;
 
     /// Every default pattern, and some made to end the tries early or not:
     /// stopping at an exact set of long words picks what trying all does.
@@ -266,16 +265,7 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        for (_, text) in DEFAULT_RULES {
-            let file: toml::Value = toml::from_str(text).unwrap();
-            let rules = file.get("rule").and_then(|r| r.as_array());
-            for rule in rules.into_iter().flatten() {
-                let Some(ps) = rule.get("diagnostic") else { continue };
-                for p in ps.as_array().unwrap() {
-                    patterns.push(p.as_str().unwrap().to_string());
-                }
-            }
-        }
+        patterns.extend(crate::rules::default_patterns());
         assert!(patterns.len() > 100, "only {} patterns", patterns.len());
         let mut early = 0;
         for p in &patterns {
