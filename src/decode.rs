@@ -134,10 +134,11 @@ fn lone_cr_to_lf(raw: &[u8]) -> Vec<u8> {
 
 /// A message must start with something shaped like a header field.
 fn looks_like_mail(parsed: &Parsed) -> bool {
-    !parsed.from.is_empty()
-        || !parsed.subject.is_empty()
+    // `From` last: most messages are decided before it must be read.
+    !parsed.subject.is_empty()
         || !parsed.headers.is_empty()
         || parsed.delivery_status.is_some()
+        || !parsed.from.address().is_empty()
 }
 
 /// The reply codes RFC 5321 and its extensions define; anything else
@@ -373,6 +374,7 @@ fn fill_from_text(rs: &mut RecipientStatus, b: &text::Block) {
 fn reporting_host(parsed: &Parsed) -> String {
     parsed
         .from
+        .address()
         .rsplit_once('@')
         .map_or(String::new(), |(_, d)| d.to_ascii_lowercase())
 }

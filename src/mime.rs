@@ -18,16 +18,18 @@ mod block;
 mod cut;
 mod direct;
 mod html;
+mod sender;
 
 use html::html_to_text;
+pub use sender::Sender;
 
 /// The parts of a message that can hold report data.
 #[derive(Debug, Default)]
 pub struct Parsed {
     /// Top-level `Subject`.
     pub subject: String,
-    /// Address of the top-level `From`.
-    pub from: String,
+    /// Address of the top-level `From` (read by [`Sender::address`]).
+    pub from: Sender,
     /// Top-level `Date` as ISO 8601 UTC, or empty.
     pub date: String,
     /// Selected top-level headers, names lower-cased, values unfolded
@@ -258,7 +260,7 @@ fn parse_whole(
     }
     let mut parsed = Parsed {
         subject: message.subject().unwrap_or_default().to_string(),
-        from: first_address(message.from()),
+        from: Sender::read(first_address(message.from())),
         date: message.date().map(iso_utc).unwrap_or_default(),
         ..Parsed::default()
     };

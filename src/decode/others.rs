@@ -75,7 +75,7 @@ pub(super) fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
         || header("precedence").contains("auto_reply")
         || header("x-apple-action").contains("vacation")
         || SUBJECTS.iter().any(|s| subject.contains(s));
-    let from = parsed.from.to_ascii_lowercase();
+    let from = parsed.from.address().to_ascii_lowercase();
     if !is_reply || from.is_empty() || is_role_address(&from) {
         return None;
     }
@@ -96,17 +96,17 @@ pub(super) fn auto_reply(parsed: &Parsed, body: &str) -> Option<Report> {
 /// no-reply address, which answers for the mailbox of its own domain that
 /// its text names (`This inbox ann@example.com is no longer in use`).
 fn replier<'a>(parsed: &'a Parsed, body: &'a str) -> &'a str {
-    let local = parsed.from.split('@').next().unwrap_or_default();
+    let local = parsed.from.address().split('@').next().unwrap_or_default();
     let local: String = local
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_lowercase();
     if !matches!(local.as_str(), "noreply" | "donotreply" | "noresponse") {
-        return &parsed.from;
+        return parsed.from.address();
     }
     let to = parsed.header("to").and_then(codes::find_address);
-    let domain = parsed.from.rsplit_once('@').map_or("", |(_, d)| d);
+    let domain = parsed.from.address().rsplit_once('@').map_or("", |(_, d)| d);
     let head = &body[..body.floor_char_boundary(2400)];
     let mut named = head
         .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '('))
@@ -116,7 +116,7 @@ fn replier<'a>(parsed: &'a Parsed, body: &'a str) -> &'a str {
             a.rsplit_once('@')
                 .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
         });
-    named.next().unwrap_or(&parsed.from)
+    named.next().unwrap_or(parsed.from.address())
 }
 
 /// Mail system senders, which never write auto-replies.

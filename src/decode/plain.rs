@@ -30,7 +30,7 @@ impl<'a> TextBounce<'a> {
         parsed: &'a Parsed,
         view: &'a text::View<'a>,
     ) -> Option<Self> {
-        let from = parsed.from.to_ascii_lowercase();
+        let from = parsed.from.address().to_ascii_lowercase();
         if is_list_notice(parsed, &from) {
             let (quoted, failed) = (None, Vec::new());
             let (format, list) = ("text", true);

@@ -12,7 +12,7 @@ use super::block::{has_word, Field};
 use super::html::html_to_text;
 use super::{
     decode_charset, first_address, iso_utc, mislabelled, parse_original,
-    store_report, Original, Parsed, Taken,
+    store_report, Original, Parsed, Sender, Taken,
 };
 
 /// A part read, of a message whose structure the cut read in full.
@@ -95,12 +95,13 @@ impl Returned {
     }
 }
 
-/// Where the values of the top-level fields read start: of the last field
-/// of each name, the one the parser's getters read.
+/// Where the values of the top-level fields read start (`From`, which is
+/// read when first asked for, with where it ends): of the last field of
+/// each name, the one the parser's getters read.
 #[derive(Default)]
 pub(super) struct Top {
     subject: Option<usize>,
-    from: Option<usize>,
+    from: Option<(usize, usize)>,
     date: Option<usize>,
 }
 
@@ -113,12 +114,20 @@ impl Top {
             if f.is(raw, b"subject") {
                 top.subject = Some(at);
             } else if f.is(raw, b"from") {
-                top.from = Some(at);
+                top.from = Some((at, f.end));
             } else if f.is(raw, b"date") {
                 top.date = Some(at);
             }
         }
         top
+    }
+
+    /// The top-level `From` (of `raw`), unread.
+    pub fn sender(&self, raw: &[u8]) -> Sender {
+        match self.from {
+            Some((at, end)) => Sender::unread(&raw[at..end]),
+            None => Sender::read(String::new()),
+        }
     }
 }
 
@@ -153,10 +162,7 @@ pub(super) fn read(
                 value.as_text().unwrap_or_default().to_string()
             })
             .unwrap_or_default(),
-        from: top
-            .from
-            .map(|at| first_address(stream(at).parse_address().as_address()))
-            .unwrap_or_default(),
+        from: top.sender(raw),
         date: top
             .date
             .and_then(|at| stream(at).parse_date().as_datetime().map(iso_utc))
