@@ -124,6 +124,9 @@ fn starts_field(rest: &[u8]) -> bool {
     n > 0 && rest.get(n) == Some(&b':')
 }
 
+/// The most one read of a stream asks for (see [`Reader::fill`]).
+const READ_STEP: usize = 16 << 10;
+
 /// Reads an mbox from a stream and hands it out in chunks of whole messages
 /// of about a target size; only the chunk and the start of the next message
 /// are held in memory.
@@ -152,10 +155,12 @@ impl<R: Read> Reader<R> {
     }
 
     /// Reads until `n` bytes are buffered or the stream ends. A read error
-    /// ends the stream and is kept for later.
+    /// ends the stream and is kept for later. Each read asks for at most
+    /// [`READ_STEP`] bytes: a decompressor that meets damage drops what it
+    /// decoded in the read that fails, so a small read loses little.
     fn fill(&mut self, n: usize) {
         while !self.eof && self.buf.len() < n {
-            let want = (n - self.buf.len()) as u64;
+            let want = (n - self.buf.len()).min(READ_STEP) as u64;
             match (&mut self.inner).take(want).read_to_end(&mut self.buf) {
                 Ok(got) => self.eof = got == 0,
                 Err(e) => {
@@ -346,6 +351,53 @@ From MAILER-DAEMON  Wed Sep 17 22:25:40 2008\nSubject: two\n\nx\n";
         let (bytes, err) = Reader::new(Truncated(0)).rest();
         assert_eq!(bytes, TWO);
         assert_eq!(err.unwrap().to_string(), "incomplete stream");
+    }
+
+    #[test]
+    fn a_damaged_stream_loses_little_of_what_it_decoded() {
+        use std::io::{BufReader, Write};
+        let mbox: Vec<u8> = (0..4000)
+            .flat_map(|i| {
+                format!(
+                    "From a@example.com Mon Jan  1 00:00:00 2024\n\
+                     Subject: message {i}\n\n{}\n",
+                    format!("line {i} of a body\n").repeat(i % 97 + 1)
+                )
+                .into_bytes()
+            })
+            .collect();
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(&mbox).unwrap();
+        let mut xz = xz.finish().unwrap();
+        let at = xz.len() / 2;
+        xz[at..at + 16].fill(0x55);
+        let same = |out: &[u8]| {
+            out.iter().zip(&mbox).take_while(|(a, b)| a == b).count()
+        };
+        let decoder = |data| {
+            let input = BufReader::with_capacity(1 << 16, data);
+            liblzma::bufread::XzDecoder::new_multi_decoder(input)
+        };
+        // What the decoder gives before the damage, read 512 bytes at a
+        // time (past that it may give junk).
+        let (mut small, mut piece) = (decoder(&xz[..]), [0; 512]);
+        let mut out = Vec::new();
+        while let Ok(n @ 1..) = small.read(&mut piece) {
+            out.extend_from_slice(&piece[..n]);
+        }
+        let decodable = same(&out);
+        assert!(decodable > mbox.len() / 4 && decodable < mbox.len());
+        let mut reader = Reader::new(decoder(&xz[..]));
+        let mut read = Vec::new();
+        let error = loop {
+            match reader.next_chunk(4 << 20) {
+                Ok(Some(chunk)) => read.extend_from_slice(&chunk.data),
+                Ok(None) => panic!("the damage went unreported"),
+                Err(e) => break e,
+            }
+        };
+        let got = same(&read);
+        assert!(got + (16 << 10) >= decodable, "{got} of {decodable}: {error}");
     }
 
     #[test]
