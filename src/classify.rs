@@ -61,9 +61,7 @@ pub const COLUMNS: [&str; 20] = [
 impl Row {
     /// The domain part of the recipient address (its own column).
     pub fn recipient_domain(&self) -> &str {
-        // After the last '@' (an ASCII byte: a char boundary follows it).
-        memchr::memrchr(b'@', self.recipient.as_bytes())
-            .map_or("", |at| &self.recipient[at + 1..])
+        crate::report::domain_of(&self.recipient)
     }
 
     /// The class and subject of the status, `5.1` for `5.1.1` (its own

@@ -177,14 +177,9 @@ pub fn clean_diagnostic(text: &str) -> String {
 
 /// [`clean_diagnostic`] of a piece of a text it gave back: such a piece
 /// holds no white space but single spaces, so there is nothing to unfold
-/// and only the continuation codes are left to remove.
-pub fn clean_piece(piece: &str) -> String {
-    clean_piece_cow(piece).into_owned()
-}
-
-/// [`clean_piece`], given back as a piece of `piece` when no continuation
-/// code had to go (no copy).
-pub fn clean_piece_cow(piece: &str) -> std::borrow::Cow<'_, str> {
+/// and only the continuation codes are left to remove. Given back as a
+/// piece of `piece` when none had to go.
+pub fn clean_piece(piece: &str) -> Cow<'_, str> {
     continuations_removed(piece.trim())
 }
 

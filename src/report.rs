@@ -93,8 +93,14 @@ impl RecipientStatus {
 
     /// The domain part of the recipient address.
     pub fn recipient_domain(&self) -> &str {
-        // After the last '@' (an ASCII byte: a char boundary follows it).
-        memchr::memrchr(b'@', self.recipient.as_bytes())
-            .map_or("", |at| &self.recipient[at + 1..])
+        domain_of(&self.recipient)
     }
+}
+
+/// The domain part of `address`: what follows its last `@` (empty when it
+/// has none).
+pub fn domain_of(address: &str) -> &str {
+    // After the last '@' (an ASCII byte: a char boundary follows it).
+    memchr::memrchr(b'@', address.as_bytes())
+        .map_or("", |at| &address[at + 1..])
 }

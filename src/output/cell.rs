@@ -21,11 +21,8 @@ pub enum Quoting {
 /// quoting. One pass over the bytes tells both, for most cells.
 #[inline]
 pub fn prepare(cell: &str) -> (Cow<'_, str>, Quoting) {
-    let first = cell.as_bytes().first().copied().unwrap_or(b'a');
-    let risky_start =
-        matches!(first, b' ' | b'\t' | b'\r' | b'=' | b'+' | b'-' | b'@');
     let found = marks(cell.as_bytes());
-    if risky_start || found & ODD != 0 || cell.len() > CELL_LIMIT {
+    if risky_start(cell) || found & ODD != 0 || cell.len() > CELL_LIMIT {
         return (cut(defuse_slow(cell)), Quoting::Ask);
     }
     let quoting = if found != 0 { Quoting::Yes } else { Quoting::No };
@@ -161,13 +158,18 @@ fn short_words(bytes: &[u8]) -> [u64; 2] {
 pub fn defuse(cell: &str) -> Cow<'_, str> {
     // Most cells start with a letter or digit and are printable ASCII:
     // they are as they are, and cost one quick pass over the bytes.
-    let first = cell.as_bytes().first().copied().unwrap_or(b'a');
-    let risky_start =
-        matches!(first, b' ' | b'\t' | b'\r' | b'=' | b'+' | b'-' | b'@');
-    if !risky_start && !any_word(cell.as_bytes(), not_printable_ascii) {
+    if !risky_start(cell) && !any_word(cell.as_bytes(), not_printable_ascii) {
         return Cow::Borrowed(cell);
     }
     defuse_slow(cell)
+}
+
+/// Whether the first byte of `cell` is one a defused cell may start with
+/// (a blank before a formula sign, or the sign): the quick test, before
+/// [`defuse_slow`] looks closer.
+fn risky_start(cell: &str) -> bool {
+    let first = cell.as_bytes().first().copied().unwrap_or(b'a');
+    matches!(first, b' ' | b'\t' | b'\r' | b'=' | b'+' | b'-' | b'@')
 }
 
 /// [`defuse`] for a cell that may need it.
@@ -271,15 +273,9 @@ fn any_word(bytes: &[u8], hit: impl Fn(u64) -> bool) -> bool {
             at += 8;
         }
         hit(word(n - 8))
-    } else if n >= 4 {
-        let half = |at: usize| {
-            let b: [u8; 4] = bytes[at..at + 4].try_into().expect("4 bytes");
-            u64::from(u32::from_le_bytes(b))
-        };
-        hit(half(0) | half(n - 4) << 32)
     } else if n > 0 {
-        let (a, b, c) = (bytes[0], bytes[n / 2], bytes[n - 1]);
-        hit(u64::from_le_bytes([a, b, c, a, a, a, a, a]))
+        // Under eight bytes, both words are the same one.
+        hit(short_words(bytes)[0])
     } else {
         false
     }

@@ -274,7 +274,7 @@ pub fn facts_of(text: &str) -> Block {
     let command = super::command::named_in(&joined);
     // A piece of the cleaned text: only its continuation codes go.
     let cleaned =
-        codes::clean_piece_cow(strip_reason_label(said.unwrap_or(&joined)));
+        codes::clean_piece(strip_reason_label(said.unwrap_or(&joined)));
     let last = codes::last_reply(&cleaned);
     let status = last
         .and_then(|(_, s)| s)
