@@ -552,7 +552,12 @@ fn take_body<'a>(
             raw[body..text_end(raw, body, end, boundary)].into()
         }
         Some(v) if v.trim_ascii().eq_ignore_ascii_case(b"quoted-printable") => {
-            match qp::decode(raw, body, end, boundary) {
+            // Of an HTML part, what its reading drops is not decoded.
+            let decoded = match ct.html {
+                true => html_qp::decode(raw, body, end, boundary, ct.given),
+                false => qp::decode(raw, body, end, boundary),
+            };
+            match decoded {
                 Some(decoded) => decoded.into(),
                 None => return Vec::new(),
             }
@@ -591,6 +596,7 @@ fn text_end(
 }
 
 mod delimiter;
+mod html_qp;
 mod qp;
 #[cfg(test)]
 mod tests;

@@ -38,7 +38,7 @@ pub(super) fn decode(
 /// takes (one, two once a CR was seen). The slice decoder is given the
 /// body with that `-`, which also makes it fail where the body ends in the
 /// middle of an `=` sequence (the parser's one would keep its bytes).
-fn by_slice(
+pub(super) fn by_slice(
     raw: &[u8],
     body: usize,
     end: usize,
