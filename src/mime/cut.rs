@@ -418,7 +418,7 @@ fn multipart<'a>(
                         let (mut unused, mut none) = (Vec::new(), None);
                         let walk =
                             Walk { edits: &mut unused, leaves: &mut none };
-                        multipart(
+                        let walked = multipart(
                             raw,
                             inner_body,
                             own,
@@ -426,8 +426,21 @@ fn multipart<'a>(
                             walk,
                             depth + 1,
                             false,
-                        )?
-                        .0
+                        );
+                        // The parser looks for its boundary through all
+                        // the rest of the message: where it is nowhere (a
+                        // returned copy cut short), it reads the body as
+                        // one text, as a body of any other type.
+                        match walked {
+                            Some((end, ..)) => end,
+                            None => {
+                                let rest = &raw[inner_body..];
+                                if Delimiter::new(own).find(rest).is_some() {
+                                    return None;
+                                }
+                                inner_body
+                            }
+                        }
                     }
                     Kind::Digest | Kind::Message => return None,
                     Kind::Other => inner_body,

@@ -155,15 +155,19 @@ fn pieced_together_messages_are_cut_safely() {
         e2 in pieces(ENVELOPES, 2),
         short in 0..3usize,
         last in any::<bool>(),
-        nested in any::<bool>(),
+        nested in 0..3usize,
     )| {
         let part = format!("--b\n{ph}\n{a}\n");
-        // The returned message a multipart of its own, or not.
+        // The returned message a multipart of its own, or not, or one
+        // cut short before its first delimiter (which `c` may hold).
         let body = match nested {
-            false => format!("\nbody {c}\n"),
-            true => format!(
+            0 => format!("\nbody {c}\n"),
+            1 => format!(
                 "Content-Type: multipart/mixed; boundary=\"in\"\n\n\
     --in\n{ph}\n{c}\n--in--\n"
+            ),
+            _ => format!(
+                "Content-Type: multipart/mixed; boundary=\"in\"\n\n{c}\n"
             ),
         };
         let attached = format!(
@@ -218,6 +222,33 @@ fn past_failures_read_as_whole() {
         );
         same_as_whole(raw.as_bytes()).unwrap();
     }
+}
+
+/// A returned copy cut short before the first delimiter of its own
+/// multipart: the parser reads its body as one text, up to the next
+/// delimiter of the report, and so does the cut.
+#[test]
+fn an_attached_multipart_without_its_boundary_is_cut() {
+    let raw = "From: d@example.net\nSubject: s\n\
+Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
+Content-Type: text/plain\n\nsorry\n--b\nContent-Type: message/rfc822\n\n\
+From: a@example.org\nReceived: x\nMessage-ID: <m@example.org>\n\
+Content-Type: multipart/alternative; boundary=\"in\"\n\n\
+the body\n--b--\n";
+    let shorter = shorten(raw.as_bytes()).unwrap();
+    assert!(shorter.attached_cut);
+    assert!(memmem::find(&shorter.bytes, b"the body").is_none());
+    assert!(read_directly(raw.as_bytes()));
+    same_as_whole(raw.as_bytes()).unwrap();
+    let read = super::super::parse(raw.as_bytes()).unwrap();
+    assert_eq!(read.texts, ["sorry"]);
+    let returned = read.returned.unwrap();
+    assert_eq!(returned.message_id, "m@example.org");
+    // Its boundary further on, in a later part, is the parser's to read.
+    let later = raw
+        .replace("--b--\n", "--b\nContent-Type: text/plain\n\n--in\n--b--\n");
+    assert!(!read_directly(later.as_bytes()));
+    same_as_whole(later.as_bytes()).unwrap();
 }
 
 /// Lines that are no fields (mbox envelope lines escaped, or not).
