@@ -258,6 +258,7 @@ fn give_reasons(found: &mut [Block], report: &str) {
     }
     let paragraphs = reasons::paragraphs(report);
     let starts: Vec<usize> = found.iter().map(|b| b.at).collect();
+    let near = reasons::Near::new(report, &starts);
     // The labelled reason is the report's, the same for every block: read
     // once when first needed, not once per block (a report naming
     // thousands of recipients was read as many times).
@@ -282,7 +283,7 @@ fn give_reasons(found: &mut [Block], report: &str) {
         {
             b.diagnostic = codes::clean_diagnostic(r);
         } else {
-            b.diagnostic = reasons::text_near(report, b.at, &starts);
+            b.diagnostic = near.reason(b.at);
         }
     }
 }
