@@ -258,6 +258,11 @@ fn give_reasons(found: &mut [Block], report: &str) {
     }
     let paragraphs = reasons::paragraphs(report);
     let starts: Vec<usize> = found.iter().map(|b| b.at).collect();
+    let near = reasons::Near::new(report, &starts);
+    // The labelled reason is the report's, the same for every block: read
+    // once when first needed, not once per block (a report naming
+    // thousands of recipients was read as many times).
+    let mut labelled = None;
     for b in found.iter_mut() {
         if !b.diagnostic.is_empty() {
             continue;
@@ -273,10 +278,12 @@ fn give_reasons(found: &mut [Block], report: &str) {
             if b.remote.is_empty() {
                 b.remote = from_text.remote;
             }
-        } else if let Some(r) = reasons::labelled_reason(report) {
+        } else if let Some(r) =
+            *labelled.get_or_insert_with(|| reasons::labelled_reason(report))
+        {
             b.diagnostic = codes::clean_diagnostic(r);
         } else {
-            b.diagnostic = reasons::text_near(report, b.at, &starts);
+            b.diagnostic = near.reason(b.at);
         }
     }
 }
@@ -613,6 +620,25 @@ mod tests {
                  554 5.3.0 unknown mailer error 255\n";
         let b = reason_block(t, "fi@example.com").unwrap();
         assert_eq!((b.reply.as_str(), b.status.as_str()), ("554", "5.3.0"));
+    }
+
+    #[test]
+    fn every_recipient_without_a_code_takes_the_labelled_reason() {
+        let mut t = String::from("Error: mailbox over quota\n\n");
+        for i in 0..40 {
+            t += &format!("Your message to u{i}@example.com failed.\n");
+        }
+        let r = recipients(&t, &Hints::default());
+        assert_eq!(r.len(), 40);
+        for (i, b) in r.iter().enumerate() {
+            assert_eq!(b.address, format!("u{i}@example.com"));
+            assert_eq!(b.diagnostic, "mailbox over quota");
+        }
+        // Without one, each takes the text near it.
+        let t = t.replacen("Error:", "Note", 1);
+        let r = recipients(&t, &Hints::default());
+        assert_eq!(r.len(), 40);
+        assert!(r.iter().all(|b| b.diagnostic.contains("failed")), "{r:?}");
     }
 
     #[test]

@@ -119,20 +119,70 @@ const MAX_NEAR: usize = 600;
 /// `starts`), or when that is empty, the report's text, unfolded and cut at
 /// a few hundred characters. Offsets past the report's end (a recipient
 /// named only in the returned copy, as a transcript may) count as its end.
+#[cfg(test)]
 pub fn text_near(report: &str, at: usize, starts: &[usize]) -> String {
-    let line_end = report[at.min(report.len())..]
-        .find('\n')
-        .map_or(report.len(), |n| at + n + 1);
-    let next = starts
-        .iter()
-        .copied()
-        .filter(|s| *s > at)
-        .min()
-        .unwrap_or(report.len())
-        .clamp(line_end, report.len());
-    let after =
-        if at > 0 { prose(&report[line_end..next]) } else { String::new() };
-    let text = if after.trim().is_empty() { prose(report) } else { after };
+    Near::new(report, starts).reason(at)
+}
+
+/// [`text_near`] for the recipients of one report, each asked in turn:
+/// what is the same for all is worked out once (the recipients' starts
+/// sorted, the report's own text that a recipient with nothing after its
+/// line takes, where the last line asked for ends), so that a report
+/// naming thousands of recipients is not read again for each.
+pub struct Near<'r> {
+    report: &'r str,
+    /// The starts, sorted.
+    starts: Vec<usize>,
+    /// The reason made of the whole report, once made.
+    whole: std::cell::OnceCell<String>,
+    /// The last offset asked for and where its line ends.
+    line: std::cell::Cell<Option<(usize, usize)>>,
+}
+
+impl<'r> Near<'r> {
+    pub fn new(report: &'r str, starts: &[usize]) -> Self {
+        let mut starts = starts.to_vec();
+        starts.sort_unstable();
+        Near {
+            report,
+            starts,
+            whole: std::cell::OnceCell::new(),
+            line: std::cell::Cell::new(None),
+        }
+    }
+
+    /// [`text_near`] of the recipient whose line starts at `at`.
+    pub fn reason(&self, at: usize) -> String {
+        let report = self.report;
+        let line_end = match self.line.get() {
+            Some((a, end)) if a == at => end,
+            _ => {
+                let end = report[at.min(report.len())..]
+                    .find('\n')
+                    .map_or(report.len(), |n| at + n + 1);
+                self.line.set(Some((at, end)));
+                end
+            }
+        };
+        // The first start past `at`.
+        let i = self.starts.partition_point(|s| *s <= at);
+        let next = self
+            .starts
+            .get(i)
+            .copied()
+            .unwrap_or(report.len())
+            .clamp(line_end, report.len());
+        let after =
+            if at > 0 { prose(&report[line_end..next]) } else { String::new() };
+        if after.trim().is_empty() {
+            return self.whole.get_or_init(|| cut_near(prose(report))).clone();
+        }
+        cut_near(after)
+    }
+}
+
+/// `text` cleaned as a diagnostic and cut after `MAX_NEAR` characters.
+fn cut_near(text: String) -> String {
     let mut near = codes::clean_diagnostic(&text);
     // Cut after `MAX_NEAR` characters (a text of no more bytes has no
     // more characters).
@@ -332,6 +382,37 @@ mod tests {
                 .take(MAX_NEAR)
                 .collect();
             assert_eq!(text_near(&t, 0, &[0]), want, "{word}");
+        }
+    }
+
+    #[test]
+    fn one_near_for_all_recipients_gives_what_one_for_each_does() {
+        let pieces = [
+            "a@example.com",
+            "bo@example.org",
+            "\n",
+            "\n\n",
+            " ",
+            "User ",
+            "not listed",
+            "Subject: x\n",
+            "----- Failure -----\n",
+            "ü",
+            "word ",
+            "x",
+        ];
+        for t in codes::random_texts(&pieces, 29, 2000, 40) {
+            let mut starts: Vec<usize> = t
+                .match_indices('@')
+                .map(|(p, _)| t[..p].rfind('\n').map_or(0, |n| n + 1))
+                .collect();
+            starts.push(t.len() + 7);
+            starts.reverse();
+            let near = Near::new(&t, &starts);
+            for &at in starts.iter().chain(&starts) {
+                let want = Near::new(&t, &starts).reason(at);
+                assert_eq!(near.reason(at), want, "{t:?} {at}");
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 use super::blocks::{best_status, Block};
 use super::command;
 use crate::codes;
+use crate::fasthash::{FastMap, FastSet};
 
 /// Fills in `blocks` from any transcript in `text`: the remote server where
 /// a block names none, and the reply where a block has no reply code. A
@@ -67,8 +68,18 @@ fn may_hold_transcript(text: &str) -> bool {
     })
 }
 
+/// From how many entries (names and replies) a transcript's facts are
+/// looked up by address in tables built once rather than by a pass over
+/// the lists each time: few transcripts name more than a handful.
+const TABLES_FROM: usize = 48;
+
 /// [`apply`] on every line of `text`.
 fn apply_lines(text: &str, blocks: &mut Vec<Block>) {
+    apply_lines_with(text, blocks, TABLES_FROM);
+}
+
+/// [`apply_lines`] with tables from `tables_from` entries.
+fn apply_lines_with(text: &str, blocks: &mut Vec<Block>, tables_from: usize) {
     let mut remote = String::new();
     let mut rcpt: Option<String> = None;
     let mut last = "";
@@ -168,12 +179,22 @@ fn apply_lines(text: &str, blocks: &mut Vec<Block>) {
     let accepted =
         rcpts.iter().filter(|_| replies.is_empty() && whole.is_some());
     let named = replies.iter().map(|(a, _, _)| a).chain(accepted);
+    // Looked up by address (a transcript may name thousands).
+    let by = ByAddress::new(&named_at, &replies, &reply_remote, tables_from);
+    let mut have: Option<FastSet<String>> = by
+        .tables
+        .is_some()
+        .then(|| blocks.iter().map(|b| b.address.clone()).collect());
     let mut added = false;
     for address in named {
-        if !blocks.iter().any(|b| &b.address == address) {
+        let known = match &mut have {
+            Some(have) => !have.insert(address.clone()),
+            None => blocks.iter().any(|b| &b.address == address),
+        };
+        if !known {
             let mut b = Block::default();
             b.address = address.clone();
-            b.at = first_at(&named_at, address);
+            b.at = by.first_at(address);
             blocks.push(b);
             added = true;
         }
@@ -182,18 +203,17 @@ fn apply_lines(text: &str, blocks: &mut Vec<Block>) {
         // Blocks found before take their place among the transcript's by
         // where the transcript first names them.
         for b in blocks.iter_mut() {
-            b.at = b.at.min(first_at(&named_at, &b.address));
+            b.at = b.at.min(by.first_at(&b.address));
         }
         blocks.sort_by_key(|b| b.at);
     }
     for b in blocks.iter_mut() {
+        let own = by.replies_of(&b.address);
         if b.remote.is_empty() {
-            let own_verdict =
-                replies.iter().any(|(a, _, c)| a == &b.address && c.is_empty());
-            b.remote =
-                remote_of(&b.address, &reply_remote, &dialogues, own_verdict);
+            let own_verdict = own.clone().any(|(_, _, c)| c.is_empty());
+            let replied = by.host_of(&b.address);
+            b.remote = remote_of(&b.address, replied, &dialogues, own_verdict);
         }
-        let own = replies.iter().filter(|(a, _, _)| a == &b.address);
         if b.command.is_empty() {
             b.command = own
                 .clone()
@@ -262,6 +282,107 @@ fn talking_to(line: &str) -> Option<&str> {
     matches!(w, 'w' | 'W').then(|| &line[p + 16..])
 }
 
+/// The transcript's facts by address: read from the lists for a short
+/// transcript, from tables built once for a long one.
+struct ByAddress<'a> {
+    named_at: &'a [(String, usize)],
+    replies: &'a [(String, String, &'static str)],
+    reply_remote: &'a [(String, String)],
+    tables: Option<Tables<'a>>,
+}
+
+/// The replies to one address ([`ByAddress::replies_of`]): those its
+/// table lists, or those a pass over all finds.
+#[derive(Clone)]
+enum Own<'a, 'q> {
+    Listed(std::slice::Iter<'a, usize>, &'a [(String, String, &'static str)]),
+    Scanned(std::slice::Iter<'a, (String, String, &'static str)>, &'q str),
+}
+
+impl<'a> Iterator for Own<'a, '_> {
+    type Item = &'a (String, String, &'static str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Own::Listed(at, replies) => at.next().map(|&i| &replies[i]),
+            Own::Scanned(all, address) => all.find(|(a, _, _)| a == address),
+        }
+    }
+}
+
+/// Where each address is first named, its replies in order, the host of
+/// its first reply.
+struct Tables<'a> {
+    first: FastMap<&'a str, usize>,
+    replies: FastMap<&'a str, Vec<usize>>,
+    host: FastMap<&'a str, &'a String>,
+}
+
+impl<'a> ByAddress<'a> {
+    fn new(
+        named_at: &'a [(String, usize)],
+        replies: &'a [(String, String, &'static str)],
+        reply_remote: &'a [(String, String)],
+        tables_from: usize,
+    ) -> Self {
+        let big = named_at.len() + replies.len() >= tables_from;
+        let tables = big.then(|| {
+            let mut t = Tables {
+                first: FastMap::default(),
+                replies: FastMap::default(),
+                host: FastMap::default(),
+            };
+            for (a, at) in named_at {
+                t.first.entry(a).or_insert(*at);
+            }
+            for (i, (a, _, _)) in replies.iter().enumerate() {
+                t.replies.entry(a).or_default().push(i);
+            }
+            for (a, h) in reply_remote {
+                t.host.entry(a).or_insert(h);
+            }
+            t
+        });
+        ByAddress { named_at, replies, reply_remote, tables }
+    }
+
+    /// Where `address` is first named (`usize::MAX` if it is not).
+    fn first_at(&self, address: &str) -> usize {
+        match &self.tables {
+            Some(t) => t.first.get(address).copied(),
+            None => self
+                .named_at
+                .iter()
+                .find(|(a, _)| a == address)
+                .map(|(_, at)| *at),
+        }
+        .unwrap_or(usize::MAX)
+    }
+
+    /// The replies to `address`, in order.
+    fn replies_of<'q>(&self, address: &'q str) -> Own<'_, 'q> {
+        match &self.tables {
+            Some(t) => Own::Listed(
+                t.replies.get(address).map_or(&[][..], |v| v).iter(),
+                self.replies,
+            ),
+            None => Own::Scanned(self.replies.iter(), address),
+        }
+    }
+
+    /// The host of the first reply to `address`.
+    fn host_of(&self, address: &str) -> Option<&'a String> {
+        match &self.tables {
+            Some(t) => t.host.get(address).copied(),
+            None => self
+                .reply_remote
+                .iter()
+                .find(|(a, _)| a == address)
+                .map(|(_, h)| h),
+        }
+    }
+}
+
 /// The server `address` was refused by: the host of the dialogue that
 /// refused it; with no such reply, the only dialogue, or the last one whose
 /// host lies in the address's domain. A recipient that has a verdict line of
@@ -269,11 +390,11 @@ fn talking_to(line: &str) -> Option<&str> {
 /// domain failed elsewhere; any other takes the last dialogue.
 fn remote_of(
     address: &str,
-    reply_remote: &[(String, String)],
+    replied: Option<&String>,
     dialogues: &[String],
     own_verdict: bool,
 ) -> String {
-    if let Some((_, h)) = reply_remote.iter().find(|(a, _)| a == address) {
+    if let Some(h) = replied {
         return h.clone();
     }
     if let [only] = dialogues {
@@ -289,14 +410,6 @@ fn remote_of(
         None if own_verdict => String::new(),
         None => dialogues.last().cloned().unwrap_or_default(),
     }
-}
-
-/// Where `named_at` first names `address` (`usize::MAX` if it does not).
-fn first_at(named_at: &[(String, usize)], address: &str) -> usize {
-    named_at
-        .iter()
-        .find(|(a, _)| a == address)
-        .map_or(usize::MAX, |(_, at)| *at)
 }
 
 /// One line of a recorded SMTP dialogue.

@@ -131,3 +131,40 @@ fn mail_from_failure_applies_to_every_recipient() {
     assert_eq!(blocks[0].diagnostic, "550 5.0.0 SPF check failed");
     assert_eq!(blocks[0].command, "mail");
 }
+
+#[test]
+fn tables_by_address_give_what_passes_over_the_lists_do() {
+    let pieces = [
+        "... while talking to mx1.example.net.:\n",
+        "While talking to mx2.example.com:\n",
+        ">>> RCPT To:<a@example.net>\n",
+        ">>> RCPT To:<B@example.com>\n",
+        ">>> RCPT To:<c@example.net>\n",
+        ">>> DATA\n",
+        "<<< 550 5.1.1 unknown\n",
+        "<<< 452 4.2.2 full\n",
+        "<<< 250 ok\n",
+        "553 5.0.0 <b@example.com>... User unknown\n",
+        "554 <a@example.net>... Remote protocol error\n",
+        "x\n",
+    ];
+    let mut named = 0;
+    for (i, t) in
+        crate::codes::random_texts(&pieces, 23, 3000, 30).iter().enumerate()
+    {
+        let start = match i % 2 {
+            0 => vec![],
+            _ => vec![Block {
+                address: "c@example.net".into(),
+                at: 5,
+                ..Block::default()
+            }],
+        };
+        let (mut tables, mut lists) = (start.clone(), start);
+        apply_lines_with(t, &mut tables, 0);
+        apply_lines_with(t, &mut lists, usize::MAX);
+        assert_eq!(tables, lists, "{t:?}");
+        named += usize::from(lists.len() > 1);
+    }
+    assert!(named > 500, "{named}");
+}
