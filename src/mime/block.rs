@@ -34,7 +34,9 @@ pub(super) fn line_start_before(raw: &[u8], at: usize) -> usize {
 }
 
 /// One header field: its bytes (with folded lines and line end) and the
-/// length of its name (0 for an envelope line, see `top_header_block`).
+/// length of its name (0 for an envelope line, see `top_header_block`, or
+/// a line of no `:`, see `header_block`; a name read by `odd_line` has
+/// white space or bytes of no field name the parser knows).
 pub(super) struct Field {
     pub start: usize,
     pub end: usize,
@@ -53,12 +55,19 @@ impl Field {
 
 /// The fields of the header block starting at `start`, and where its body
 /// starts. `None` unless every line is a clean field (`name:` with a name
-/// of visible characters) or a folded continuation, ended by an empty line.
+/// of visible characters), a folded continuation, or a line of no `:` at
+/// all (given as a field of no name), ended by an empty line.
+///
+/// The parser skips a line of no `:` (its reading of a field name ends at
+/// the line end, with no name), and reads a folded line after one as a
+/// field of its own: such a block is not read here. A line of no `:` is
+/// most often a value the sender forgot to fold (`boundary="..."`); one
+/// with a `:` after white space is read as a field (see `odd_line`).
 pub(super) fn header_block(
     raw: &[u8],
     start: usize,
 ) -> Option<(Vec<Field>, usize)> {
-    block(raw, start, false, false)
+    block(raw, start, false, false, true)
 }
 
 /// The fields of the header block that `raw` starts with, as
@@ -66,7 +75,7 @@ pub(super) fn header_block(
 /// an empty line would (its last line may have no line end): returned
 /// headers given as text often stop there.
 pub(super) fn headers_to_end(raw: &[u8]) -> Option<Vec<Field>> {
-    block(raw, 0, false, true).map(|(fields, _)| fields)
+    block(raw, 0, false, true, false).map(|(fields, _)| fields)
 }
 
 /// The same for the message's own header block, where envelope lines
@@ -76,7 +85,7 @@ pub(super) fn headers_to_end(raw: &[u8]) -> Option<Vec<Field>> {
 /// `>`, which nothing reads. A folded line after one is not read here (the
 /// parser would read it as a field of its own when the line has no `:`).
 pub(super) fn top_header_block(raw: &[u8]) -> Option<(Vec<Field>, usize)> {
-    block(raw, 0, true, false)
+    block(raw, 0, true, false, false)
 }
 
 /// The search for line ends, set up once per header block: memchr's AVX2
@@ -108,12 +117,14 @@ impl Newline {
 }
 
 /// The header block at `start`, envelope lines allowed when `envelopes`,
-/// ended by the end of `raw` too when `to_end`.
+/// ended by the end of `raw` too when `to_end`, lines of no `:` allowed
+/// when `skipped` (see [`header_block`]).
 fn block(
     raw: &[u8],
     start: usize,
     envelopes: bool,
     to_end: bool,
+    skipped: bool,
 ) -> Option<(Vec<Field>, usize)> {
     let mut fields: Vec<Field> = Vec::with_capacity(16);
     let mut pos = start;
@@ -137,13 +148,33 @@ fn block(
             fields.push(Field { start: pos, end: pos + len, name_len: 0 });
         } else {
             let name_len = name_end(line)?;
-            if name_len == 0 || line[name_len] != b':' {
-                return None;
-            }
+            let name_len = match line[name_len] == b':' {
+                true if name_len > 0 => name_len,
+                // Looked for only once no clean field is found.
+                _ if skipped && line[0].is_ascii_graphic() => odd_line(line)?,
+                _ => return None,
+            };
             fields.push(Field { start: pos, end: pos + len, name_len });
         }
         pos += len;
     }
+}
+
+/// How the parser reads a line of a part's header block that starts with
+/// a visible byte but is no clean field: with no `:`, as no field (the
+/// reading of its name ends at the line end: 0 is given); else as a field
+/// whose name is the bytes before the first `:` less their white space
+/// (`Aug 2018 03:46:51 +0000`, a `Received` line not folded), the length
+/// of the name as written given. `None` when that name could be one the
+/// parser reads (of letters and `-` only: `Sub ject:`).
+fn odd_line(line: &[u8]) -> Option<usize> {
+    let Some(colon) = memchr::memchr(b':', line) else {
+        return Some(0);
+    };
+    let name = &line[..colon];
+    let known = |c: &u8| c.is_ascii_alphabetic() || *c == b'-';
+    let odd = name.iter().any(|c| !c.is_ascii_whitespace() && !known(c));
+    odd.then_some(colon)
 }
 
 /// Where the name that `line` starts with ends: at the first byte that is
@@ -227,7 +258,8 @@ pub(super) struct ContentType<'a> {
     /// A text the decoders read as text (`text/*` but headers or a
     /// report, or none declared).
     pub leaf_text: bool,
-    /// An image, audio, video or application part: nothing reads it.
+    /// An image, audio, video or application part, or a multipart of no
+    /// boundary (see `of`): nothing reads it.
     pub unread: bool,
     /// The type and subtype as given (none without a `Content-Type`),
     /// and where the field's value starts and ends.
@@ -235,6 +267,22 @@ pub(super) struct ContentType<'a> {
 }
 
 impl<'a> ContentType<'a> {
+    /// True for a `message/*` report (`delivery-status`,
+    /// `feedback-report`), which the reading keeps whatever its body.
+    pub fn is_report(&self) -> bool {
+        let Some((ty, ..)) = self.given else { return false };
+        let Some(minor) =
+            ty.strip_prefix(b"message/".as_slice()).or_else(|| {
+                let (major, minor) = ty.split_at_checked(8)?;
+                major.eq_ignore_ascii_case(b"message/").then_some(minor)
+            })
+        else {
+            return false;
+        };
+        has_word(minor, b"delivery-status")
+            || has_word(minor, b"feedback-report")
+    }
+
     /// `None` when the field is given twice or is not plain enough to be
     /// read the way the parser reads it.
     pub fn of(raw: &'a [u8], fields: &[Field]) -> Option<Self> {
@@ -278,7 +326,7 @@ impl<'a> ContentType<'a> {
         let slash = slash?;
         let ty = &*ty;
         let (major, minor) = (&ty[..slash], &ty[slash + 1..]);
-        let kind = match ty {
+        let mut kind = match ty {
             b"multipart/digest" => Kind::Digest,
             b"message/rfc822" | b"message/global" => Kind::Message,
             b"multipart/alternative" => Kind::Multipart { alternative: true },
@@ -326,9 +374,6 @@ impl<'a> ContentType<'a> {
             }
             boundary = Some(v);
         }
-        if matches!(kind, Kind::Multipart { .. }) && boundary.is_none() {
-            return None;
-        }
         let plain = ty == b"text/plain".as_slice();
         let html = ty == b"text/html".as_slice();
         // Of the subtype only: no major type of a text or unread part
@@ -340,9 +385,20 @@ impl<'a> ContentType<'a> {
                     || has_word(t, b"report"))
         };
         let leaf_text = major == b"text" && !report(minor);
-        let unread =
+        let mut unread =
             matches!(major, b"image" | b"audio" | b"video" | b"application")
                 && !report(minor);
+        if matches!(kind, Kind::Multipart { .. }) && boundary.is_none() {
+            // The parser reads a multipart of no boundary (most often one
+            // whose `boundary` line was not folded) as a part of a type
+            // it does not know, up to the next delimiter, and nothing
+            // reads such a part: but one named a report.
+            if report(minor) {
+                return None;
+            }
+            kind = Kind::Other;
+            unread = true;
+        }
         Some(ContentType {
             kind,
             boundary,

@@ -316,8 +316,9 @@ const MAX_DEPTH: usize = 16;
 /// Walks the multipart whose body starts at `from`, adding the edits of
 /// its parts (but for the bodies taken out of them when `bodies` is
 /// false: the walk of an attached message, whose edits are not kept,
-/// need not decode them) and the parts read to `walk`. Returns where its closing delimiter ends, how many text
-/// parts it holds (nested multiparts included), and whether the message
+/// need not decode them) and the parts read to `walk`. Returns where its
+/// closing delimiter ends, how many text and report parts it holds (nested
+/// multiparts included), and whether the message
 /// ends in its last part instead (its closing delimiter lost, the end
 /// given is the message's end).
 fn multipart<'a>(
@@ -341,8 +342,8 @@ fn multipart<'a>(
     // A multipart of no parts is one the parser reads its own way.
     let mut parts = 0;
     // A message with no text part of its own (in nested multiparts
-    // either) is read from its raw body, attached copies included: such a
-    // message is left whole.
+    // either) and no report part is read from its raw body, attached
+    // copies included: such a message is left whole.
     let mut texts = 0;
     // Of alternatives, only the plain text is read: the HTML ones are cut
     // once a plain one is known to be there.
@@ -369,7 +370,9 @@ fn multipart<'a>(
         let part = pos + line_end(rest)?;
         let (fields, body) = header_block(raw, part)?;
         let ct = ContentType::of(raw, &fields)?;
-        texts += usize::from(ct.text);
+        // (Only whether there are any counts: a report is looked for
+        // while none is known.)
+        texts += usize::from(ct.text || texts == 0 && ct.is_report());
         // Of a part's fields, the parser's reading depends on these two
         // only (`Content-Disposition` makes an attachment of a part, which
         // nothing here minds).
@@ -469,7 +472,8 @@ fn multipart<'a>(
                     // Read as the parser reads such a block only.
                     *leaves = None;
                     inner.iter().position(|f| {
-                        !f.is(raw, b"content-type")
+                        f.name_len > 0
+                            && !f.is(raw, b"content-type")
                             && !f.is(raw, b"content-transfer-encoding")
                     })?
                 };

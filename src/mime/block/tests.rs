@@ -76,9 +76,6 @@ fn plain_of<'a>(raw: &'a [u8], fields: &[Field]) -> Option<ContentType<'a>> {
         }
         boundary = Some(v);
     }
-    if matches!(kind, Kind::Multipart { .. }) && boundary.is_none() {
-        return None;
-    }
     let plain = ty == b"text/plain".as_slice();
     let html = ty == b"text/html".as_slice();
     let report = |t: &[u8]| {
@@ -87,10 +84,19 @@ fn plain_of<'a>(raw: &'a [u8], fields: &[Field]) -> Option<ContentType<'a>> {
             || has_word(t, b"report")
     };
     let leaf_text = ty.starts_with(b"text/") && !report(ty);
-    let unread = [&b"image/"[..], b"audio/", b"video/", b"application/"]
+    let mut unread = [&b"image/"[..], b"audio/", b"video/", b"application/"]
         .iter()
         .any(|t| ty.starts_with(t))
         && !report(ty);
+    // A multipart of no boundary is a part nothing reads, but a report.
+    let mut kind = kind;
+    if matches!(kind, Kind::Multipart { .. }) && boundary.is_none() {
+        if report(ty) {
+            return None;
+        }
+        (kind, unread) = (Kind::Other, true);
+    }
+
     Some(ContentType {
         kind,
         boundary,
@@ -121,6 +127,7 @@ fn content_types_read_as_first_written() {
         "message/rfc822",
         "message/global",
         "message/delivery-status",
+        "Message/Feedback-Report",
         "image/png",
         "application/pdf",
         "application/x-report",
@@ -203,4 +210,28 @@ fn line_ends_are_found_as_memchr_finds_them() {
     let long = [&[b'x'; 200][..], b"\n"].concat();
     assert_eq!(newline.find(&long), Some(200));
     assert_eq!(newline.find(b""), None);
+}
+
+#[test]
+fn reports_are_message_types_naming_one() {
+    let report = |ty: &str| {
+        let raw = format!("Content-Type: {ty}\n\n");
+        let (fields, _) = header_block(raw.as_bytes(), 0).unwrap();
+        ContentType::of(raw.as_bytes(), &fields).unwrap().is_report()
+    };
+    assert!(report("message/delivery-status"));
+    assert!(report("Message/Feedback-Report; x=y"));
+    assert!(report("message/global-delivery-status"));
+    assert!(!report("text/delivery-status"));
+    assert!(!report("message/rfc822"));
+    assert!(!report("text/plain"));
+    assert!(!report("messages/delivery-status"));
+    // A multipart of no boundary is read as a part nothing reads.
+    let raw = b"Content-Type: multipart/alternative;\nboundary=\"b\"\n\n";
+    let (fields, _) = header_block(raw, 0).unwrap();
+    let unbounded = ContentType::of(raw, &fields).unwrap();
+    assert!(unbounded.unread && unbounded.kind == Kind::Other);
+    let raw = b"Content-Type: multipart/report\n\n";
+    let (fields, _) = header_block(raw, 0).unwrap();
+    assert!(ContentType::of(raw, &fields).is_none());
 }

@@ -135,6 +135,13 @@ fn pieced_together_messages_are_cut_safely() {
         "--in(1)\n",
         "--in(1)--\n",
         "Content-Type: text/plain; name=(x)\n",
+        // Lines of no field, or of odd names (see `block::odd_line`).
+        "boundary=\"in\"\n",
+        "no colon here\n",
+        "Fr om: x@example.org\n",
+        "by host; Sun, 5 Aug 2018 03:46:50 +0000\n",
+        "Content-Type: multipart/mixed\n",
+        "Content-Type: message/feedback-report\n",
         // HTML with pieces its reading drops (see `html_qp`).
         "<td style=3D\"x: y\">",
         "<style>p{}</sty=\nle>",
@@ -291,6 +298,12 @@ const PART: &[&str] = &[
     "Content-Transfer-Encoding: base64\n",
     "Content-Transfer-Encoding: 8bit\n",
     "X-Part: 1\n",
+    "boundary=\"in\"\n",
+    "(UTC)\n",
+    "Aug 2018 03:46:51 +0000\n",
+    "Sub ject: x\n",
+    "Content-Type: multipart/alternative;\n",
+    "Content-Type: message/feedback-report\n",
 ];
 
 static CUTS: std::sync::atomic::AtomicUsize =
@@ -539,4 +552,38 @@ Content-Type: text/plain\n\nbody\n"
             ("received", "")
         ]
     );
+}
+
+/// A `boundary` line not folded (the parser reads a multipart of no
+/// boundary, which nothing reads) and an attached `Received` field whose
+/// lines are not folded either (one of no `:`, one read as a field of an
+/// odd name): cut and read without the parser's tree, as whole.
+#[test]
+fn lines_not_folded_are_read_as_the_parser_reads_them() {
+    let raw = "From: d@example.net\nSubject: s\n\
+Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
+Content-Type: multipart/alternative; differences=Content-Type;\n\
+boundary=\"in\"\n\n--in\nContent-Type: text/plain\n\nsorry\n--in--\n\
+--b\nContent-Type: message/delivery-status\n\n\
+Final-Recipient: rfc822; bob@example.com\n\n\
+--b\nContent-Type: message/rfc822\n\n\
+Received: from x\n(10.0.0.1) by y\nAug 2018 03:46:51 +0000\n\
+From: a@example.org\nMessage-ID: <m@example.org>\n\nthe body\n--b--\n";
+    let shorter = shorten(raw.as_bytes()).unwrap();
+    assert!(shorter.attached_cut);
+    assert!(memmem::find(&shorter.bytes, b"sorry").is_none());
+    assert!(read_directly(raw.as_bytes()));
+    same_as_whole(raw.as_bytes()).unwrap();
+    let read = super::super::parse(raw.as_bytes()).unwrap();
+    assert!(read.texts.is_empty());
+    assert!(read.delivery_status.unwrap().starts_with(b"Final-Recipient"));
+    assert_eq!(read.returned.unwrap().message_id, "m@example.org");
+    // A line the parser could read as a field it knows is not read here.
+    let known = raw.replace("Aug 2018 03:46", "Mess age-ID: <x@y>\n");
+    assert!(!read_directly(known.as_bytes()));
+    same_as_whole(known.as_bytes()).unwrap();
+    // With no report part beside it, the raw body is the parser's text.
+    let bare = raw.replace("message/delivery-status", "image/png");
+    assert!(!read_directly(bare.as_bytes()));
+    same_as_whole(bare.as_bytes()).unwrap();
 }
