@@ -47,7 +47,8 @@ pub struct Parsed {
     /// bounce can be decoded.
     pub attached: Option<Attached>,
     /// True when the bodies of attached messages were cut before parsing
-    /// (so `attached` is not known: [`attached`] finds it).
+    /// and where the first one lies is not known (`attached` is none:
+    /// [`attached`] finds it).
     pub cut: bool,
 }
 
@@ -212,18 +213,25 @@ pub fn parse(raw: &[u8]) -> Option<Parsed> {
     let direct = shorter.direct.as_ref().and_then(|d| {
         direct::read(raw, d, &shorter.taken, shorter.attached_cut)
     });
-    let mut parsed = match direct {
-        Some(parsed) => Parsed { headers: kept, ..parsed },
-        None => parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?,
+    let (mut parsed, read_raw) = match direct {
+        Some(parsed) => (Parsed { headers: kept, ..parsed }, true),
+        None => {
+            (parse_whole(&shorter.bytes, &shorter.taken, Some(kept))?, false)
+        }
     };
     if let Some(date) = &shorter.date {
         parsed.date = parse_date(&crate::codes::unfold(date));
     }
     // An attached message's range is one of the shorter message: it is
     // found in `raw` unless an edit lies in it. A cut attached message is
-    // found again, when needed, by `attached`.
+    // found again, when needed, by `attached`, but where the direct
+    // reading gives its range in `raw`.
     let mut lost = shorter.attached_cut;
     parsed.attached = match parsed.attached.take() {
+        Some(attached) if read_raw => {
+            lost = false;
+            Some(attached)
+        }
         _ if lost => None,
         Some(Attached::Range(start, end)) => {
             let range = shorter.original(start, end);

@@ -465,7 +465,16 @@ fn multipart<'a>(
                 // attached message at all: one other field stays.
                 let spare = if inner.iter().any(keep) {
                     if let Some(l) = leaves {
-                        l.push(Leaf::Attached(Returned::of(raw, &inner)));
+                        let read = Returned::of(raw, &inner);
+                        // Ended by the delimiter; else by the end of its
+                        // own multipart or the message's end, where the
+                        // parser's search for the delimiter stops.
+                        let end = match open {
+                            false => parser_end(raw, delimiter_at),
+                            true if from > inner_body => from,
+                            true => raw.len(),
+                        };
+                        l.push(Leaf::Attached(read, (body, end)));
                     }
                     usize::MAX
                 } else {
@@ -527,6 +536,17 @@ fn multipart<'a>(
                 next
             }
         };
+    }
+}
+
+/// Where the parser ends an attached message (not transfer-encoded) that
+/// the delimiter at `delimiter_at` ends: one byte before the delimiter, or
+/// two after a `\r` (it takes the byte before the delimiter for a line
+/// end without looking).
+fn parser_end(raw: &[u8], delimiter_at: usize) -> usize {
+    match raw.get(delimiter_at.wrapping_sub(2)) {
+        Some(b'\r') => delimiter_at - 2,
+        _ => delimiter_at.saturating_sub(1),
     }
 }
 

@@ -12,7 +12,7 @@ use super::block::{has_word, Field};
 use super::html::html_to_text;
 use super::{
     decode_charset, first_address, iso_utc, mislabelled, parse_original,
-    store_report, Original, Parsed, Sender, Taken,
+    store_report, Attached, Original, Parsed, Sender, Taken,
 };
 
 /// A part read, of a message whose structure the cut read in full.
@@ -21,8 +21,10 @@ pub(super) enum Leaf<'a> {
     /// `given` is its type as its `Content-Type` gives it and where the
     /// field's value starts and ends (none when it declares no type).
     Taken { body: usize, given: Option<(&'a [u8], usize, usize)> },
-    /// An attached message (whose header block has fields that are read).
-    Attached(Returned),
+    /// An attached message (whose header block has fields that are read),
+    /// and where the parser finds it in the raw message (its range as an
+    /// `Attached::Range`).
+    Attached(Returned, (usize, usize)),
 }
 
 /// Where the values of the fields of a returned message's header block
@@ -171,13 +173,16 @@ pub(super) fn read(
     };
     for leaf in &direct.leaves {
         match *leaf {
-            Leaf::Attached(ref read) => {
-                // Its range is lost with the cut: found again if needed.
+            Leaf::Attached(ref read, range) => {
                 if !attached_cut {
                     return None;
                 }
                 if parsed.returned.is_none() {
                     parsed.returned = Some(read.read(raw));
+                }
+                // The first one's range, as the parser gives it.
+                if parsed.attached.is_none() {
+                    parsed.attached = Some(Attached::Range(range.0, range.1));
                 }
             }
             Leaf::Taken { body, given } => {

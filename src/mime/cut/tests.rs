@@ -587,3 +587,27 @@ From: a@example.org\nMessage-ID: <m@example.org>\n\nthe body\n--b--\n";
     assert!(!read_directly(bare.as_bytes()));
     same_as_whole(bare.as_bytes()).unwrap();
 }
+
+/// The attached message read without the parser's tree is found where
+/// the parser finds it, whether a delimiter ends it or the message does.
+#[test]
+fn the_attached_range_is_the_parsers() {
+    for end in ["\r\n--b--\r\n", "\n--b--\n", "", "\n--in--\n"] {
+        let raw = format!(
+            "From: d@example.net\nSubject: s\n\
+Content-Type: multipart/report; boundary=\"b\"\n\n--b\n\
+Content-Type: text/plain\n\nsorry\n--b\nContent-Type: message/rfc822\n\n\
+From: a@example.org\nContent-Type: multipart/mixed; boundary=\"in\"\n\n\
+--in\nContent-Type: text/plain\n\nthe body\n--in--{end}"
+        );
+        assert!(read_directly(raw.as_bytes()), "{raw:?}");
+        let read = super::super::parse(raw.as_bytes()).unwrap();
+        assert!(!read.cut);
+        let whole = super::super::parse_whole(raw.as_bytes(), &[], None);
+        assert_eq!(read.attached, whole.unwrap().attached, "{raw:?}");
+        assert!(matches!(
+            read.attached,
+            Some(super::super::Attached::Range(..))
+        ));
+    }
+}
