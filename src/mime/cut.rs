@@ -131,6 +131,10 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
                 .is_some()
             {
                 edits.append(&mut inner);
+            } else if Delimiter::new(boundary).find(&raw[body..]).is_none() {
+                // A boundary that is nowhere: the parser reads no part,
+                // and the raw body is the text (see `Leaf::Body`).
+                leaves = Some(vec![Leaf::Body(body)]);
             } else {
                 leaves = None;
             }

@@ -25,6 +25,10 @@ pub(super) enum Leaf<'a> {
     /// and where the parser finds it in the raw message (its range as an
     /// `Attached::Range`).
     Attached(Returned, (usize, usize)),
+    /// The body of a multipart from `body` on, whose boundary is nowhere in
+    /// it: the parser reads it as one text of the multipart's type, which
+    /// `collect` does not read, and so reads the raw body as the text.
+    Body(usize),
 }
 
 /// Where the values of the fields of a returned message's header block
@@ -184,6 +188,10 @@ pub(super) fn read(
                 if parsed.attached.is_none() {
                     parsed.attached = Some(Attached::Range(range.0, range.1));
                 }
+            }
+            Leaf::Body(body) => {
+                let text = String::from_utf8_lossy(&raw[body..]);
+                parsed.texts.push(text.into_owned());
             }
             Leaf::Taken { body, given } => {
                 let i = direct.taken_from.binary_search(&body).ok()?;

@@ -611,3 +611,32 @@ From: a@example.org\nContent-Type: multipart/mixed; boundary=\"in\"\n\n\
         ));
     }
 }
+
+/// A multipart whose boundary is nowhere in its body (another one is
+/// used, or none): the parser reads the raw body as the text, and so does
+/// the reading without its tree.
+#[test]
+fn a_boundary_that_is_nowhere_leaves_the_raw_body_as_text() {
+    let raw = "From: d@example.net\nSubject: s\n\
+Content-Type: multipart/report; boundary=\"b\"\n\
+Content-Transfer-Encoding: 7bit\n\n--c\nContent-Type: text/plain\n\n\
+caf\u{e9} sorry\n--c\nContent-Type: message/delivery-status\n\n\
+Final-Recipient: rfc822; bob@example.com\n--c--\n";
+    let variants = [
+        raw.to_string(),
+        raw.replace("7bit", "base64"),
+        raw.replace("multipart/report", "multipart/alternative"),
+        raw.replace("--c--\n", "\u{ff}--b"),
+        raw.replace("caf\u{e9}", "caf\u{e9}\u{ff}"),
+    ];
+    for raw in &variants {
+        let raw = raw.as_bytes();
+        let expected = memmem::find(raw, b"--b").is_none();
+        assert_eq!(read_directly(raw), expected);
+        same_as_whole(raw).unwrap();
+    }
+    let read = super::super::parse(variants[0].as_bytes()).unwrap();
+    let body = &variants[0][variants[0].find("\n\n").unwrap() + 2..];
+    assert_eq!(read.texts, [body]);
+    assert!(read.delivery_status.is_none());
+}
