@@ -286,7 +286,12 @@ impl<'a> ContentType<'a> {
     /// `None` when the field is given twice or is not plain enough to be
     /// read the way the parser reads it.
     pub fn of(raw: &'a [u8], fields: &[Field]) -> Option<Self> {
-        let Some(f) = only(raw, fields, b"content-type")? else {
+        Self::of_field(raw, only(raw, fields, b"content-type")?)
+    }
+
+    /// The same from the one `Content-Type` field `field`, or none.
+    pub fn of_field(raw: &'a [u8], field: Option<&Field>) -> Option<Self> {
+        let Some(f) = field else {
             return Some(ContentType {
                 kind: Kind::Other,
                 boundary: None,

@@ -117,9 +117,10 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
             String::from_utf8_lossy(value).into_owned()
         })
     });
-    let (mut edits, headers) = top_fields(raw, &fields, date.is_some());
+    let (mut edits, headers, seen) = top_fields(raw, &fields, date.is_some());
     let mut leaves = Some(Vec::new());
-    match ContentType::of(raw, &fields) {
+    let ct = seen.content_type.and_then(|f| ContentType::of_field(raw, f));
+    match ct {
         Some(ContentType {
             kind: Kind::Multipart { alternative },
             boundary: Some(boundary),
@@ -149,7 +150,7 @@ pub(super) fn shorten(raw: &[u8]) -> Option<Shortened<'_>> {
     }
     let direct = leaves.map(|leaves| Direct {
         leaves,
-        top: Top::of(raw, &fields),
+        top: seen.top,
         taken_from: Vec::new(),
     });
     if edits.is_empty() {
@@ -216,6 +217,15 @@ fn leaf<'a>(
     }
 }
 
+/// What [`top_fields`] finds on its way through the top-level fields.
+struct Seen<'f> {
+    /// The one `Content-Type` (none when there is none), or `None` when
+    /// there are several (as `block::only` finds it).
+    content_type: Option<Option<&'f Field>>,
+    /// The fields read without the parser (as `Top::of` finds them).
+    top: Top,
+}
+
 /// The top-level fields the parser reads as values.
 const TOP_PARSED: &[&[u8]] = &[b"date", b"from", b"subject"];
 
@@ -224,14 +234,16 @@ const TOP_PARSED: &[&[u8]] = &[b"date", b"from", b"subject"];
 /// the fields the parser need not see: all but the ones it parses (one
 /// other stays if there are none: a header left empty would make the
 /// message no mail message at all). `Date` goes too when `no_date`.
-fn top_fields<'a>(
+fn top_fields<'a, 'f>(
     raw: &[u8],
-    fields: &[Field],
+    fields: &'f [Field],
     no_date: bool,
-) -> (Vec<Edit<'a>>, Vec<(String, String)>) {
+) -> (Vec<Edit<'a>>, Vec<(String, String)>, Seen<'f>) {
     let mut first: [Option<&Field>; super::KEPT.len()] =
         [None; super::KEPT.len()];
     let mut parsed = Vec::with_capacity(fields.len());
+    let mut content_type = Some(None);
+    let (mut subject, mut from, mut date_field) = (None, None, None);
     for f in fields {
         let name = &raw[f.start..f.start + f.name_len];
         // Lower-cased on the stack once, then compared byte for byte: its
@@ -247,6 +259,18 @@ fn top_fields<'a>(
         let kept = super::KEPT.iter().position(|n| n.as_bytes() == name);
         if let Some(i) = kept {
             first[i].get_or_insert(f);
+        }
+        match name {
+            b"content-type" => {
+                content_type = content_type.and_then(|c| match c {
+                    None => Some(Some(f)),
+                    Some(_) => None,
+                });
+            }
+            b"subject" => subject = Some(f),
+            b"from" => from = Some(f),
+            b"date" => date_field = Some(f),
+            _ => {}
         }
         let date = name == b"date";
         parsed.push(
@@ -282,7 +306,8 @@ fn top_fields<'a>(
             _ => edits.push(Edit::drop(f.start, f.end)),
         }
     }
-    (edits, headers)
+    let top = Top::of_fields(subject, from, date_field);
+    (edits, headers, Seen { content_type, top })
 }
 
 /// Whether the parser's date reader may read past the line end of the

@@ -104,7 +104,7 @@ impl Returned {
 /// Where the values of the top-level fields read start (`From`, which is
 /// read when first asked for, with where it ends): of the last field of
 /// each name, the one the parser's getters read.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq, Eq)]
 pub(super) struct Top {
     subject: Option<usize>,
     from: Option<(usize, usize)>,
@@ -112,7 +112,9 @@ pub(super) struct Top {
 }
 
 impl Top {
-    /// The top-level fields of `fields` (of `raw`).
+    /// The top-level fields of `fields` (of `raw`), in a pass of their
+    /// own (`cut::top_fields` finds them on its way).
+    #[cfg(test)]
     pub fn of(raw: &[u8], fields: &[Field]) -> Top {
         let mut top = Top::default();
         for f in fields {
@@ -126,6 +128,20 @@ impl Top {
             }
         }
         top
+    }
+
+    /// The same from the last field of each name, found elsewhere.
+    pub fn of_fields(
+        subject: Option<&Field>,
+        from: Option<&Field>,
+        date: Option<&Field>,
+    ) -> Top {
+        let at = |f: &Field| f.start + f.name_len + 1;
+        Top {
+            subject: subject.map(at),
+            from: from.map(|f| (at(f), f.end)),
+            date: date.map(at),
+        }
     }
 
     /// The top-level `From` (of `raw`), unread.

@@ -322,6 +322,14 @@ fn same_as_whole(
         return Ok(());
     };
     CUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // What the pass over the top-level fields finds on its way is what
+    // passes of their own find.
+    let (fields, _) = top_header_block(raw).unwrap();
+    let (_, _, seen) = top_fields(raw, &fields, false);
+    let start = |c: Option<Option<&Field>>| c.map(|f| f.map(|f| f.start));
+    let only_ct = only(raw, &fields, b"content-type");
+    prop_assert_eq!(start(seen.content_type), start(only_ct));
+    prop_assert_eq!(&seen.top, &super::super::direct::Top::of(raw, &fields));
     let read = shorter.direct.as_ref().and_then(|d| {
         super::super::direct::read(raw, d, &shorter.taken, shorter.attached_cut)
     });
