@@ -266,6 +266,19 @@ pub(super) struct ContentType<'a> {
     pub given: Option<(&'a [u8], usize, usize)>,
 }
 
+/// The bytes a type read here may hold: those of a token and `/`.
+static TYPE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'+' | b'.' | b'_' | b'/');
+        c += 1;
+    }
+    table
+};
+
 impl<'a> ContentType<'a> {
     /// True for a `message/*` report (`delivery-status`,
     /// `feedback-report`), which the reading keeps whatever its body.
@@ -318,17 +331,17 @@ impl<'a> ContentType<'a> {
         // and checked in the same pass: token bytes and one `/`.
         let mut lower = [0u8; 64];
         let ty = lower.get_mut(..given.len())?;
-        let mut slash = None;
-        for (i, (l, &c)) in ty.iter_mut().zip(given).enumerate() {
-            *l = c.to_ascii_lowercase();
-            match c {
-                b'/' if slash.is_none() => slash = Some(i),
-                c if c.is_ascii_alphanumeric()
-                    || matches!(c, b'-' | b'+' | b'.' | b'_') => {}
-                _ => return None,
-            }
+        ty.copy_from_slice(given);
+        ty.make_ascii_lowercase();
+        // Token bytes and `/` (by a table: no branch a byte), then one
+        // `/` only.
+        if !given.iter().fold(true, |ok, &c| ok & TYPE_BYTES[c as usize]) {
+            return None;
         }
-        let slash = slash?;
+        let slash = ty.iter().position(|&c| c == b'/')?;
+        if ty[slash + 1..].contains(&b'/') {
+            return None;
+        }
         let ty = &*ty;
         let (major, minor) = (&ty[..slash], &ty[slash + 1..]);
         let mut kind = match ty {
