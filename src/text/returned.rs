@@ -108,6 +108,60 @@ static PIECE: std::sync::LazyLock<Option<aho_corasick::packed::Searcher>> =
         spellings.build()
     });
 
+/// Where each piece stands in each marker that holds it: (the piece, the
+/// marker, the piece's offset in it), worked out once.
+static PLACES: std::sync::LazyLock<Vec<(&str, &str, usize)>> =
+    std::sync::LazyLock::new(|| {
+        let mut places = Vec::new();
+        for piece in PIECES {
+            for marker in MARKERS {
+                let at = marker.match_indices(piece).map(|(o, _)| o);
+                places.extend(at.map(|o| (*piece, *marker, o)));
+            }
+        }
+        places
+    });
+
+/// True when the line `start..end` of `text`, in which a piece starts at
+/// `first` (the line's first), holds a marker ([`MARKER`] matches in it).
+///
+/// A line of ASCII holds a marker exactly where, in some ASCII case, a
+/// marker stands around one of the line's pieces ([`PLACES`]): the
+/// markers are ASCII, and the only other letters that match an ASCII
+/// letter when case is ignored (`ſ`, the Kelvin sign) are not. Other
+/// lines are searched by [`MARKER`].
+fn holds_marker(
+    text: &str,
+    (start, end): (usize, usize),
+    mut first: usize,
+    piece: &aho_corasick::packed::Searcher,
+) -> bool {
+    let line = &text.as_bytes()[start..end];
+    if !line.is_ascii() {
+        return MARKER.is_match(&text[start..end]);
+    }
+    loop {
+        let at = first - start;
+        let found = PLACES.iter().any(|&(p, marker, o)| {
+            line[at..]
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+                && at >= o
+                && line[at - o..]
+                    .get(..marker.len())
+                    .is_some_and(|m| m.eq_ignore_ascii_case(marker.as_bytes()))
+        });
+        if found {
+            return true;
+        }
+        let span = aho_corasick::Span::from(first + 1..end);
+        match piece.find_in(text.as_bytes(), span) {
+            Some(m) => first = m.start(),
+            None => return false,
+        }
+    }
+}
+
 /// The line that holds the first marker in `text` ([`MARKER`]'s leftmost
 /// match): where it starts, and where it ends (its `\n`, or the end).
 ///
@@ -128,7 +182,7 @@ fn find_marker(text: &str) -> Option<(usize, usize)> {
         piece.find_in(b, aho_corasick::Span::from(from..b.len()))
     {
         let (start, end) = line_of(p.start());
-        if MARKER.is_match(&text[start..end]) {
+        if holds_marker(text, (start, end), p.start(), piece) {
             return Some((start, end));
         }
         from = end;
@@ -353,6 +407,33 @@ mod tests {
             runs += header_run(&t).is_some() as usize;
         }
         assert!(runs > 2000, "{runs}");
+    }
+
+    #[test]
+    fn a_line_holds_a_marker_where_the_expression_finds_one() {
+        let pieces = [
+            "this is a copy of the message",
+            "THIS IS A COPY OF THE MESSAGE",
+            "Original Message Follows",
+            "original meſſage follows",
+            "-- The Header and top",
+            "Content-Type: message/rfc822",
+            "--- Original message follows",
+            "copy",
+            "original",
+            " ",
+            "x",
+            "é",
+            "K",
+            "-",
+        ];
+        let mut found = 0;
+        for t in crate::codes::random_texts(&pieces, 41, 5000, 8) {
+            let want = MARKER.is_match(&t);
+            assert_eq!(find_marker(&t).is_some(), want, "{t:?}");
+            found += want as usize;
+        }
+        assert!(found > 1000, "{found}");
     }
 
     #[test]
