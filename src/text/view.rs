@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
+use super::signs::{self, Signs};
 use super::Block;
 use super::{blocks, command, normalize_newlines, split_returned, unquote};
 
@@ -25,6 +26,8 @@ pub struct View<'a> {
     /// found.
     blocks: OnceCell<Vec<Block>>,
     unquoted_blocks: OnceCell<Vec<Block>>,
+    /// What the phrases of the text tell, once found.
+    signs: OnceCell<Signs>,
 }
 
 /// The split of `text` as offsets: the end of the report, the start of the
@@ -54,6 +57,7 @@ impl<'a> View<'a> {
             unquoted_command: OnceCell::new(),
             blocks: OnceCell::new(),
             unquoted_blocks: OnceCell::new(),
+            signs: OnceCell::new(),
         }
     }
 
@@ -85,6 +89,12 @@ impl<'a> View<'a> {
                 .get_or_init(|| command::named_in(&u[..*r])),
             None => self.report_command(),
         }
+    }
+
+    /// What the phrases of the whole text tell ([`signs::signs`]), found
+    /// once.
+    pub(super) fn signs(&self) -> Signs {
+        *self.signs.get_or_init(|| signs::signs(self.text()))
     }
 
     /// The address blocks of the report ([`blocks::find`]), found once.
@@ -132,31 +142,47 @@ impl<T: Copy> Phrases<T> {
         Phrases { table, finder }
     }
 
-    /// The value of the first phrase of the table found in `text`.
-    ///
-    /// Each place where a phrase starts is found in turn, from left to
-    /// right, with the first phrase of the table that starts there: one
-    /// pass over `text` (phrases are rare), not one per phrase.
-    pub(super) fn first_in(&self, text: &str) -> Option<T> {
+    /// Calls `found` with the index of each phrase that starts somewhere
+    /// in `text`, the first of the table where several start at one
+    /// place, from left to right, while it returns true.
+    pub(super) fn each_in(
+        &self,
+        text: &str,
+        mut found: impl FnMut(usize) -> bool,
+    ) {
         let Some(finder) = &self.finder else {
-            return self.first_plainly(text);
+            for (i, (p, _)) in self.table.iter().enumerate() {
+                if text.contains(p) && !found(i) {
+                    return;
+                }
+            }
+            return;
         };
-        let mut first: Option<usize> = None;
         let mut at = 0;
         while let Some(m) =
             finder.find(aho_corasick::Input::new(text).range(at..))
         {
-            let i = m.pattern().as_usize();
-            first = Some(first.map_or(i, |f| f.min(i)));
-            if i == 0 {
-                break;
+            if !found(m.pattern().as_usize()) {
+                return;
             }
             at = m.start() + 1;
         }
+    }
+
+    /// The value of the first phrase of the table found in `text`
+    /// ([`Self::each_in`] seen whole).
+    #[cfg(test)]
+    fn first_in(&self, text: &str) -> Option<T> {
+        let mut first: Option<usize> = None;
+        self.each_in(text, |i| {
+            first = Some(first.map_or(i, |f| f.min(i)));
+            i != 0
+        });
         first.map(|i| self.table[i].1)
     }
 
     /// [`Self::first_in`] by a search for each phrase in turn.
+    #[cfg(test)]
     fn first_plainly(&self, text: &str) -> Option<T> {
         self.table.iter().find(|(p, _)| text.contains(p)).map(|(_, v)| *v)
     }
