@@ -108,28 +108,25 @@ static PIECE: std::sync::LazyLock<Option<aho_corasick::packed::Searcher>> =
         spellings.build()
     });
 
-/// Where each piece stands in each marker that holds it: (the piece, the
-/// marker, the piece's offset in it), worked out once.
-static PLACES: std::sync::LazyLock<Vec<(&str, &str, usize)>> =
+/// For each of [`PIECES`], the markers that hold it, each with where the
+/// piece stands in it, worked out once.
+static PLACES: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> =
     std::sync::LazyLock::new(|| {
-        let mut places = Vec::new();
-        for piece in PIECES {
-            for marker in MARKERS {
-                let at = marker.match_indices(piece).map(|(o, _)| o);
-                places.extend(at.map(|o| (*piece, *marker, o)));
-            }
-        }
-        places
+        let places = |piece| {
+            let at = |m: &'static str| m.match_indices(piece).map(|(o, _)| o);
+            MARKERS.iter().flat_map(|m| at(m).map(|o| (*m, o))).collect()
+        };
+        PIECES.iter().map(places).collect()
     });
 
 /// True when the line `start..end` of `text`, in which a piece starts at
 /// `first` (the line's first), holds a marker ([`MARKER`] matches in it).
 ///
 /// A line of ASCII holds a marker exactly where, in some ASCII case, a
-/// marker stands around one of the line's pieces ([`PLACES`]): the
-/// markers are ASCII, and the only other letters that match an ASCII
-/// letter when case is ignored (`ſ`, the Kelvin sign) are not. Other
-/// lines are searched by [`MARKER`].
+/// marker stands around one of the line's pieces (as [`PLACES`] has it
+/// for the piece): the markers are ASCII, and the only other letters that
+/// match an ASCII letter when case is ignored (`ſ`, the Kelvin sign) are
+/// not. Other lines are searched by [`MARKER`].
 fn holds_marker(
     text: &str,
     (start, end): (usize, usize),
@@ -142,11 +139,14 @@ fn holds_marker(
     }
     loop {
         let at = first - start;
-        let found = PLACES.iter().any(|&(p, marker, o)| {
-            line[at..]
-                .get(..p.len())
-                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
-                && at >= o
+        let is = |p: &&str| {
+            let head = line[at..].get(..p.len());
+            head.is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+        };
+        let piece_at =
+            PIECES.iter().position(is).map_or(&[][..], |i| &PLACES[i]);
+        let found = piece_at.iter().any(|&(marker, o)| {
+            at >= o
                 && line[at - o..]
                     .get(..marker.len())
                     .is_some_and(|m| m.eq_ignore_ascii_case(marker.as_bytes()))
@@ -306,6 +306,18 @@ fn header_run(text: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// [`HEADER_NAMES`] by their length (the names of length `n` at `n`), so
+/// that a name is compared with those of its length only; worked out
+/// once.
+static NAMES_BY_LENGTH: std::sync::LazyLock<Vec<Vec<&str>>> =
+    std::sync::LazyLock::new(|| {
+        let longest = HEADER_NAMES.iter().map(|h| h.len()).max().unwrap_or(0);
+        (0..=longest)
+            .map(|n| HEADER_NAMES.iter().copied().filter(move |h| h.len() == n))
+            .map(Iterator::collect)
+            .collect()
+    });
+
 /// The name when `line` starts with a known header field.
 fn header_name(line: &str) -> Option<&str> {
     // A name is at most 30 bytes and holds no blank: the first colon,
@@ -317,7 +329,8 @@ fn header_name(line: &str) -> Option<&str> {
         return None;
     }
     let name = &line[..end];
-    HEADER_NAMES.iter().any(|h| h.eq_ignore_ascii_case(name)).then_some(name)
+    let known = NAMES_BY_LENGTH.get(end).map_or(&[][..], Vec::as_slice);
+    known.iter().any(|h| h.eq_ignore_ascii_case(name)).then_some(name)
 }
 
 #[cfg(test)]
