@@ -63,7 +63,8 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
         });
     };
     let human = human_text(&mut parsed);
-    let view = text::View::new(&human);
+    // `human_text` made every line end LF.
+    let view = text::View::new_lf(&human);
     let mut report = if parsed.feedback_report.is_some() {
         feedback(&parsed)
     } else if let Some(ds) = &parsed.delivery_status {

@@ -132,8 +132,7 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
 /// [`recipients`] on a text already read into a [`View`].
 pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     let (text, report, copy) = view.unquoted();
-    let mut found =
-        shapes(text, report, view.unquoted_blocks().to_vec(), hints);
+    let mut found = shapes(text, report, view.take_unquoted_blocks(), hints);
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
@@ -323,7 +322,7 @@ pub fn embedded_status(text: &str) -> Option<&str> {
 
 /// [`embedded_status`] on a text already read into a [`View`].
 pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
-    embedded_in(view.report(), view.copy(), || !view.report_blocks().is_empty())
+    embedded_in(view.report(), view.copy(), || view.report_names_any())
 }
 
 /// [`embedded_status`] on `report` and `copy`; `named` tells whether the

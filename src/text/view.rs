@@ -3,7 +3,7 @@
 //! fixed phrase tables searched with searchers built once.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use super::signs::{self, Signs};
 use super::Block;
@@ -23,9 +23,9 @@ pub struct View<'a> {
     command: OnceCell<&'static str>,
     unquoted_command: OnceCell<&'static str>,
     /// The address blocks of the report and of the unquoted report, once
-    /// found.
-    blocks: OnceCell<Vec<Block>>,
-    unquoted_blocks: OnceCell<Vec<Block>>,
+    /// found, until taken ([`Self::take_unquoted_blocks`]).
+    blocks: RefCell<Option<Vec<Block>>>,
+    unquoted_blocks: RefCell<Option<Vec<Block>>>,
     /// What the phrases of the text tell, once found.
     signs: OnceCell<Signs>,
 }
@@ -40,7 +40,17 @@ fn split_at(text: &str) -> (usize, usize) {
 impl<'a> View<'a> {
     /// Reads `text`.
     pub fn new(text: &'a str) -> Self {
-        let text = normalize_newlines(text);
+        Self::of_lf(normalize_newlines(text))
+    }
+
+    /// Reads `text`, whose line ends are all LF already (no CR in it).
+    pub fn new_lf(text: &'a str) -> Self {
+        debug_assert!(memchr::memchr(b'\r', text.as_bytes()).is_none());
+        Self::of_lf(Cow::Borrowed(text))
+    }
+
+    /// Reads `text`, made LF.
+    fn of_lf(text: Cow<'a, str>) -> Self {
         let split = split_at(&text);
         let unquoted = match unquote(&text) {
             Cow::Borrowed(_) => None,
@@ -55,8 +65,8 @@ impl<'a> View<'a> {
             unquoted,
             command: OnceCell::new(),
             unquoted_command: OnceCell::new(),
-            blocks: OnceCell::new(),
-            unquoted_blocks: OnceCell::new(),
+            blocks: RefCell::new(None),
+            unquoted_blocks: RefCell::new(None),
             signs: OnceCell::new(),
         }
     }
@@ -97,19 +107,22 @@ impl<'a> View<'a> {
         *self.signs.get_or_init(|| signs::signs(self.text()))
     }
 
-    /// The address blocks of the report ([`blocks::find`]), found once.
-    pub(super) fn report_blocks(&self) -> &[Block] {
-        self.blocks.get_or_init(|| blocks::find(self.report()))
+    /// Whether the report has address blocks ([`blocks::find`]), which
+    /// are found once and kept.
+    pub(super) fn report_names_any(&self) -> bool {
+        let mut kept = self.blocks.borrow_mut();
+        !kept.get_or_insert_with(|| blocks::find(self.report())).is_empty()
     }
 
-    /// [`Self::report_blocks`] for the report with quoting removed.
-    pub(super) fn unquoted_blocks(&self) -> &[Block] {
-        match &self.unquoted {
-            Some((u, (r, _))) => {
-                self.unquoted_blocks.get_or_init(|| blocks::find(&u[..*r]))
-            }
-            None => self.report_blocks(),
-        }
+    /// The address blocks of the report with quoting removed: those kept,
+    /// taken (not copied), else found anew.
+    pub(super) fn take_unquoted_blocks(&self) -> Vec<Block> {
+        let kept = match &self.unquoted {
+            Some(_) => &self.unquoted_blocks,
+            None => &self.blocks,
+        };
+        let taken = kept.borrow_mut().take();
+        taken.unwrap_or_else(|| blocks::find(self.unquoted().1))
     }
 
     /// Text, report and copy with quoting removed.
