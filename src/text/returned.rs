@@ -119,14 +119,19 @@ static PLACES: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> =
         PIECES.iter().map(places).collect()
     });
 
+/// The characters past ASCII that match a letter of a marker when case
+/// is ignored, as [`MARKER`] ignores it: `ſ` (`s`; the markers hold no
+/// `k`, which the Kelvin sign matches, the tests hold).
+const FOLDED_TO_ASCII: &[&str] = &["\u{17f}"];
+
 /// True when the line `start..end` of `text`, in which a piece starts at
 /// `first` (the line's first), holds a marker ([`MARKER`] matches in it).
 ///
-/// A line of ASCII holds a marker exactly where, in some ASCII case, a
-/// marker stands around one of the line's pieces (as [`PLACES`] has it
-/// for the piece): the markers are ASCII, and the only other letters that
-/// match an ASCII letter when case is ignored (`ſ`, the Kelvin sign) are
-/// not. Other lines are searched by [`MARKER`].
+/// A line without [`FOLDED_TO_ASCII`] holds a marker exactly where, in
+/// some ASCII case, a marker stands around one of the line's pieces (as
+/// [`PLACES`] has it for the piece): the markers are ASCII, and no other
+/// character of the line matches an ASCII letter when case is ignored.
+/// Other lines (rare) are searched by [`MARKER`].
 fn holds_marker(
     text: &str,
     (start, end): (usize, usize),
@@ -134,7 +139,8 @@ fn holds_marker(
     piece: &aho_corasick::packed::Searcher,
 ) -> bool {
     let line = &text.as_bytes()[start..end];
-    if !line.is_ascii() {
+    let folded = |c: &&str| memchr::memmem::find(line, c.as_bytes()).is_some();
+    if !line.is_ascii() && FOLDED_TO_ASCII.iter().any(folded) {
         return MARKER.is_match(&text[start..end]);
     }
     loop {
@@ -438,6 +444,7 @@ mod tests {
             "x",
             "é",
             "K",
+            "\u{212a}",
             "-",
         ];
         let mut found = 0;
@@ -466,6 +473,26 @@ mod tests {
         let finder = crate::codes::phrase_finder(&letters);
         assert_eq!(finder.find(&other), None);
         assert!(crate::codes::phrase_finder(&["s"]).find(&other).is_some());
+    }
+
+    #[test]
+    fn only_the_long_s_past_ascii_matches_a_letter_of_a_marker() {
+        let mut letters: Vec<String> = MARKERS
+            .iter()
+            .flat_map(|m| m.chars())
+            .filter(char::is_ascii_alphabetic)
+            .map(String::from)
+            .collect();
+        letters.sort();
+        letters.dedup();
+        let letters: Vec<&str> = letters.iter().map(String::as_str).collect();
+        let other: String =
+            (0x80..=0x10ffff).filter_map(char::from_u32).collect();
+        let finder = crate::codes::phrase_finder(&letters);
+        let mut matched: Vec<&str> =
+            finder.find_iter(&other).map(|m| &other[m.range()]).collect();
+        matched.sort();
+        assert_eq!(matched, FOLDED_TO_ASCII);
     }
 
     #[test]
