@@ -63,14 +63,15 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
         });
     };
     let human = human_text(&mut parsed);
-    let view = text::View::new(&human);
+    // `human_text` made every line end LF.
+    let view = text::View::new_lf(&human);
     let mut report = if parsed.feedback_report.is_some() {
         feedback(&parsed)
     } else if let Some(ds) = &parsed.delivery_status {
         delivery_status(ds, &view)
     } else if let Some(ds) = text::embedded_status_in(&view) {
         delivery_status(ds.as_bytes(), &view)
-    } else if human.contains("notificationType") {
+    } else if says_notification(&human) {
         notification(&human)
     } else {
         Report::default()
@@ -93,6 +94,16 @@ fn decode_at(raw: &[u8], depth: usize) -> Result<Report, Skip> {
     }
     finish(&mut report, &mut parsed);
     Ok(report)
+}
+
+/// True when `human` holds `notificationType` (an SES notification), as
+/// `str::contains` tells, by a vectorized searcher built once.
+fn says_notification(human: &str) -> bool {
+    static NOTIFICATION: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| {
+            memchr::memmem::Finder::new(b"notificationType")
+        });
+    NOTIFICATION.find(human.as_bytes()).is_some()
 }
 
 /// A bounce forwarded as an attachment (`Fwd: Returned mail`): the attached

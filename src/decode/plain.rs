@@ -43,7 +43,7 @@ impl<'a> TextBounce<'a> {
                 list,
             });
         }
-        let format = text::detect_format(view.text(), &parsed.subject);
+        let format = text::detect_format(view, &parsed.subject);
         if !is_bounce_like(parsed, &from, view.text(), format) {
             return None;
         }
@@ -98,7 +98,7 @@ impl<'a> TextBounce<'a> {
         if blocks.is_empty() {
             return None;
         }
-        let delayed = text::says_delayed(self.view.text(), &parsed.subject);
+        let delayed = text::says_delayed(self.view, &parsed.subject);
         let kind = if delayed { Kind::Delay } else { Kind::Bounce };
         let mut report = Report {
             format: self.format,

@@ -207,23 +207,51 @@ fn rfind_colon_space(b: &[u8]) -> Option<usize> {
     None
 }
 
+/// The first bytes of [`LABELS`], lower-case.
+const LABEL_FIRSTS: &[u8] = b"frogat";
+
+/// Where the word at the start of `t` ends: at its first white space or
+/// one of `>:,"'(;` (what a search by `char` finds), read byte by byte
+/// while the bytes are ASCII.
+fn word_end(t: &str) -> usize {
+    let ends = |c: char| {
+        c.is_whitespace()
+            || matches!(c, '>' | ':' | ',' | '"' | '\'' | '(' | ';')
+    };
+    for (i, &c) in t.as_bytes().iter().enumerate() {
+        if !c.is_ascii() {
+            // All before is ASCII: `i` starts a character.
+            return t[i..].find(ends).map_or(t.len(), |p| i + p);
+        }
+        if ends(char::from(c)) {
+            return i;
+        }
+    }
+    t.len()
+}
+
 fn leading_address(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
-    if indent_of(line) > 8 {
+    if line.len() - t.len() > 8 {
         return None;
     }
     let mut t = t.trim_start_matches(['*', '-', '•', ' ', '>']);
-    if let Some(label) = LABELS.iter().find(|l| starts_with_ignore_case(t, l)) {
+    // Every label starts with one of these letters: most lines, with none
+    // of them first, are not compared with each label.
+    let may_label = t
+        .as_bytes()
+        .first()
+        .is_some_and(|c| LABEL_FIRSTS.contains(&c.to_ascii_lowercase()));
+    if let Some(label) = LABELS
+        .iter()
+        .filter(|_| may_label)
+        .find(|l| starts_with_ignore_case(t, l))
+    {
         t = t[label.len()..].trim_start();
     }
     let quoted = t.starts_with('<');
     let t2 = t.trim_start_matches(['<', '"', '\'']);
-    let end = t2
-        .find(|c: char| {
-            c.is_whitespace()
-                || matches!(c, '>' | ':' | ',' | '"' | '\'' | '(' | ';')
-        })
-        .unwrap_or(t2.len());
+    let end = word_end(t2);
     let word = &t2[..end];
     let addr = codes::find_address(word)?;
     if addr.len() != word.trim_end_matches('.').len() {
@@ -559,6 +587,24 @@ mod tests {
         ];
         for t in crate::codes::random_texts(&pieces, 11, 5000, 30) {
             assert_eq!(find(&t), find_plainly(&t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn the_label_firsts_and_word_ends_are_what_the_plain_reading_gives() {
+        for l in LABELS {
+            assert!(LABEL_FIRSTS.contains(&l.as_bytes()[0]), "{l}");
+        }
+        let pieces =
+            ["a", "@", ".", " ", "\u{a0}", "é", ">", ":", "\t", "(", "x"];
+        for t in crate::codes::random_texts(&pieces, 5, 3000, 10) {
+            let want = t
+                .find(|c: char| {
+                    c.is_whitespace()
+                        || matches!(c, '>' | ':' | ',' | '"' | '\'' | '(' | ';')
+                })
+                .unwrap_or(t.len());
+            assert_eq!(word_end(&t), want, "{t:?}");
         }
     }
 

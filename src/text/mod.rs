@@ -8,8 +8,6 @@
 //! shapes find is a set of facts per recipient; judging them is left to the
 //! rules.
 
-use std::sync::LazyLock;
-
 use crate::codes;
 
 mod blocks;
@@ -18,13 +16,13 @@ pub mod json;
 mod lead;
 mod reasons;
 mod returned;
+mod signs;
 mod transcript;
 mod view;
 
 pub use blocks::{best_status, Block};
 pub use command::named_in as command_named;
 pub use lead::{lead_reason, with_lead};
-use view::Phrases;
 pub use view::View;
 
 /// Text with every line end (CRLF, lone CR) turned into LF.
@@ -96,22 +94,8 @@ pub fn split_returned(text: &str) -> (&str, &str) {
 }
 
 /// The text layout a bounce uses, for the `format` column.
-pub fn detect_format(text: &str, subject: &str) -> &'static str {
-    const SIGNS: &[(&str, &str)] = &[
-        ("This is the mail system at host", "postfix"),
-        ("created automatically by mail delivery software", "exim"),
-        ("This is the qmail-send program", "qmail"),
-        ("I'm afraid I wasn't able to deliver your message", "qmail"),
-        ("----- Transcript of session follows -----", "sendmail"),
-        ("The following addresses had permanent fatal errors", "sendmail"),
-        ("Diagnostic information for administrators", "exchange"),
-        ("Delivery has failed to these recipients or groups", "exchange"),
-        ("Your message to", "office365"),
-        ("Remote Server returned", "exchange"),
-    ];
-    static FINDERS: LazyLock<Phrases<&str>> =
-        LazyLock::new(|| Phrases::new(SIGNS));
-    if let Some(name) = FINDERS.first_in(text) {
+pub fn detect_format(view: &View<'_>, subject: &str) -> &'static str {
+    if let Some(name) = view.signs().layout {
         return name;
     }
     if codes::contains_ignore_case(subject, "failure notice") {
@@ -148,8 +132,7 @@ pub fn recipients(text: &str, hints: &Hints<'_>) -> Vec<Block> {
 /// [`recipients`] on a text already read into a [`View`].
 pub fn recipients_in(view: &View<'_>, hints: &Hints<'_>) -> Vec<Block> {
     let (text, report, copy) = view.unquoted();
-    let mut found =
-        shapes(text, report, view.unquoted_blocks().to_vec(), hints);
+    let mut found = shapes(text, report, view.take_unquoted_blocks(), hints);
     if found.is_empty() && hints.pasted && !copy.is_empty() {
         // A bounce pasted into a message: the "copy" is a bounce whose
         // body holds the report.
@@ -319,32 +302,13 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// True when the text says the failure is only a delay (the server is still
 /// retrying).
-pub fn says_delayed(text: &str, subject: &str) -> bool {
-    const DELAY: &[&str] = &[
-        "THIS IS A WARNING ONLY",
-        "will be retried until",
-        "still being retried",
-        "Warning: message",
-        "Delivery attempts will continue",
-        "has been delayed",
-        "could not be delivered for more than",
-        "is delayed",
-    ];
-    const PERMANENT: &[(&str, ())] =
-        &[("permanent error", ()), ("permanent fatal", ())];
-    static DELAYS: LazyLock<Phrases<()>> = LazyLock::new(|| {
-        let table: Vec<(&str, ())> = DELAY.iter().map(|d| (*d, ())).collect();
-        Phrases::new(table.leak())
-    });
-    static PERMANENTS: LazyLock<Phrases<()>> =
-        LazyLock::new(|| Phrases::new(PERMANENT));
+pub fn says_delayed(view: &View<'_>, subject: &str) -> bool {
     let has = |phrase| codes::contains_ignore_case(subject, phrase);
     has("delayed mail")
         || has("(delay)")
         || codes::starts_with_ignore_case(subject, "warning: could not send")
         || has("delivery delay")
-        || DELAYS.first_in(text).is_some()
-            && PERMANENTS.first_in(text).is_none()
+        || view.signs().delay && !view.signs().permanent
 }
 
 /// The key/value shape: an RFC 3464 field block written into the text of
@@ -358,7 +322,7 @@ pub fn embedded_status(text: &str) -> Option<&str> {
 
 /// [`embedded_status`] on a text already read into a [`View`].
 pub fn embedded_status_in<'v>(view: &'v View<'_>) -> Option<&'v str> {
-    embedded_in(view.report(), view.copy(), || !view.report_blocks().is_empty())
+    embedded_in(view.report(), view.copy(), || view.report_names_any())
 }
 
 /// [`embedded_status`] on `report` and `copy`; `named` tells whether the

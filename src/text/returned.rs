@@ -108,6 +108,66 @@ static PIECE: std::sync::LazyLock<Option<aho_corasick::packed::Searcher>> =
         spellings.build()
     });
 
+/// For each of [`PIECES`], the markers that hold it, each with where the
+/// piece stands in it, worked out once.
+static PLACES: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> =
+    std::sync::LazyLock::new(|| {
+        let places = |piece| {
+            let at = |m: &'static str| m.match_indices(piece).map(|(o, _)| o);
+            MARKERS.iter().flat_map(|m| at(m).map(|o| (*m, o))).collect()
+        };
+        PIECES.iter().map(places).collect()
+    });
+
+/// The characters past ASCII that match a letter of a marker when case
+/// is ignored, as [`MARKER`] ignores it: `ſ` (`s`; the markers hold no
+/// `k`, which the Kelvin sign matches, the tests hold).
+const FOLDED_TO_ASCII: &[&str] = &["\u{17f}"];
+
+/// True when the line `start..end` of `text`, in which a piece starts at
+/// `first` (the line's first), holds a marker ([`MARKER`] matches in it).
+///
+/// A line without [`FOLDED_TO_ASCII`] holds a marker exactly where, in
+/// some ASCII case, a marker stands around one of the line's pieces (as
+/// [`PLACES`] has it for the piece): the markers are ASCII, and no other
+/// character of the line matches an ASCII letter when case is ignored.
+/// Other lines (rare) are searched by [`MARKER`].
+fn holds_marker(
+    text: &str,
+    (start, end): (usize, usize),
+    mut first: usize,
+    piece: &aho_corasick::packed::Searcher,
+) -> bool {
+    let line = &text.as_bytes()[start..end];
+    let folded = |c: &&str| memchr::memmem::find(line, c.as_bytes()).is_some();
+    if !line.is_ascii() && FOLDED_TO_ASCII.iter().any(folded) {
+        return MARKER.is_match(&text[start..end]);
+    }
+    loop {
+        let at = first - start;
+        let is = |p: &&str| {
+            let head = line[at..].get(..p.len());
+            head.is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+        };
+        let piece_at =
+            PIECES.iter().position(is).map_or(&[][..], |i| &PLACES[i]);
+        let found = piece_at.iter().any(|&(marker, o)| {
+            at >= o
+                && line[at - o..]
+                    .get(..marker.len())
+                    .is_some_and(|m| m.eq_ignore_ascii_case(marker.as_bytes()))
+        });
+        if found {
+            return true;
+        }
+        let span = aho_corasick::Span::from(first + 1..end);
+        match piece.find_in(text.as_bytes(), span) {
+            Some(m) => first = m.start(),
+            None => return false,
+        }
+    }
+}
+
 /// The line that holds the first marker in `text` ([`MARKER`]'s leftmost
 /// match): where it starts, and where it ends (its `\n`, or the end).
 ///
@@ -128,7 +188,7 @@ fn find_marker(text: &str) -> Option<(usize, usize)> {
         piece.find_in(b, aho_corasick::Span::from(from..b.len()))
     {
         let (start, end) = line_of(p.start());
-        if MARKER.is_match(&text[start..end]) {
+        if holds_marker(text, (start, end), p.start(), piece) {
             return Some((start, end));
         }
         from = end;
@@ -252,6 +312,18 @@ fn header_run(text: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// [`HEADER_NAMES`] by their length (the names of length `n` at `n`), so
+/// that a name is compared with those of its length only; worked out
+/// once.
+static NAMES_BY_LENGTH: std::sync::LazyLock<Vec<Vec<&str>>> =
+    std::sync::LazyLock::new(|| {
+        let longest = HEADER_NAMES.iter().map(|h| h.len()).max().unwrap_or(0);
+        (0..=longest)
+            .map(|n| HEADER_NAMES.iter().copied().filter(move |h| h.len() == n))
+            .map(Iterator::collect)
+            .collect()
+    });
+
 /// The name when `line` starts with a known header field.
 fn header_name(line: &str) -> Option<&str> {
     // A name is at most 30 bytes and holds no blank: the first colon,
@@ -263,7 +335,8 @@ fn header_name(line: &str) -> Option<&str> {
         return None;
     }
     let name = &line[..end];
-    HEADER_NAMES.iter().any(|h| h.eq_ignore_ascii_case(name)).then_some(name)
+    let known = NAMES_BY_LENGTH.get(end).map_or(&[][..], Vec::as_slice);
+    known.iter().any(|h| h.eq_ignore_ascii_case(name)).then_some(name)
 }
 
 #[cfg(test)]
@@ -356,6 +429,34 @@ mod tests {
     }
 
     #[test]
+    fn a_line_holds_a_marker_where_the_expression_finds_one() {
+        let pieces = [
+            "this is a copy of the message",
+            "THIS IS A COPY OF THE MESSAGE",
+            "Original Message Follows",
+            "original meſſage follows",
+            "-- The Header and top",
+            "Content-Type: message/rfc822",
+            "--- Original message follows",
+            "copy",
+            "original",
+            " ",
+            "x",
+            "é",
+            "K",
+            "\u{212a}",
+            "-",
+        ];
+        let mut found = 0;
+        for t in crate::codes::random_texts(&pieces, 41, 5000, 8) {
+            let want = MARKER.is_match(&t);
+            assert_eq!(find_marker(&t).is_some(), want, "{t:?}");
+            found += want as usize;
+        }
+        assert!(found > 1000, "{found}");
+    }
+
+    #[test]
     fn every_marker_holds_a_piece_in_ascii_letters() {
         #[cfg(target_arch = "x86_64")]
         assert!(PIECE.is_some(), "the SIMD searcher is built");
@@ -372,6 +473,26 @@ mod tests {
         let finder = crate::codes::phrase_finder(&letters);
         assert_eq!(finder.find(&other), None);
         assert!(crate::codes::phrase_finder(&["s"]).find(&other).is_some());
+    }
+
+    #[test]
+    fn only_the_long_s_past_ascii_matches_a_letter_of_a_marker() {
+        let mut letters: Vec<String> = MARKERS
+            .iter()
+            .flat_map(|m| m.chars())
+            .filter(char::is_ascii_alphabetic)
+            .map(String::from)
+            .collect();
+        letters.sort();
+        letters.dedup();
+        let letters: Vec<&str> = letters.iter().map(String::as_str).collect();
+        let other: String =
+            (0x80..=0x10ffff).filter_map(char::from_u32).collect();
+        let finder = crate::codes::phrase_finder(&letters);
+        let mut matched: Vec<&str> =
+            finder.find_iter(&other).map(|m| &other[m.range()]).collect();
+        matched.sort();
+        assert_eq!(matched, FOLDED_TO_ASCII);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! fixed phrase tables searched with searchers built once.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
+use super::signs::{self, Signs};
 use super::Block;
 use super::{blocks, command, normalize_newlines, split_returned, unquote};
 
@@ -22,9 +23,11 @@ pub struct View<'a> {
     command: OnceCell<&'static str>,
     unquoted_command: OnceCell<&'static str>,
     /// The address blocks of the report and of the unquoted report, once
-    /// found.
-    blocks: OnceCell<Vec<Block>>,
-    unquoted_blocks: OnceCell<Vec<Block>>,
+    /// found, until taken ([`Self::take_unquoted_blocks`]).
+    blocks: RefCell<Option<Vec<Block>>>,
+    unquoted_blocks: RefCell<Option<Vec<Block>>>,
+    /// What the phrases of the text tell, once found.
+    signs: OnceCell<Signs>,
 }
 
 /// The split of `text` as offsets: the end of the report, the start of the
@@ -37,7 +40,17 @@ fn split_at(text: &str) -> (usize, usize) {
 impl<'a> View<'a> {
     /// Reads `text`.
     pub fn new(text: &'a str) -> Self {
-        let text = normalize_newlines(text);
+        Self::of_lf(normalize_newlines(text))
+    }
+
+    /// Reads `text`, whose line ends are all LF already (no CR in it).
+    pub fn new_lf(text: &'a str) -> Self {
+        debug_assert!(memchr::memchr(b'\r', text.as_bytes()).is_none());
+        Self::of_lf(Cow::Borrowed(text))
+    }
+
+    /// Reads `text`, made LF.
+    fn of_lf(text: Cow<'a, str>) -> Self {
         let split = split_at(&text);
         let unquoted = match unquote(&text) {
             Cow::Borrowed(_) => None,
@@ -52,8 +65,9 @@ impl<'a> View<'a> {
             unquoted,
             command: OnceCell::new(),
             unquoted_command: OnceCell::new(),
-            blocks: OnceCell::new(),
-            unquoted_blocks: OnceCell::new(),
+            blocks: RefCell::new(None),
+            unquoted_blocks: RefCell::new(None),
+            signs: OnceCell::new(),
         }
     }
 
@@ -87,19 +101,28 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The address blocks of the report ([`blocks::find`]), found once.
-    pub(super) fn report_blocks(&self) -> &[Block] {
-        self.blocks.get_or_init(|| blocks::find(self.report()))
+    /// What the phrases of the whole text tell ([`signs::signs`]), found
+    /// once.
+    pub(super) fn signs(&self) -> Signs {
+        *self.signs.get_or_init(|| signs::signs(self.text()))
     }
 
-    /// [`Self::report_blocks`] for the report with quoting removed.
-    pub(super) fn unquoted_blocks(&self) -> &[Block] {
-        match &self.unquoted {
-            Some((u, (r, _))) => {
-                self.unquoted_blocks.get_or_init(|| blocks::find(&u[..*r]))
-            }
-            None => self.report_blocks(),
-        }
+    /// Whether the report has address blocks ([`blocks::find`]), which
+    /// are found once and kept.
+    pub(super) fn report_names_any(&self) -> bool {
+        let mut kept = self.blocks.borrow_mut();
+        !kept.get_or_insert_with(|| blocks::find(self.report())).is_empty()
+    }
+
+    /// The address blocks of the report with quoting removed: those kept,
+    /// taken (not copied), else found anew.
+    pub(super) fn take_unquoted_blocks(&self) -> Vec<Block> {
+        let kept = match &self.unquoted {
+            Some(_) => &self.unquoted_blocks,
+            None => &self.blocks,
+        };
+        let taken = kept.borrow_mut().take();
+        taken.unwrap_or_else(|| blocks::find(self.unquoted().1))
     }
 
     /// Text, report and copy with quoting removed.
@@ -132,31 +155,47 @@ impl<T: Copy> Phrases<T> {
         Phrases { table, finder }
     }
 
-    /// The value of the first phrase of the table found in `text`.
-    ///
-    /// Each place where a phrase starts is found in turn, from left to
-    /// right, with the first phrase of the table that starts there: one
-    /// pass over `text` (phrases are rare), not one per phrase.
-    pub(super) fn first_in(&self, text: &str) -> Option<T> {
+    /// Calls `found` with the index of each phrase that starts somewhere
+    /// in `text`, the first of the table where several start at one
+    /// place, from left to right, while it returns true.
+    pub(super) fn each_in(
+        &self,
+        text: &str,
+        mut found: impl FnMut(usize) -> bool,
+    ) {
         let Some(finder) = &self.finder else {
-            return self.first_plainly(text);
+            for (i, (p, _)) in self.table.iter().enumerate() {
+                if text.contains(p) && !found(i) {
+                    return;
+                }
+            }
+            return;
         };
-        let mut first: Option<usize> = None;
         let mut at = 0;
         while let Some(m) =
             finder.find(aho_corasick::Input::new(text).range(at..))
         {
-            let i = m.pattern().as_usize();
-            first = Some(first.map_or(i, |f| f.min(i)));
-            if i == 0 {
-                break;
+            if !found(m.pattern().as_usize()) {
+                return;
             }
             at = m.start() + 1;
         }
+    }
+
+    /// The value of the first phrase of the table found in `text`
+    /// ([`Self::each_in`] seen whole).
+    #[cfg(test)]
+    fn first_in(&self, text: &str) -> Option<T> {
+        let mut first: Option<usize> = None;
+        self.each_in(text, |i| {
+            first = Some(first.map_or(i, |f| f.min(i)));
+            i != 0
+        });
         first.map(|i| self.table[i].1)
     }
 
     /// [`Self::first_in`] by a search for each phrase in turn.
+    #[cfg(test)]
     fn first_plainly(&self, text: &str) -> Option<T> {
         self.table.iter().find(|(p, _)| text.contains(p)).map(|(_, v)| *v)
     }
