@@ -119,10 +119,17 @@ fn line_at(text: &str, start: usize) -> (&str, usize) {
 pub fn is_summary_line(line: &str) -> bool {
     const NAMES: &[&str] = &["to", "subject", "sent", "date", "from", "cc"];
     let t = line.trim_start();
-    memchr::memchr(b':', t.as_bytes()).is_some_and(|colon| {
-        let name = t[..colon].trim_end();
-        NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
-    })
+    // Each name starts with one of these letters: most lines, with none
+    // of them first, are not searched for a colon.
+    let may_name = t
+        .as_bytes()
+        .first()
+        .is_some_and(|c| b"tsdfc".contains(&c.to_ascii_lowercase()));
+    may_name
+        && memchr::memchr(b':', t.as_bytes()).is_some_and(|colon| {
+            let name = t[..colon].trim_end();
+            NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+        })
 }
 
 /// Adds `b` to `out`, or merges it into an earlier block for the same
@@ -339,7 +346,13 @@ pub fn facts_of(text: &str) -> Block {
 /// queue status of a delay warning (`Warning: message still undelivered
 /// after 4 hours`, `Will keep trying until message is 5 days old`).
 pub fn is_furniture(line: &str) -> bool {
-    let t = line.trim();
+    let t = line.trim_start();
+    // Furniture starts with a dash or a `W`: other lines are not trimmed
+    // at their end nor compared.
+    if !matches!(t.as_bytes().first(), Some(b'-' | b'W')) {
+        return false;
+    }
+    let t = t.trim_end();
     t.len() > 10 && t.starts_with("---") && t.ends_with("---")
         || is_dashed_label(t)
         || t.starts_with("Warning: message still undelivered")
@@ -606,6 +619,54 @@ mod tests {
                 .unwrap_or(t.len());
             assert_eq!(word_end(&t), want, "{t:?}");
         }
+    }
+
+    #[test]
+    fn the_first_byte_checks_answer_as_the_plain_readings() {
+        let furniture_plainly = |line: &str| {
+            let t = line.trim();
+            t.len() > 10 && t.starts_with("---") && t.ends_with("---")
+                || is_dashed_label(t)
+                || t.starts_with("Warning: message still undelivered")
+                || t.starts_with("Will keep trying until")
+        };
+        let summary_plainly = |line: &str| {
+            let names = ["to", "subject", "sent", "date", "from", "cc"];
+            let t = line.trim_start();
+            memchr::memchr(b':', t.as_bytes()).is_some_and(|colon| {
+                let name = t[..colon].trim_end();
+                names.iter().any(|n| name.eq_ignore_ascii_case(n))
+            })
+        };
+        let pieces = [
+            "-",
+            "---",
+            "----- Transcript -----",
+            "W",
+            "Warning: message still undelivered",
+            "Will keep trying until",
+            " ",
+            "\t",
+            "\u{a0}",
+            "To",
+            "sUbJeCt",
+            "Sent",
+            "DATE",
+            "from",
+            "Cc",
+            ":",
+            " :",
+            "x",
+            "é",
+            "label",
+            ".",
+        ];
+        for t in crate::codes::random_texts(&pieces, 7, 5000, 8) {
+            assert_eq!(is_furniture(&t), furniture_plainly(&t), "{t:?}");
+            assert_eq!(is_summary_line(&t), summary_plainly(&t), "{t:?}");
+        }
+        assert!(is_furniture("  ----- Transcript of session follows -----"));
+        assert!(is_summary_line(" Subject : hi"));
     }
 
     #[test]

@@ -228,8 +228,7 @@ pub fn reason_block(text: &str, address: &str) -> Option<Block> {
 
 /// [`reason_block`] on a text already read into a [`View`].
 pub fn reason_block_in(view: &View<'_>, address: &str) -> Option<Block> {
-    let paragraphs = reasons::paragraphs(view.report());
-    let p = reasons::reason_for(&paragraphs, 0)?;
+    let p = reasons::first_paragraph(view.report())?;
     Some(blocks::block_of(address, p))
 }
 
@@ -239,19 +238,24 @@ fn give_reasons(found: &mut [Block], report: &str) {
     if found.iter().all(|b| !b.diagnostic.is_empty()) {
         return;
     }
-    let paragraphs = reasons::paragraphs(report);
+    let mut paragraphs = reasons::Paragraphs::new(report);
     let starts: Vec<usize> = found.iter().map(|b| b.at).collect();
     let near = reasons::Near::new(report, &starts);
     // The labelled reason is the report's, the same for every block: read
     // once when first needed, not once per block (a report naming
     // thousands of recipients was read as many times).
     let mut labelled = None;
+    let mut read: Option<(&str, Block)> = None;
     for b in found.iter_mut() {
         if !b.diagnostic.is_empty() {
             continue;
         }
-        if let Some(p) = reasons::reason_for(&paragraphs, b.at) {
-            let from_text = blocks::facts_of(p);
+        if let Some(p) = paragraphs.reason_for(b.at) {
+            // Recipients that share a paragraph share its facts: read once.
+            let from_text = match &read {
+                Some((q, facts)) if std::ptr::eq(*q, p) => facts.clone(),
+                _ => read.insert((p, blocks::facts_of(p))).1.clone(),
+            };
             b.diagnostic = from_text.diagnostic;
             b.status = from_text.status;
             b.reply = from_text.reply;

@@ -24,57 +24,94 @@ pub struct Reason<'a> {
 
 /// Every paragraph of `report` (blank-line separated) that holds a reply
 /// code or an enhanced status code, in order.
+#[cfg(test)]
 pub fn paragraphs(report: &str) -> Vec<Reason<'_>> {
-    coded_paragraphs(report, false)
+    coded(report).collect()
 }
 
 /// Where the first paragraph [`paragraphs`] would give starts, found
 /// without reading past it.
 pub fn first_paragraph_at(report: &str) -> Option<usize> {
-    coded_paragraphs(report, true).first().map(|r| r.at)
+    coded(report).next().map(|r| r.at)
 }
 
-/// [`paragraphs`], stopping after the first with `first`.
-fn coded_paragraphs(report: &str, first: bool) -> Vec<Reason<'_>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut pos = 0;
-    for line in super::lines_inclusive(report) {
-        if super::is_blank(line) {
-            push(report, start, pos, &mut out);
-            if first && !out.is_empty() {
-                return out;
+/// The first paragraph [`paragraphs`] would give, found without reading
+/// past it.
+pub fn first_paragraph(report: &str) -> Option<&str> {
+    coded(report).next().map(|r| r.text)
+}
+
+/// The paragraphs of [`paragraphs`], each found when asked for.
+fn coded(report: &str) -> impl Iterator<Item = Reason<'_>> {
+    let (mut start, mut pos, mut done) = (0, 0, false);
+    std::iter::from_fn(move || {
+        while !done {
+            let rest = &report[pos..];
+            if rest.is_empty() {
+                done = true;
+                return reason_in(report, start, pos);
             }
-            start = pos + line.len();
+            let end = memchr::memchr(b'\n', rest.as_bytes())
+                .map_or(rest.len(), |p| p + 1);
+            let at = pos;
+            pos += end;
+            if super::is_blank(&rest[..end]) {
+                let from = std::mem::replace(&mut start, pos);
+                if let Some(r) = reason_in(report, from, at) {
+                    return Some(r);
+                }
+            }
         }
-        pos += line.len();
-    }
-    push(report, start, pos, &mut out);
-    out
+        None
+    })
 }
 
-fn push<'a>(
-    report: &'a str,
-    start: usize,
-    end: usize,
-    out: &mut Vec<Reason<'a>>,
-) {
+/// The paragraph `report[start..end]`, when it carries a code.
+fn reason_in(report: &str, start: usize, end: usize) -> Option<Reason<'_>> {
     let text = &report[start..end];
     if text.len() > 4000 || super::is_blank(text) {
-        return;
+        return None;
     }
     // Every code starts with a 2, 4 or 5: a paragraph without one (most
     // prose) holds none, and its lines are not read.
-    if memchr::memchr3(b'2', b'4', b'5', text.as_bytes()).is_none() {
-        return;
-    }
+    memchr::memchr3(b'2', b'4', b'5', text.as_bytes())?;
     let coded = super::lines(text).any(|l| {
         let l = l.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
         codes::leading_reply(l).is_some()
     }) || codes::find_status(text).is_some()
         || codes::find_reply(text).is_some_and(|_| has_error_word(text));
-    if coded {
-        out.push(Reason { at: start, text });
+    coded.then_some(Reason { at: start, text })
+}
+
+/// The coded paragraphs of a report, read only as far as the reasons
+/// asked for need: [`Paragraphs::reason_for`] answers what
+/// [`reason_for`] answers of all of them.
+pub struct Paragraphs<'a> {
+    /// The paragraphs not yet read.
+    rest: Box<dyn Iterator<Item = Reason<'a>> + 'a>,
+    /// Those read.
+    read: Vec<Reason<'a>>,
+}
+
+impl<'a> Paragraphs<'a> {
+    /// The coded paragraphs of `report`, none read yet.
+    pub fn new(report: &'a str) -> Self {
+        Paragraphs { rest: Box::new(coded(report)), read: Vec::new() }
+    }
+
+    /// The reason for an address mentioned at byte `at`: the first coded
+    /// paragraph after it, else the last one before it.
+    pub fn reason_for(&mut self, at: usize) -> Option<&'a str> {
+        loop {
+            if let Some(r) = self.read.iter().find(|r| r.at + r.text.len() > at)
+            {
+                return Some(r.text);
+            }
+            match self.rest.next() {
+                Some(r) => self.read.push(r),
+                None => return self.read.last().map(|r| r.text),
+            }
+        }
     }
 }
 
@@ -88,6 +125,7 @@ fn has_error_word(text: &str) -> bool {
 
 /// The reason for an address mentioned at byte `at`: the first coded
 /// paragraph after it, else the last one before it.
+#[cfg(test)]
 pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
     reasons
         .iter()
@@ -99,16 +137,36 @@ pub fn reason_for<'a>(reasons: &[Reason<'a>], at: usize) -> Option<&'a str> {
 /// The key/value shape: a `Reason: ...` (`reject reason:`, `Error:`,
 /// `Diagnostic:`) line in the report, whose value is the reason.
 pub fn labelled_reason(report: &str) -> Option<&str> {
+    // Only a line with a colon is read: each is found from its first
+    // colon, the lines between passed over unread.
+    let b = report.as_bytes();
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(b':', &b[from..]) {
+        let colon = from + p;
+        let start = memchr::memrchr(b'\n', &b[from..colon])
+            .map_or(from, |q| from + q + 1);
+        let end = memchr::memchr(b'\n', &b[colon..])
+            .map_or(b.len(), |q| colon + q + 1);
+        if let Some(value) =
+            labelled_value(super::line_body(&report[start..end]))
+        {
+            return Some(value);
+        }
+        from = end;
+    }
+    None
+}
+
+/// The value of a `Reason: ...` line, if `line` is one.
+fn labelled_value(line: &str) -> Option<&str> {
     const KEYS: &[&str] = &["reason", "error", "diagnostic", "problem"];
-    super::lines(report).find_map(|line| {
-        let (key, value) = line.trim().split_once(':')?;
-        let key = key.trim();
-        let value = value.trim();
-        let keyed = key.len() <= 30
-            && key.split(' ').count() <= 3
-            && KEYS.iter().any(|k| codes::ends_with_ignore_case(key, k));
-        (keyed && value.len() > 3).then_some(value)
-    })
+    let (key, value) = line.trim().split_once(':')?;
+    let key = key.trim();
+    let value = value.trim();
+    let keyed = key.len() <= 30
+        && key.split(' ').count() <= 3
+        && KEYS.iter().any(|k| codes::ends_with_ignore_case(key, k));
+    (keyed && value.len() > 3).then_some(value)
 }
 
 /// The longest uncoded reason kept, in characters.
@@ -324,6 +382,62 @@ mod tests {
             }
             assert_eq!(mentioned(&t, &["bo@example.org"]), plain, "{t:?}");
         }
+    }
+
+    #[test]
+    fn paragraphs_read_when_asked_answer_as_all_read_at_once() {
+        let pieces = [
+            "\n",
+            "\n\n",
+            " \n",
+            "\r\n",
+            "550 5.1.1 x",
+            "5.7.1",
+            "421",
+            "error",
+            "a@example.com",
+            "words",
+            " ",
+            "2",
+            "\t",
+        ];
+        for t in crate::codes::random_texts(&pieces, 3, 3000, 24) {
+            let all = paragraphs(&t);
+            assert_eq!(first_paragraph(&t), all.first().map(|r| r.text));
+            let mut lazy = Paragraphs::new(&t);
+            for at in [t.len() / 3, 0, t.len() / 2, t.len(), 1] {
+                assert_eq!(lazy.reason_for(at), reason_for(&all, at), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn labelled_reasons_found_from_the_colons_as_by_every_line() {
+        fn plainly(report: &str) -> Option<&str> {
+            crate::text::lines(report).find_map(labelled_value)
+        }
+        let pieces = [
+            "\n",
+            "\r\n",
+            ":",
+            "Reason",
+            "error",
+            "Diagnostic:",
+            "problem: ",
+            " ",
+            "x",
+            "user unknown",
+            "é",
+            "a b c d",
+            "\u{a0}",
+        ];
+        for t in crate::codes::random_texts(&pieces, 5, 4000, 20) {
+            assert_eq!(labelled_reason(&t), plainly(&t), "{t:?}");
+        }
+        assert_eq!(
+            labelled_reason("Hi\nx: y\nReject reason: mailbox full\n"),
+            Some("mailbox full")
+        );
     }
 
     #[test]

@@ -167,7 +167,7 @@ fn apply_lines_with(text: &str, blocks: &mut Vec<Block>, tables_from: usize) {
             continue;
         }
         // Sendmail's own verdict: "553 5.0.0 addr... reason".
-        if codes::leading_reply(t).is_some() && t.contains("... ") {
+        if codes::leading_reply(t).is_some() && holds_ellipsis(t) {
             if let Some(a) = codes::find_address(t) {
                 let a = a.to_ascii_lowercase();
                 named_at.push((a.clone(), at));
@@ -273,6 +273,14 @@ fn quotes_reply(verdict: &str) -> bool {
 fn repeats(verdict: &str, said: &str) -> bool {
     let words = said.split_once(' ').map_or(said, |(_, w)| w);
     verdict.contains(words.trim())
+}
+
+/// True when `line` holds `... ` (what `line.contains("... ")` tells,
+/// without setting up a substring search for each line): dots are few,
+/// each is looked at.
+fn holds_ellipsis(line: &str) -> bool {
+    let b = line.as_bytes();
+    memchr::memchr_iter(b'.', b).any(|p| b[p..].starts_with(b"... "))
 }
 
 /// The text after `while talking to ` (any case) in `line`.

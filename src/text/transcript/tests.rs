@@ -168,3 +168,11 @@ fn tables_by_address_give_what_passes_over_the_lists_do() {
     }
     assert!(named > 500, "{named}");
 }
+
+#[test]
+fn an_ellipsis_is_found_as_contains_finds_it() {
+    let pieces = [".", "..", "...", " ", "... ", "x", "é", "\t"];
+    for t in crate::codes::random_texts(&pieces, 9, 3000, 10) {
+        assert_eq!(holds_ellipsis(&t), t.contains("... "), "{t:?}");
+    }
+}
