@@ -39,7 +39,7 @@ pub(super) enum Leaf<'a> {
 pub(super) struct Returned {
     from: Option<usize>,
     to: Option<(usize, usize)>,
-    message_id: Option<usize>,
+    message_id: Option<(usize, usize)>,
     subject: Option<usize>,
 }
 
@@ -54,7 +54,7 @@ impl Returned {
             } else if f.is(raw, b"to") {
                 read.to = Some((at, f.end));
             } else if f.is(raw, b"message-id") {
-                read.message_id = Some(at);
+                read.message_id = Some((at, f.end));
             } else if f.is(raw, b"subject") {
                 read.subject = Some(at);
             }
@@ -84,6 +84,13 @@ impl Returned {
             })
             .unwrap_or_default()
         };
+        let message_id = match self.message_id {
+            Some((at, end)) => match plain_id(raw, at, end) {
+                Some(id) => id.to_string(),
+                None => text(Some(at), true),
+            },
+            None => String::new(),
+        };
         Original {
             from: self
                 .from
@@ -95,10 +102,35 @@ impl Returned {
                 .to
                 .map(|(at, end)| raw[at..end].to_vec())
                 .unwrap_or_default(),
-            message_id: text(self.message_id, true),
+            message_id,
             subject: text(self.subject, false),
         }
     }
+}
+
+/// The id of the `Message-ID` field whose value is `raw[at..end]`, when
+/// it is the plain `<id>` of one line (white space around it, an id of
+/// no white space or angle brackets, valid UTF-8, the field's line ended
+/// and no folded line after it), as `parse_id` reads it byte by byte:
+/// `None` for any other value, which is left to `parse_id`.
+pub(super) fn plain_id(raw: &[u8], at: usize, end: usize) -> Option<&str> {
+    let value = raw.get(at..end)?;
+    let line = value.strip_suffix(b"\n")?;
+    // `parse_id` reads on over a line end followed by white space.
+    if memchr::memchr(b'\n', line).is_some()
+        || matches!(raw.get(end), Some(b' ' | b'\t'))
+    {
+        return None;
+    }
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r');
+    let start = line.iter().position(|c| !blank(c))?;
+    let stop = line.iter().rposition(|c| !blank(c))? + 1;
+    let id = line[start..stop].strip_prefix(b"<")?.strip_suffix(b">")?;
+    let odd = |c: &u8| blank(c) || matches!(c, b'<' | b'>');
+    if id.is_empty() || id.iter().any(odd) {
+        return None;
+    }
+    std::str::from_utf8(id).ok()
 }
 
 /// Where the values of the top-level fields read start (`From`, which is

@@ -238,3 +238,44 @@ fn field_names_end_where_a_byte_at_a_time_they_do() {
         prop_assert_eq!(name_end(&line), name_end_plain(&line));
     });
 }
+
+/// A `Message-ID` read by `direct::plain_id` reads as `parse_id` reads it,
+/// whatever the value (bytes of the kinds that matter to it, folded lines
+/// and the line after included), and plain ids are read by it.
+#[test]
+fn plain_ids_read_as_the_parser_reads_them() {
+    use proptest::prelude::*;
+    const PIECES: &[&[u8]] = &[
+        b"<",
+        b">",
+        b" ",
+        b"\t",
+        b"\r",
+        b"\n",
+        b"a",
+        b"@",
+        b"x.y",
+        b"\xc3\xa9",
+        b"\xff",
+        b"(c)",
+    ];
+    let config = ProptestConfig { cases: 4000, ..ProptestConfig::default() };
+    proptest!(config, |(ids in prop::collection::vec(0..PIECES.len(), 0..12),
+                        next in 0..PIECES.len())| {
+        let mut raw: Vec<u8> = b"Message-ID:".to_vec();
+        ids.iter().for_each(|&i| raw.extend_from_slice(PIECES[i]));
+        let end = raw.len();
+        raw.extend_from_slice(PIECES[next]);
+        if let Some(id) = direct::plain_id(&raw, 11, end) {
+            let value = MessageStream::new(&raw[11..]).parse_id();
+            prop_assert_eq!(value.as_text(), Some(id));
+        }
+    });
+    let raw = b"Message-ID: \t<m1@example.org> \r\nTo: a\r\n";
+    let end = raw.iter().position(|&c| c == b'\n').unwrap() + 1;
+    assert_eq!(direct::plain_id(raw, 11, end), Some("m1@example.org"));
+    // Not ended by its line end: `parse_id` finds no id.
+    assert_eq!(direct::plain_id(raw, 11, end - 1), None);
+    let folded = b"Message-ID: <m1@example.org>\n <m2@example.org>\n";
+    assert_eq!(direct::plain_id(folded, 11, 29), None);
+}
