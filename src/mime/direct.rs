@@ -37,7 +37,7 @@ pub(super) enum Leaf<'a> {
 /// read.
 #[derive(Default)]
 pub(super) struct Returned {
-    from: Option<usize>,
+    from: Option<(usize, usize)>,
     to: Option<(usize, usize)>,
     message_id: Option<(usize, usize)>,
     subject: Option<usize>,
@@ -50,7 +50,7 @@ impl Returned {
         for f in fields {
             let at = f.start + f.name_len + 1;
             if f.is(raw, b"from") {
-                read.from = Some(at);
+                read.from = Some((at, f.end));
             } else if f.is(raw, b"to") {
                 read.to = Some((at, f.end));
             } else if f.is(raw, b"message-id") {
@@ -92,12 +92,15 @@ impl Returned {
             None => String::new(),
         };
         Original {
-            from: self
-                .from
-                .map(|at| {
-                    first_address(stream(at).parse_address().as_address())
-                })
-                .unwrap_or_default(),
+            from: match self.from {
+                Some((at, end)) => match plain_address(raw, at, end) {
+                    Some(address) => address.to_string(),
+                    None => {
+                        first_address(stream(at).parse_address().as_address())
+                    }
+                },
+                None => String::new(),
+            },
             to_field: self
                 .to
                 .map(|(at, end)| raw[at..end].to_vec())
@@ -108,15 +111,13 @@ impl Returned {
     }
 }
 
-/// The id of the `Message-ID` field whose value is `raw[at..end]`, when
-/// it is the plain `<id>` of one line (white space around it, an id of
-/// no white space or angle brackets, valid UTF-8, the field's line ended
-/// and no folded line after it), as `parse_id` reads it byte by byte:
-/// `None` for any other value, which is left to `parse_id`.
-pub(super) fn plain_id(raw: &[u8], at: usize, end: usize) -> Option<&str> {
+/// The value `raw[at..end]` of a field of one line, white space (and a
+/// CR) trimmed around it, when the field's line is ended and no folded
+/// line follows: the field readers of the parser read on over a line end
+/// followed by white space, and find nothing in a line not ended.
+fn one_line(raw: &[u8], at: usize, end: usize) -> Option<&[u8]> {
     let value = raw.get(at..end)?;
     let line = value.strip_suffix(b"\n")?;
-    // `parse_id` reads on over a line end followed by white space.
     if memchr::memchr(b'\n', line).is_some()
         || matches!(raw.get(end), Some(b' ' | b'\t'))
     {
@@ -125,12 +126,47 @@ pub(super) fn plain_id(raw: &[u8], at: usize, end: usize) -> Option<&str> {
     let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r');
     let start = line.iter().position(|c| !blank(c))?;
     let stop = line.iter().rposition(|c| !blank(c))? + 1;
-    let id = line[start..stop].strip_prefix(b"<")?.strip_suffix(b">")?;
-    let odd = |c: &u8| blank(c) || matches!(c, b'<' | b'>');
+    Some(&line[start..stop])
+}
+
+/// The id of the `Message-ID` field whose value is `raw[at..end]`, when
+/// it is the plain `<id>` of one line (see [`one_line`]; an id of no
+/// white space or angle brackets, valid UTF-8), as `parse_id` reads it
+/// byte by byte: `None` for any other value, which is left to `parse_id`.
+pub(super) fn plain_id(raw: &[u8], at: usize, end: usize) -> Option<&str> {
+    let line = one_line(raw, at, end)?;
+    let id = line.strip_prefix(b"<")?.strip_suffix(b">")?;
+    let odd = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'<' | b'>');
     if id.is_empty() || id.iter().any(odd) {
         return None;
     }
     std::str::from_utf8(id).ok()
+}
+
+/// The address of the `From` field whose value is `raw[at..end]`, when it
+/// is a plain one of one line (see [`one_line`]): `local@domain`, or in
+/// angle brackets after a name of letters, digits and spaces, the address
+/// of letters, digits and `.-_+` around one `@`; as `parse_address` and
+/// [`first_address`] read it. `None` for any other value, left to them.
+pub(super) fn plain_address(raw: &[u8], at: usize, end: usize) -> Option<&str> {
+    let line = one_line(raw, at, end)?;
+    let address = match line.strip_suffix(b">") {
+        Some(named) => {
+            let open = memchr::memchr(b'<', named)?;
+            let name = &named[..open];
+            if !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' ') {
+                return None;
+            }
+            &named[open + 1..]
+        }
+        None => line,
+    };
+    let plain = |c: &u8| c.is_ascii_alphanumeric() || b".-_+".contains(c);
+    let at_sign = memchr::memchr(b'@', address)?;
+    let (local, domain) = (&address[..at_sign], &address[at_sign + 1..]);
+    let clean = |part: &[u8]| !part.is_empty() && part.iter().all(plain);
+    (clean(local) && clean(domain)).then_some(())?;
+    std::str::from_utf8(address).ok()
 }
 
 /// Where the values of the top-level fields read start (`From`, which is
