@@ -143,9 +143,24 @@ pub(super) fn plain_id(raw: &[u8], at: usize, end: usize) -> Option<&str> {
     std::str::from_utf8(id).ok()
 }
 
+/// True for a name before an address in angle brackets that cannot change
+/// how the address is read: of letters, digits and spaces, or quoted (of
+/// printable ASCII but quotes and backslashes) and followed by spaces.
+fn plain_name(name: &[u8]) -> bool {
+    let Some(quoted) = name.strip_prefix(b"\"") else {
+        return name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' ');
+    };
+    let Some(close) = memchr::memchr(b'"', quoted) else {
+        return false;
+    };
+    let inside = |c: &u8| matches!(c, b' '..=b'~') && *c != b'\\';
+    quoted[..close].iter().all(inside)
+        && quoted[close + 1..].iter().all(|c| *c == b' ')
+}
+
 /// The address of the `From` field whose value is `raw[at..end]`, when it
 /// is a plain one of one line (see [`one_line`]): `local@domain`, or in
-/// angle brackets after a name of letters, digits and spaces, the address
+/// angle brackets after a plain name ([`plain_name`]), the address
 /// of letters, digits and `.-_+` around one `@`; as `parse_address` and
 /// [`first_address`] read it. `None` for any other value, left to them.
 pub(super) fn plain_address(raw: &[u8], at: usize, end: usize) -> Option<&str> {
@@ -153,8 +168,7 @@ pub(super) fn plain_address(raw: &[u8], at: usize, end: usize) -> Option<&str> {
     let address = match line.strip_suffix(b">") {
         Some(named) => {
             let open = memchr::memchr(b'<', named)?;
-            let name = &named[..open];
-            if !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' ') {
+            if !plain_name(&named[..open]) {
                 return None;
             }
             &named[open + 1..]

@@ -316,8 +316,31 @@ fn plain_ids_read_as_the_parser_reads_them() {
 #[test]
 fn plain_addresses_read_as_the_parser_reads_them() {
     let names = [
-        "", "Ann ", "Ann B ", "a1", "\"A\" ", "A, B ", "A: ", "=?x?= ", "A.B ",
-        "(c) ", "<x@y> ", "a@b ", "\u{e9} ",
+        "",
+        "Ann ",
+        "Ann B ",
+        "a1",
+        "\"A\" ",
+        "A, B ",
+        "A: ",
+        "=?x?= ",
+        "A.B ",
+        "(c) ",
+        "<x@y> ",
+        "a@b ",
+        "\u{e9} ",
+        "\"A, B\"",
+        "\"A: B;\" ",
+        "\"A\\\" B\" ",
+        "\"a@b\" ",
+        "\"A\" B ",
+        "\"A\"\t",
+        "\"\" ",
+        "\"=?x?=\" ",
+        "\"(c)\" ",
+        "\"\u{e9}\" ",
+        "\"A",
+        "\"<x@y>\" ",
     ];
     let mut bodies: Vec<Vec<u8>> = Vec::new();
     for address in [
@@ -365,6 +388,7 @@ fn plain_addresses_read_as_the_parser_reads_them() {
     assert_eq!(read(b" a.b@x.example\r\n"), plain);
     assert_eq!(read(b" Ann B <a.b@x.example>\n"), plain);
     assert_eq!(read(b" <a.b@x.example>\n"), plain);
-    assert_eq!(read(b" \"Ann\" <a.b@x.example>\n"), None);
+    assert_eq!(read(b" \"B, Ann\" <a.b@x.example>\n"), plain);
+    assert_eq!(read(b" \"Ann\" B <a.b@x.example>\n"), None);
     assert_eq!(read(b" a.b@x.example\n (c)\n"), None);
 }
