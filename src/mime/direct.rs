@@ -40,7 +40,7 @@ pub(super) struct Returned {
     from: Option<(usize, usize)>,
     to: Option<(usize, usize)>,
     message_id: Option<(usize, usize)>,
-    subject: Option<usize>,
+    subject: Option<(usize, usize)>,
 }
 
 impl Returned {
@@ -56,7 +56,7 @@ impl Returned {
             } else if f.is(raw, b"message-id") {
                 read.message_id = Some((at, f.end));
             } else if f.is(raw, b"subject") {
-                read.subject = Some(at);
+                read.subject = Some((at, f.end));
             }
         }
         read
@@ -106,7 +106,13 @@ impl Returned {
                 .map(|(at, end)| raw[at..end].to_vec())
                 .unwrap_or_default(),
             message_id,
-            subject: text(self.subject, false),
+            subject: match self.subject {
+                Some((at, end)) => match plain_text(raw, at, end) {
+                    Some(text) => text.into_owned(),
+                    None => text(Some(at), false),
+                },
+                None => String::new(),
+            },
         }
     }
 }
@@ -141,6 +147,21 @@ pub(super) fn plain_id(raw: &[u8], at: usize, end: usize) -> Option<&str> {
         return None;
     }
     std::str::from_utf8(id).ok()
+}
+
+/// The text of the unstructured field (`Subject`) whose value is
+/// `raw[at..end]`, when it is of one line (see [`one_line`]) and holds no
+/// `=?` (no encoded word), as `parse_unstructured` reads it: the line
+/// trimmed, its bytes read as UTF-8 with replacements. `None` for any
+/// other value (or one of white space only), left to it.
+pub(super) fn plain_text(
+    raw: &[u8],
+    at: usize,
+    end: usize,
+) -> Option<Cow<'_, str>> {
+    let line = one_line(raw, at, end)?;
+    let encoded = memchr::memmem::find(line, b"=?").is_some();
+    (!encoded).then(|| String::from_utf8_lossy(line))
 }
 
 /// True for a name before an address in angle brackets that cannot change

@@ -392,3 +392,31 @@ fn plain_addresses_read_as_the_parser_reads_them() {
     assert_eq!(read(b" \"Ann\" B <a.b@x.example>\n"), None);
     assert_eq!(read(b" a.b@x.example\n (c)\n"), None);
 }
+
+/// A `Subject` read by `direct::plain_text` reads as `parse_unstructured`
+/// reads it, and plain ones are read by it.
+#[test]
+fn plain_texts_read_as_the_parser_reads_them() {
+    let texts: &[&[u8]] = &[
+        b"hi",
+        b"Re: a  b\tc",
+        b"a \r b",
+        b"x=?utf-8?Q?a?=",
+        b"=?",
+        b"a=b?",
+        b"\xc3\xa9t\xc3\xa9",
+        b"\xff x",
+        b" ",
+        b"",
+    ];
+    let mut hits = 0;
+    for (raw, at, end) in one_line_values(&["", "x "], texts) {
+        if let Some(text) = direct::plain_text(&raw, at, end) {
+            hits += 1;
+            let value = MessageStream::new(&raw[at..]).parse_unstructured();
+            let read = value.as_text().unwrap_or_default();
+            assert_eq!(read, text, "{:?}", String::from_utf8_lossy(&raw));
+        }
+    }
+    assert!(hits >= 100, "{hits}");
+}
