@@ -37,10 +37,10 @@ pub(super) enum Leaf<'a> {
 /// read.
 #[derive(Default)]
 pub(super) struct Returned {
-    from: Option<usize>,
+    from: Option<(usize, usize)>,
     to: Option<(usize, usize)>,
-    message_id: Option<usize>,
-    subject: Option<usize>,
+    message_id: Option<(usize, usize)>,
+    subject: Option<(usize, usize)>,
 }
 
 impl Returned {
@@ -50,13 +50,13 @@ impl Returned {
         for f in fields {
             let at = f.start + f.name_len + 1;
             if f.is(raw, b"from") {
-                read.from = Some(at);
+                read.from = Some((at, f.end));
             } else if f.is(raw, b"to") {
                 read.to = Some((at, f.end));
             } else if f.is(raw, b"message-id") {
-                read.message_id = Some(at);
+                read.message_id = Some((at, f.end));
             } else if f.is(raw, b"subject") {
-                read.subject = Some(at);
+                read.subject = Some((at, f.end));
             }
         }
         read
@@ -84,21 +84,124 @@ impl Returned {
             })
             .unwrap_or_default()
         };
+        let message_id = match self.message_id {
+            Some((at, end)) => match plain_id(raw, at, end) {
+                Some(id) => id.to_string(),
+                None => text(Some(at), true),
+            },
+            None => String::new(),
+        };
         Original {
-            from: self
-                .from
-                .map(|at| {
-                    first_address(stream(at).parse_address().as_address())
-                })
-                .unwrap_or_default(),
+            from: match self.from {
+                Some((at, end)) => match plain_address(raw, at, end) {
+                    Some(address) => address.to_string(),
+                    None => {
+                        first_address(stream(at).parse_address().as_address())
+                    }
+                },
+                None => String::new(),
+            },
             to_field: self
                 .to
                 .map(|(at, end)| raw[at..end].to_vec())
                 .unwrap_or_default(),
-            message_id: text(self.message_id, true),
-            subject: text(self.subject, false),
+            message_id,
+            subject: match self.subject {
+                Some((at, end)) => match plain_text(raw, at, end) {
+                    Some(text) => text.into_owned(),
+                    None => text(Some(at), false),
+                },
+                None => String::new(),
+            },
         }
     }
+}
+
+/// The value `raw[at..end]` of a field of one line, white space (and a
+/// CR) trimmed around it, when the field's line is ended and no folded
+/// line follows: the field readers of the parser read on over a line end
+/// followed by white space, and find nothing in a line not ended.
+fn one_line(raw: &[u8], at: usize, end: usize) -> Option<&[u8]> {
+    let value = raw.get(at..end)?;
+    let line = value.strip_suffix(b"\n")?;
+    if memchr::memchr(b'\n', line).is_some()
+        || matches!(raw.get(end), Some(b' ' | b'\t'))
+    {
+        return None;
+    }
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r');
+    let start = line.iter().position(|c| !blank(c))?;
+    let stop = line.iter().rposition(|c| !blank(c))? + 1;
+    Some(&line[start..stop])
+}
+
+/// The id of the `Message-ID` field whose value is `raw[at..end]`, when
+/// it is the plain `<id>` of one line (see [`one_line`]; an id of no
+/// white space or angle brackets, valid UTF-8), as `parse_id` reads it
+/// byte by byte: `None` for any other value, which is left to `parse_id`.
+pub(super) fn plain_id(raw: &[u8], at: usize, end: usize) -> Option<&str> {
+    let line = one_line(raw, at, end)?;
+    let id = line.strip_prefix(b"<")?.strip_suffix(b">")?;
+    let odd = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'<' | b'>');
+    if id.is_empty() || id.iter().any(odd) {
+        return None;
+    }
+    std::str::from_utf8(id).ok()
+}
+
+/// The text of the unstructured field (`Subject`) whose value is
+/// `raw[at..end]`, when it is of one line (see [`one_line`]) and holds no
+/// `=?` (no encoded word), as `parse_unstructured` reads it: the line
+/// trimmed, its bytes read as UTF-8 with replacements. `None` for any
+/// other value (or one of white space only), left to it.
+pub(super) fn plain_text(
+    raw: &[u8],
+    at: usize,
+    end: usize,
+) -> Option<Cow<'_, str>> {
+    let line = one_line(raw, at, end)?;
+    let encoded = memchr::memmem::find(line, b"=?").is_some();
+    (!encoded).then(|| String::from_utf8_lossy(line))
+}
+
+/// True for a name before an address in angle brackets that cannot change
+/// how the address is read: of letters, digits and spaces, or quoted (of
+/// printable ASCII but quotes and backslashes) and followed by spaces.
+fn plain_name(name: &[u8]) -> bool {
+    let Some(quoted) = name.strip_prefix(b"\"") else {
+        return name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' ');
+    };
+    let Some(close) = memchr::memchr(b'"', quoted) else {
+        return false;
+    };
+    let inside = |c: &u8| matches!(c, b' '..=b'~') && *c != b'\\';
+    quoted[..close].iter().all(inside)
+        && quoted[close + 1..].iter().all(|c| *c == b' ')
+}
+
+/// The address of the `From` field whose value is `raw[at..end]`, when it
+/// is a plain one of one line (see [`one_line`]): `local@domain`, or in
+/// angle brackets after a plain name ([`plain_name`]), the address
+/// of letters, digits and `.-_+` around one `@`; as `parse_address` and
+/// [`first_address`] read it. `None` for any other value, left to them.
+pub(super) fn plain_address(raw: &[u8], at: usize, end: usize) -> Option<&str> {
+    let line = one_line(raw, at, end)?;
+    let address = match line.strip_suffix(b">") {
+        Some(named) => {
+            let open = memchr::memchr(b'<', named)?;
+            if !plain_name(&named[..open]) {
+                return None;
+            }
+            &named[open + 1..]
+        }
+        None => line,
+    };
+    let plain = |c: &u8| c.is_ascii_alphanumeric() || b".-_+".contains(c);
+    let at_sign = memchr::memchr(b'@', address)?;
+    let (local, domain) = (&address[..at_sign], &address[at_sign + 1..]);
+    let clean = |part: &[u8]| !part.is_empty() && part.iter().all(plain);
+    (clean(local) && clean(domain)).then_some(())?;
+    std::str::from_utf8(address).ok()
 }
 
 /// Where the values of the top-level fields read start (`From`, which is

@@ -238,3 +238,185 @@ fn field_names_end_where_a_byte_at_a_time_they_do() {
         prop_assert_eq!(name_end(&line), name_end_plain(&line));
     });
 }
+
+/// Values of one field built of the pieces given, each with each white
+/// space around it, line end and line after, as `(raw, value's start,
+/// value's end)`.
+fn one_line_values(
+    heads: &[&str],
+    bodies: &[&[u8]],
+) -> Vec<(Vec<u8>, usize, usize)> {
+    let mut values = Vec::new();
+    for head in heads {
+        for body in bodies {
+            for (lead, trail) in
+                [("", ""), (" ", " \r"), ("\t", "  "), (" ", "\r")]
+            {
+                for ended in ["\n", ""] {
+                    for next in ["To: b\n", " x\n", "\tx\n", "\n", ""] {
+                        let mut raw = b"Field:".to_vec();
+                        raw.extend_from_slice(lead.as_bytes());
+                        raw.extend_from_slice(head.as_bytes());
+                        raw.extend_from_slice(body);
+                        raw.extend_from_slice(trail.as_bytes());
+                        raw.extend_from_slice(ended.as_bytes());
+                        let end = raw.len();
+                        raw.extend_from_slice(next.as_bytes());
+                        values.push((raw, 6, end));
+                    }
+                }
+            }
+        }
+    }
+    values
+}
+
+/// A `Message-ID` read by `direct::plain_id` reads as `parse_id` reads it,
+/// and plain ids are read by it.
+#[test]
+fn plain_ids_read_as_the_parser_reads_them() {
+    let ids: &[&[u8]] = &[
+        b"<m1@example.org>",
+        b"<a>",
+        b"<>",
+        b"<a b>",
+        b"<a<b>",
+        b"<a>b>",
+        b"<\xc3\xa9@x>",
+        b"<\xff@x>",
+        b"<a> (c)",
+        b"(c) <a>",
+        b"a",
+        b"<a><b>",
+        b"<a",
+        b"a>",
+        b"<a\tb>",
+        b"<a\rb>",
+    ];
+    let mut hits = 0;
+    for (raw, at, end) in one_line_values(&["", "x "], ids) {
+        if let Some(id) = direct::plain_id(&raw, at, end) {
+            hits += 1;
+            let value = MessageStream::new(&raw[at..]).parse_id();
+            assert_eq!(value.as_text(), Some(id), "{raw:?}");
+        }
+    }
+    assert!(hits >= 36, "{hits}");
+    let raw = b"Message-ID: \t<m1@example.org> \r\nTo: a\r\n";
+    let end = raw.iter().position(|&c| c == b'\n').unwrap() + 1;
+    assert_eq!(direct::plain_id(raw, 11, end), Some("m1@example.org"));
+    // Not ended by its line end: `parse_id` finds no id.
+    assert_eq!(direct::plain_id(raw, 11, end - 1), None);
+    let folded = b"Message-ID: <m1@example.org>\n <m2@example.org>\n";
+    assert_eq!(direct::plain_id(folded, 11, 29), None);
+}
+
+/// A `From` read by `direct::plain_address` reads as `parse_address` and
+/// `first_address` read it, and plain ones are read by it.
+#[test]
+fn plain_addresses_read_as_the_parser_reads_them() {
+    let names = [
+        "",
+        "Ann ",
+        "Ann B ",
+        "a1",
+        "\"A\" ",
+        "A, B ",
+        "A: ",
+        "=?x?= ",
+        "A.B ",
+        "(c) ",
+        "<x@y> ",
+        "a@b ",
+        "\u{e9} ",
+        "\"A, B\"",
+        "\"A: B;\" ",
+        "\"A\\\" B\" ",
+        "\"a@b\" ",
+        "\"A\" B ",
+        "\"A\"\t",
+        "\"\" ",
+        "\"=?x?=\" ",
+        "\"(c)\" ",
+        "\"\u{e9}\" ",
+        "\"A",
+        "\"<x@y>\" ",
+    ];
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    for address in [
+        "a@b",
+        "a.b@x.example",
+        "a+b_c-d@x-y.z",
+        "@b",
+        "a@",
+        "a@@b",
+        "a b@c",
+        "a.@b",
+        ".a@b",
+        "a@b.",
+        "a\"b@c",
+        "a,b@c",
+        "a;b@c",
+        "a(c)@b",
+        "a@[1.2.3.4]",
+        "\u{e9}@b",
+        "a@b>",
+        "<a@b",
+    ] {
+        bodies.push(address.as_bytes().to_vec());
+        bodies.push(format!("<{address}>").into_bytes());
+    }
+    let bodies: Vec<&[u8]> = bodies.iter().map(Vec::as_slice).collect();
+    let mut hits = 0;
+    for (raw, at, end) in one_line_values(&names, &bodies) {
+        if let Some(address) = direct::plain_address(&raw, at, end) {
+            hits += 1;
+            let value = MessageStream::new(&raw[at..]).parse_address();
+            let read = first_address(value.as_address());
+            assert_eq!(read, address, "{:?}", String::from_utf8_lossy(&raw));
+        }
+    }
+    assert!(hits >= 200, "{hits}");
+    let read = |v: &[u8]| {
+        let mut raw = b"From:".to_vec();
+        raw.extend_from_slice(v);
+        let end = raw.len();
+        raw.extend_from_slice(b"To: b\n");
+        direct::plain_address(&raw, 5, end).map(str::to_string)
+    };
+    let plain = Some("a.b@x.example".to_string());
+    assert_eq!(read(b" a.b@x.example\r\n"), plain);
+    assert_eq!(read(b" Ann B <a.b@x.example>\n"), plain);
+    assert_eq!(read(b" <a.b@x.example>\n"), plain);
+    assert_eq!(read(b" \"B, Ann\" <a.b@x.example>\n"), plain);
+    assert_eq!(read(b" \"Ann\" B <a.b@x.example>\n"), None);
+    assert_eq!(read(b" a.b@x.example\n (c)\n"), None);
+}
+
+/// A `Subject` read by `direct::plain_text` reads as `parse_unstructured`
+/// reads it, and plain ones are read by it.
+#[test]
+fn plain_texts_read_as_the_parser_reads_them() {
+    let texts: &[&[u8]] = &[
+        b"hi",
+        b"Re: a  b\tc",
+        b"a \r b",
+        b"x=?utf-8?Q?a?=",
+        b"=?",
+        b"a=b?",
+        b"\xc3\xa9t\xc3\xa9",
+        b"\xff x",
+        b" ",
+        b"",
+    ];
+    let mut hits = 0;
+    for (raw, at, end) in one_line_values(&["", "x "], texts) {
+        if let Some(text) = direct::plain_text(&raw, at, end) {
+            hits += 1;
+            let value = MessageStream::new(&raw[at..]).parse_unstructured();
+            let read = value.as_text().unwrap_or_default();
+            assert_eq!(read, text, "{:?}", String::from_utf8_lossy(&raw));
+        }
+    }
+    assert!(hits >= 100, "{hits}");
+}
