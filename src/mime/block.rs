@@ -284,14 +284,12 @@ impl<'a> ContentType<'a> {
     /// `feedback-report`), which the reading keeps whatever its body.
     pub fn is_report(&self) -> bool {
         let Some((ty, ..)) = self.given else { return false };
-        let Some(minor) =
-            ty.strip_prefix(b"message/".as_slice()).or_else(|| {
-                let (major, minor) = ty.split_at_checked(8)?;
-                major.eq_ignore_ascii_case(b"message/").then_some(minor)
-            })
-        else {
+        let Some((major, minor)) = ty.split_at_checked(8) else {
             return false;
         };
+        if !major.eq_ignore_ascii_case(b"message/") {
+            return false;
+        }
         has_word(minor, b"delivery-status")
             || has_word(minor, b"feedback-report")
     }
